@@ -1,0 +1,201 @@
+"""The events table in an in-process ClickHouse (chdb), bulk loading and query execution.
+
+Events are stored with PostHog's columns (``uuid``, ``event``, ``distinct_id``,
+``timestamp DateTime64(6, 'UTC')``, ``properties`` as a JSON string, ...) plus ``team_id``.
+A few hot ``$ai_*`` properties also live in materialized columns that hold exactly the value
+of PostHog's property read, ``replaceRegexpAll(nullIf(nullIf(JSONExtractRaw(properties, k),
+''), 'null'), '^"|"$', '')``, so aggregates over a million generations stay fast without
+changing any result.
+
+Loading goes through a JSONEachRow file and one ``INSERT ... SELECT FROM file()``, never row by row.
+"""
+
+import json
+import os
+import re
+import tempfile
+import threading
+from dataclasses import dataclass
+from typing import Iterable, Iterator, Optional
+
+import chdb.session
+
+from .ingestion_enrichment import enrich_line
+
+# Properties the product aggregates on; each gets a materialized column named mat_<key>.
+HOT_PROPERTIES = (
+    "$ai_trace_id", "$ai_span_id", "$ai_parent_id", "$ai_span_name", "$ai_model", "$ai_provider",
+    "$ai_input_tokens", "$ai_output_tokens", "$ai_cache_read_input_tokens", "$ai_cache_creation_input_tokens",
+    "$ai_reasoning_tokens", "$ai_input_cost_usd", "$ai_output_cost_usd", "$ai_total_cost_usd", "$ai_latency",
+    "$ai_time_to_first_token", "$ai_is_error", "$ai_http_status", "$ai_stop_reason", "$ai_max_tokens",
+    "$ai_session_id", "$ai_error",
+)
+
+_CLICKHOUSE_ERROR = re.compile(r"Code: (\d+)\. (?:DB::Exception: )?(.*)", re.S)
+_FILE_COLUMNS = "uuid String, event String, distinct_id String, timestamp String, properties String"
+
+
+class EngineError(Exception):
+    """ClickHouse rejected or aborted a query; carries ClickHouse's numeric code and message."""
+
+    def __init__(self, code: int, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class LoadError(Exception):
+    """An events file could not be loaded."""
+
+
+@dataclass
+class QueryResult:
+    columns_meta: list  # [(clickhouse name, clickhouse type)]
+    rows: list
+
+
+def _property_read_sql(key: str) -> str:
+    quoted = "'" + key.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    return f"replaceRegexpAll(nullIf(nullIf(JSONExtractRaw(properties, {quoted}), ''), 'null'), '^\"|\"$', '')"
+
+
+def materialized_column(key: str) -> str:
+    return f"mat_{key}"
+
+
+class EventStore:
+    """One chdb session holding the events of every team."""
+
+    def __init__(self, data_dir: Optional[str] = None):
+        self._tmp = tempfile.TemporaryDirectory(prefix="posthog-emulator-") if data_dir is None else None
+        self.data_dir = data_dir or self._tmp.name
+        self._session = chdb.session.Session(os.path.join(self.data_dir, "chdb"))
+        self._lock = threading.Lock()
+        self._create_table()
+
+    @property
+    def materialized(self) -> dict:
+        return {key: materialized_column(key) for key in HOT_PROPERTIES}
+
+    def _create_table(self) -> None:
+        mat_columns = ",\n".join(
+            f"`{materialized_column(k)}` Nullable(String) MATERIALIZED {_property_read_sql(k)}" for k in HOT_PROPERTIES
+        )
+        self._session.query(
+            f"""
+            CREATE TABLE IF NOT EXISTS events (
+                uuid UUID,
+                event String,
+                properties String,
+                timestamp DateTime64(6, 'UTC'),
+                team_id Int64,
+                distinct_id String,
+                elements_chain String,
+                created_at DateTime64(6, 'UTC'),
+                `$session_id` Nullable(String),
+                `$window_id` Nullable(String),
+                {mat_columns}
+            ) ENGINE = MergeTree
+            ORDER BY (team_id, toDate(timestamp), event, cityHash64(distinct_id), cityHash64(uuid))
+            SAMPLE BY cityHash64(distinct_id)
+            """
+        )
+
+    # ---- loading -------------------------------------------------------------------------------
+
+    def load_jsonl_file(self, path: str, team_id: int) -> int:
+        """Load a JSONL events file (enriching events that lack costs); returns the number of events."""
+        if not os.path.exists(path):
+            raise LoadError(f"events file not found: {path}")
+        with open(path, "rb") as source:
+            return self._load_lines(source, team_id, origin=path)
+
+    def insert_events(self, events: Iterable[dict], team_id: int) -> int:
+        """Insert already-normalised events (dicts in the JSONL shape)."""
+        lines = (json.dumps(e, ensure_ascii=False).encode("utf-8") for e in events)
+        return self._load_lines(lines, team_id, origin="capture")
+
+    def _load_lines(self, lines: Iterable[bytes], team_id: int, origin: str) -> int:
+        fd, staged = tempfile.mkstemp(suffix=".jsonl", dir=self.data_dir)
+        count = 0
+        try:
+            with os.fdopen(fd, "wb") as out:
+                for number, line in enumerate(lines, start=1):
+                    line = line.strip()
+                    if not line:
+                        continue
+                    try:
+                        out.write(enrich_line(line))
+                    except ValueError as exc:
+                        raise LoadError(f"{origin}:{number}: {exc}") from exc
+                    out.write(b"\n")
+                    count += 1
+            if count:
+                self._insert_file(staged, team_id)
+        finally:
+            os.unlink(staged)
+        return count
+
+    def _insert_file(self, path: str, team_id: int) -> None:
+        quoted_path = "'" + path.replace("\\", "\\\\").replace("'", "\\'") + "'"
+        sql = f"""
+            INSERT INTO events (uuid, event, properties, timestamp, team_id, distinct_id, elements_chain,
+                                created_at, `$session_id`, `$window_id`)
+            SELECT toUUIDOrZero(uuid), event, properties,
+                   parseDateTime64BestEffort(timestamp, 6, 'UTC'), {int(team_id)}, distinct_id, '',
+                   now64(6, 'UTC'),
+                   JSONExtract(properties, '$session_id', 'Nullable(String)'),
+                   JSONExtract(properties, '$window_id', 'Nullable(String)')
+            FROM file({quoted_path}, 'JSONEachRow', '{_FILE_COLUMNS}')
+            SETTINGS input_format_json_read_objects_as_strings = 1, input_format_allow_errors_num = 0
+        """
+        with self._lock:
+            try:
+                self._session.query(sql)
+            except Exception as exc:  # chdb raises its own error type with ClickHouse's text
+                raise LoadError(str(exc)) from exc
+
+    # ---- queries -------------------------------------------------------------------------------
+
+    def execute(self, sql: str, max_execution_time: float) -> QueryResult:
+        """Run a read-only query; raises EngineError with ClickHouse's code on failure."""
+        settings = (
+            f" SETTINGS readonly = 2, max_execution_time = {max_execution_time:g},"
+            " timeout_overflow_mode = 'throw', output_format_json_quote_64bit_integers = 0,"
+            " output_format_json_quote_denormals = 0, output_format_json_quote_decimals = 0,"
+            " join_use_nulls = 1, max_result_rows = 100000"
+        )
+        with self._lock:
+            try:
+                raw = self._session.query(sql + settings, "JSONCompact").bytes()
+            except Exception as exc:
+                match = _CLICKHOUSE_ERROR.search(str(exc))
+                if match:
+                    raise EngineError(int(match.group(1)), match.group(2).strip()) from exc
+                raise EngineError(1001, str(exc)) from exc
+        if not raw:
+            return QueryResult([], [])
+        payload = json.loads(raw)
+        meta = [(m["name"], m["type"]) for m in payload.get("meta", [])]
+        return QueryResult(meta, payload.get("data", []))
+
+    def count_events(self) -> dict:
+        result = self.execute("SELECT team_id, count() FROM events GROUP BY team_id ORDER BY team_id", 30)
+        return {int(team): int(n) for team, n in result.rows}
+
+    def truncate(self) -> None:
+        with self._lock:
+            self._session.query("TRUNCATE TABLE events")
+
+    def close(self) -> None:
+        self._session.close()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+
+def read_jsonl(path: str) -> Iterator[dict]:
+    """Yield the events of a JSONL file as dicts (for tools and tests)."""
+    with open(path, "rb") as handle:
+        for line in handle:
+            if line.strip():
+                yield json.loads(line)
