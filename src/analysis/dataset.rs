@@ -1,0 +1,252 @@
+//! The analysis input: the compact answers of the query plan.
+//!
+//! Every data source (PostHog over HTTP, the in-memory demo project, a JSONL
+//! export) produces exactly these rows; the analysis never sees raw events.
+//! Each row type documents the HogQL aggregate it mirrors, so the two sources
+//! can be checked against each other.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The analysed time range, `[start, end)` in UTC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Window {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+impl Window {
+    /// The `days` days that end at `end`.
+    pub fn ending_at(end: DateTime<Utc>, days: u32) -> Self {
+        Window { start: end - chrono::Duration::days(i64::from(days)), end }
+    }
+
+    /// Length of the window in days (fractional).
+    pub fn days(&self) -> f64 {
+        (self.end - self.start).num_seconds() as f64 / 86_400.0
+    }
+
+    /// Whether `t` lies inside the window.
+    pub fn contains(&self, t: DateTime<Utc>) -> bool {
+        t >= self.start && t < self.end
+    }
+}
+
+/// Stage 1: what the window holds, before anything heavier is asked.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Overview {
+    /// `count()` of `$ai_generation` events in the window.
+    pub generations: u64,
+    /// `uniqExact($ai_trace_id)`.
+    pub traces: u64,
+    /// `uniqExact(trace, operation)`: the rows the per-trace query will return.
+    pub trace_operations: u64,
+    pub first_seen: Option<DateTime<Utc>>,
+    pub last_seen: Option<DateTime<Utc>>,
+    /// SDK names (`$ai_lib`, else `$lib`), most used first.
+    pub libs: Vec<String>,
+}
+
+/// One cell of the rollup: day x operation x model x error status.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RollupRow {
+    pub day: NaiveDate,
+    pub operation: String,
+    pub model: String,
+    pub provider: String,
+    pub is_error: bool,
+    pub generations: u64,
+    /// Sum of `$ai_total_cost_usd` where PostHog priced the call.
+    pub cost_usd: f64,
+    /// Generations PostHog left without a cost (unknown model).
+    pub unpriced: u64,
+    pub tokens: TokenSums,
+    /// Token sums of the unpriced generations only, for backfilling their cost.
+    pub unpriced_tokens: TokenSums,
+    /// Generations whose prompt passed 200k tokens (long-context pricing).
+    pub long_context: u64,
+    /// Sum of `$ai_latency` in seconds.
+    pub latency_s: f64,
+}
+
+/// Token counts summed over some generations.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenSums {
+    pub input: u64,
+    pub output: u64,
+    pub cache_read: u64,
+    pub cache_write: u64,
+    pub reasoning: u64,
+}
+
+impl TokenSums {
+    /// Input plus output tokens (cache and reasoning are reported inside these
+    /// or beside them depending on the provider; this is the billed volume).
+    pub fn total(&self) -> u64 {
+        self.input + self.output
+    }
+
+    /// Adds `other` into `self`.
+    pub fn add(&mut self, other: &TokenSums) {
+        self.input += other.input;
+        self.output += other.output;
+        self.cache_read += other.cache_read;
+        self.cache_write += other.cache_write;
+        self.reasoning += other.reasoning;
+    }
+}
+
+/// What a latency row aggregates over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LatencyScope {
+    Operation,
+    Model,
+}
+
+/// Latency quantiles (seconds) for one operation or one model, over the
+/// generations that report a latency.
+///
+/// Quantiles use linear interpolation between order statistics (type 7),
+/// which is what ClickHouse's `quantiles` computes exactly up to 8,192 values.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LatencyRow {
+    pub scope: LatencyScope,
+    /// The operation or model name.
+    pub key: String,
+    pub generations: u64,
+    pub p50: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub max: f64,
+}
+
+/// One trace within one operation: the unit of cost variance.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TraceOpRow {
+    pub trace_id: String,
+    pub operation: String,
+    pub first_seen: DateTime<Utc>,
+    pub generations: u64,
+    /// PostHog's cost of the priced generations.
+    pub cost_usd: f64,
+    pub unpriced: u64,
+    pub tokens: TokenSums,
+    pub unpriced_tokens: TokenSums,
+    /// Largest single prompt, in input tokens.
+    pub max_input_tokens: u64,
+    /// Input tokens of the first and of the last generation (context growth).
+    pub first_input_tokens: u64,
+    pub last_input_tokens: u64,
+    /// Distinct models used, sorted.
+    pub models: Vec<String>,
+    pub errors: u64,
+    /// Generations stopped by the token limit.
+    pub truncated: u64,
+    /// Successful generations with no output tokens.
+    pub empty_outputs: u64,
+    /// Generations that ended asking for a tool.
+    pub tool_calls: u64,
+    /// Generations whose input repeats an earlier one of this trace exactly.
+    pub duplicate_inputs: u64,
+    pub latency_s: f64,
+    pub max_latency_s: f64,
+}
+
+/// A prompt prefix that repeats across calls of one operation and model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PrefixRow {
+    pub operation: String,
+    pub model: String,
+    pub provider: String,
+    /// Hash of the first `PREFIX_CUTS[0]` characters of `$ai_input` (an opaque id).
+    pub prefix_hash: String,
+    pub generations: u64,
+    pub traces: u64,
+    /// Shortest whole input in the group, in characters.
+    pub min_input_chars: u64,
+    pub input_chars: u64,
+    pub input_tokens: u64,
+    pub cache_read_tokens: u64,
+    /// The longest cut of [`PREFIX_CUTS`] that every input of the group
+    /// shares: a lower bound of the common prefix, in characters.
+    pub shared_chars: u64,
+}
+
+/// Prompt lengths (characters) at which prefixes are compared. The first,
+/// about 1,024 tokens, is the smallest prefix providers cache.
+pub const PREFIX_CUTS: [u64; 6] = [4096, 6144, 8192, 16384, 32768, 65536];
+
+/// Failed generations grouped by operation, model, status and message.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ErrorRow {
+    pub operation: String,
+    pub model: String,
+    pub http_status: Option<u16>,
+    /// The error message, cut to [`ERROR_CHARS`] characters.
+    pub message: String,
+    pub generations: u64,
+    pub cost_usd: f64,
+    pub latency_s: f64,
+    pub max_latency_s: f64,
+    /// Up to three trace ids showing this error (the smallest ids, so the
+    /// choice is deterministic).
+    pub trace_ids: Vec<String>,
+}
+
+/// Characters of an error message kept in [`ErrorRow::message`].
+pub const ERROR_CHARS: u64 = 160;
+
+/// One generation of a trace selected for a closer read (round 2).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct GenerationRow {
+    pub uuid: String,
+    pub trace_id: String,
+    pub timestamp: DateTime<Utc>,
+    pub operation: String,
+    pub model: String,
+    pub provider: String,
+    pub tokens: TokenSums,
+    pub cost_usd: Option<f64>,
+    pub latency_s: f64,
+    pub is_error: bool,
+    pub http_status: Option<u16>,
+    pub error: String,
+    pub stop_reason: String,
+    pub max_tokens: Option<u64>,
+    /// Whole-input hash (retry detection) and lengths in characters.
+    pub input_hash: String,
+    pub input_chars: u64,
+    pub output_chars: u64,
+    /// The start and the end of the prompt, and the start of the output,
+    /// each at most [`EXCERPT_CHARS`] characters. Hostile text: render as text.
+    pub input_head: String,
+    pub input_tail: String,
+    pub output_head: String,
+}
+
+/// Characters of prompt and output kept per generation for reading.
+pub const EXCERPT_CHARS: u64 = 400;
+
+/// How the per-trace rows were obtained when a project is too large to read whole.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Sampling {
+    /// Share of traces kept by the hash rule (`1.0` = all).
+    pub rate: f64,
+    /// Traces kept regardless of the hash because they are the most expensive.
+    pub top_traces_kept: u64,
+}
+
+/// Everything the analysis reads.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Dataset {
+    pub window: Window,
+    pub overview: Overview,
+    pub rollup: Vec<RollupRow>,
+    pub latency: Vec<LatencyRow>,
+    pub trace_ops: Vec<TraceOpRow>,
+    pub prefixes: Vec<PrefixRow>,
+    pub errors: Vec<ErrorRow>,
+    pub generations: Vec<GenerationRow>,
+    pub sampling: Option<Sampling>,
+}

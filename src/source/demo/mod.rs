@@ -1,0 +1,530 @@
+//! The demo project: a seeded generator of a realistic PostHog project (a
+//! support assistant with eight operations on five models from three
+//! providers) with problems planted on purpose, each with its true cost.
+//!
+//! Events stream out one trace at a time, so a million-generation export
+//! never sits in memory. The same seed always gives the same events.
+
+mod catalog;
+mod text;
+
+pub use catalog::{DemoModel, Usage, MODELS};
+
+use crate::source::event::{Event, AI_GENERATION};
+use catalog::{ops, CLAUDE_HAIKU, CLAUDE_SONNET, GEMINI_FLASH, GPT_4O, GPT_4O_MINI};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use rand::{Rng, SeedableRng};
+use rand_distr::{Distribution, LogNormal};
+use rand_pcg::Pcg64;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+use std::collections::VecDeque;
+
+/// The problems the generator can plant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plants {
+    /// `agent_step` repeats an identical, billed request 4 to 9 times in some traces.
+    pub retry_storm: bool,
+    /// `classify_intent` (a one-word answer) runs on Claude Sonnet instead of Haiku.
+    pub model_misuse: bool,
+    /// Some `summarize_thread` prompts carry the whole history (8-14x the usual size).
+    pub prompt_bloat: bool,
+    /// `draft_answer` resends a 1,700-token system prompt without prompt caching.
+    pub uncached_prompt: bool,
+    /// `generate_title` runs with `max_tokens` 12 and many titles are cut off.
+    pub truncation: bool,
+}
+
+impl Plants {
+    /// Every problem planted.
+    pub const ALL: Plants = Plants { retry_storm: true, model_misuse: true, prompt_bloat: true, uncached_prompt: true, truncation: true };
+    /// A clean control project.
+    pub const NONE: Plants = Plants { retry_storm: false, model_misuse: false, prompt_bloat: false, uncached_prompt: false, truncation: false };
+}
+
+/// What to generate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DemoConfig {
+    pub seed: u64,
+    pub days: u32,
+    /// Generations to emit (at least; the last trace is completed).
+    pub generations: usize,
+    /// Events lie in `[end - days, end)`.
+    pub end: DateTime<Utc>,
+    pub plants: Plants,
+}
+
+impl Default for DemoConfig {
+    fn default() -> Self {
+        DemoConfig {
+            seed: 7,
+            days: 30,
+            generations: 20_000,
+            end: Utc.with_ymd_and_hms(2026, 11, 16, 0, 0, 0).single().expect("valid date"),
+            plants: Plants::ALL,
+        }
+    }
+}
+
+/// A planted problem.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Problem {
+    RetryStorm,
+    ModelMisuse,
+    PromptBloat,
+    UncachedPrompt,
+    Truncation,
+}
+
+/// The ground truth of one planted problem over the generated window.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlantTruth {
+    pub problem: Problem,
+    pub operation: String,
+    /// Traces that show the problem.
+    pub traces: Vec<String>,
+    /// What the problem cost (USD): the money a perfect fix saves.
+    pub waste_usd: f64,
+}
+
+/// Totals and planted problems of a generated project.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Truth {
+    pub generations: u64,
+    pub traces: u64,
+    /// Cost at list prices, including the calls PostHog left unpriced.
+    pub cost_usd: f64,
+    pub plants: Vec<PlantTruth>,
+}
+
+/// Streams the demo project's events; [`DemoGenerator::truth`] is complete
+/// once the stream is exhausted.
+pub struct DemoGenerator {
+    cfg: DemoConfig,
+    rng: Pcg64,
+    emitted: usize,
+    trace_no: u64,
+    buffer: VecDeque<Event>,
+    truth: Truth,
+    /// Start of every uncached `draft_answer` call, to price caching at the end.
+    draft_calls: Vec<DateTime<Utc>>,
+    done: bool,
+}
+
+/// Tokens of the `draft_answer` system prompt, and its characters.
+const DRAFT_SYSTEM_TOKENS: u64 = 1_700;
+const DRAFT_SYSTEM_CHARS: usize = 6_500;
+/// Characters per token of the demo's synthetic text.
+const CHARS_PER_TOKEN: f64 = 3.8;
+/// Anthropic's prompt cache lifetime.
+const CACHE_TTL_S: i64 = 300;
+
+impl DemoGenerator {
+    /// A generator for `cfg`.
+    pub fn new(cfg: DemoConfig) -> Self {
+        let rng = Pcg64::seed_from_u64(cfg.seed);
+        let plants = [
+            (cfg.plants.retry_storm, Problem::RetryStorm, ops::AGENT_STEP),
+            (cfg.plants.model_misuse, Problem::ModelMisuse, ops::CLASSIFY_INTENT),
+            (cfg.plants.prompt_bloat, Problem::PromptBloat, ops::SUMMARIZE_THREAD),
+            (cfg.plants.uncached_prompt, Problem::UncachedPrompt, ops::DRAFT_ANSWER),
+            (cfg.plants.truncation, Problem::Truncation, ops::GENERATE_TITLE),
+        ];
+        let truth = Truth {
+            plants: plants
+                .iter()
+                .filter(|p| p.0)
+                .map(|&(_, problem, op)| PlantTruth { problem, operation: op.into(), traces: vec![], waste_usd: 0.0 })
+                .collect(),
+            ..Truth::default()
+        };
+        DemoGenerator { cfg, rng, emitted: 0, trace_no: 0, buffer: VecDeque::new(), truth, draft_calls: vec![], done: false }
+    }
+
+    /// The ground truth of what was emitted so far (final once exhausted).
+    pub fn truth(&self) -> &Truth {
+        &self.truth
+    }
+
+    fn plant(&mut self, problem: Problem) -> Option<&mut PlantTruth> {
+        self.truth.plants.iter_mut().find(|p| p.problem == problem)
+    }
+
+    fn record(&mut self, problem: Problem, trace: &str, waste: f64) {
+        if let Some(p) = self.plant(problem) {
+            if p.traces.last().map(String::as_str) != Some(trace) {
+                p.traces.push(trace.to_string());
+            }
+            p.waste_usd += waste;
+        }
+    }
+
+    fn uuid(&mut self) -> String {
+        let a: u64 = self.rng.random();
+        let b: u64 = self.rng.random();
+        let (a, b) = ((a & !0xf000) | 0x4000, (b & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000);
+        format!("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", a >> 32, (a >> 16) & 0xffff, a & 0xffff, b >> 48, b & 0xffff_ffff_ffff)
+    }
+
+    fn lognormal(&mut self, median: f64, sigma: f64) -> f64 {
+        LogNormal::new(median.ln(), sigma).expect("valid lognormal").sample(&mut self.rng)
+    }
+
+    fn tokens(&mut self, median: f64, sigma: f64) -> u64 {
+        self.lognormal(median, sigma).round().max(1.0) as u64
+    }
+
+    /// A trace start: weekdays busier than weekends, traffic growing 30% over the window.
+    fn trace_start(&mut self) -> DateTime<Utc> {
+        let span_s = i64::from(self.cfg.days) * 86_400 - 4 * 3_600;
+        let start = self.cfg.end - Duration::seconds(i64::from(self.cfg.days) * 86_400) + Duration::hours(2);
+        loop {
+            let offset = self.rng.random_range(0..span_s);
+            let t = start + Duration::seconds(offset);
+            let weekday = chrono::Datelike::weekday(&t).num_days_from_monday();
+            let weight = if weekday >= 5 { 0.55 } else { 1.0 } * (1.0 + 0.3 * offset as f64 / span_s as f64) / 1.3;
+            if self.rng.random_bool(weight.clamp(0.0, 1.0)) {
+                return t;
+            }
+        }
+    }
+
+    fn next_trace(&mut self) {
+        self.trace_no += 1;
+        let mut t = Trace {
+            id: self.uuid(),
+            user: format!("user_{}", self.rng.random_range(0..400)),
+            clock: self.trace_start(),
+            customer: text::customer_message(&mut self.rng, self.trace_no),
+            events: Vec::new(),
+        };
+        let started = t.clock;
+        self.safety_check(&mut t);
+        self.classify_intent(&mut t);
+        self.retrieve_context(&mut t);
+        self.agent_steps(&mut t);
+        self.draft_answer(&mut t);
+        if self.rng.random_bool(0.4) {
+            self.generate_title(&mut t);
+        }
+        if self.rng.random_bool(0.5) {
+            self.extract_entities(&mut t);
+        }
+        if self.rng.random_bool(0.25) {
+            self.summarize_thread(&mut t);
+        }
+        let mut props = Map::new();
+        props.insert("$ai_trace_id".into(), json!(t.id));
+        props.insert("$ai_span_name".into(), json!("support_request"));
+        props.insert("$ai_latency".into(), json!(round3((t.clock - started).num_milliseconds() as f64 / 1000.0)));
+        props.insert("$ai_lib".into(), json!("posthog-python"));
+        let trace_event = Event { uuid: self.uuid(), event: "$ai_trace".into(), distinct_id: t.user.clone(), timestamp: t.clock, properties: props };
+        self.truth.traces += 1;
+        self.buffer.extend(t.events);
+        self.buffer.push_back(trace_event);
+    }
+
+    fn safety_check(&mut self, t: &mut Trace) {
+        let call = Call::new(ops::SAFETY_CHECK, CLAUDE_HAIKU, text::system_prompt(ops::SAFETY_CHECK, 600), t.customer.clone());
+        let usage = Usage { input: self.tokens(230.0, 0.15), output: self.tokens(8.0, 0.2), ..Usage::default() };
+        self.emit(t, call, usage, Outcome::text("{\"safe\": true}"));
+    }
+
+    fn classify_intent(&mut self, t: &mut Trace) {
+        let misuse = self.cfg.plants.model_misuse;
+        let model = if misuse { CLAUDE_SONNET } else { CLAUDE_HAIKU };
+        let call = Call::new(ops::CLASSIFY_INTENT, model, text::system_prompt(ops::CLASSIFY_INTENT, 1_200), t.customer.clone());
+        let usage = Usage { input: self.tokens(420.0, 0.2), output: self.tokens(6.0, 0.2), ..Usage::default() };
+        let intent = ["refund", "replacement", "troubleshooting", "billing", "cancellation"][self.rng.random_range(0..5)];
+        if let Some(cost) = self.emit(t, call, usage, Outcome::text(&format!("{{\"intent\": \"{intent}\"}}"))) {
+            if misuse {
+                let waste = cost - CLAUDE_HAIKU.total_cost(&usage);
+                self.record(Problem::ModelMisuse, &t.id.clone(), waste);
+            }
+        }
+    }
+
+    fn retrieve_context(&mut self, t: &mut Trace) {
+        let call = Call::new(ops::RETRIEVE_CONTEXT, GPT_4O_MINI, text::system_prompt(ops::RETRIEVE_CONTEXT, 900), t.customer.clone());
+        let usage = Usage { input: self.tokens(600.0, 0.3), output: self.tokens(60.0, 0.3), ..Usage::default() };
+        let out = text::filler(&mut self.rng, 200);
+        self.emit(t, call, usage, Outcome::text(&format!("search: {out}")));
+    }
+
+    fn agent_steps(&mut self, t: &mut Trace) {
+        let turns = match self.rng.random_range(0..100) {
+            0..35 => 1,
+            35..65 => 2,
+            65..85 => 3,
+            _ => 4,
+        };
+        let storm = self.cfg.plants.retry_storm && self.rng.random_bool(0.04);
+        let system = text::system_prompt(ops::AGENT_STEP, 2_000);
+        let mut history = t.customer.clone();
+        for turn in 0..turns {
+            let last = turn + 1 == turns;
+            let input = self.tokens(1_200.0, 0.2) + 700 * turn as u64;
+            let call = Call::new(ops::AGENT_STEP, GPT_4O, system.clone(), history.clone()).with_tools();
+            let outcome = if last {
+                Outcome::text(&text::filler(&mut self.rng, 450))
+            } else {
+                Outcome::tool("lookup_order", json!({"order": self.trace_no}))
+            };
+            let output = if last { self.tokens(120.0, 0.3) } else { self.tokens(40.0, 0.2) };
+            let usage = Usage { input, output, ..Usage::default() };
+            if storm && turn == 0 {
+                // The response fails the app's schema check; it resends the same request.
+                for _ in 0..self.rng.random_range(4..=9) {
+                    let bad = Outcome::text("{\"action\": \"lookup_order\", \"order\": ");
+                    if let Some(cost) = self.emit(t, call.clone(), usage, bad) {
+                        self.record(Problem::RetryStorm, &t.id.clone(), cost);
+                    }
+                }
+            }
+            self.emit(t, call, usage, outcome);
+            history.push_str(&format!(" [tool result {turn}] {}", text::filler(&mut self.rng, 2_600)));
+        }
+    }
+
+    fn draft_answer(&mut self, t: &mut Trace) {
+        let context_tokens = self.tokens(900.0, 0.15);
+        let context = format!("{} Context: {}", t.customer, text::filler(&mut self.rng, (context_tokens as f64 * CHARS_PER_TOKEN) as usize));
+        let call = Call::new(ops::DRAFT_ANSWER, CLAUDE_SONNET, text::system_prompt(ops::DRAFT_ANSWER, DRAFT_SYSTEM_CHARS), context);
+        let output = self.tokens(350.0, 0.35);
+        let usage = if self.cfg.plants.uncached_prompt {
+            self.draft_calls.push(t.clock);
+            Usage { input: DRAFT_SYSTEM_TOKENS + context_tokens, output, ..Usage::default() }
+        } else if self.rng.random_bool(0.9) {
+            Usage { input: context_tokens, output, cache_read: DRAFT_SYSTEM_TOKENS, cache_write: 0 }
+        } else {
+            Usage { input: context_tokens, output, cache_read: 0, cache_write: DRAFT_SYSTEM_TOKENS }
+        };
+        if self.cfg.plants.uncached_prompt {
+            self.record(Problem::UncachedPrompt, &t.id.clone(), 0.0);
+        }
+        let answer = text::filler(&mut self.rng, 1_300);
+        self.emit(t, call, usage, Outcome::text(&answer));
+    }
+
+    fn generate_title(&mut self, t: &mut Trace) {
+        let truncation = self.cfg.plants.truncation;
+        let max_tokens = if truncation { 12 } else { 40 };
+        let call = Call::new(ops::GENERATE_TITLE, GPT_4O_MINI, text::system_prompt(ops::GENERATE_TITLE, 500), t.customer.clone()).max_tokens(max_tokens);
+        let wanted = if truncation { self.tokens(11.0, 0.35) } else { self.tokens(9.0, 0.3) };
+        let usage = Usage { input: self.tokens(300.0, 0.2), output: wanted.min(max_tokens), ..Usage::default() };
+        let mut outcome = Outcome::text("Customer asks about a damaged order and wants a");
+        let cut_off = wanted >= max_tokens;
+        if cut_off {
+            outcome.stop_reason = "length";
+        }
+        if self.emit(t, call, usage, outcome).is_some() && cut_off && truncation {
+            self.record(Problem::Truncation, &t.id.clone(), 0.0);
+        }
+    }
+
+    fn extract_entities(&mut self, t: &mut Trace) {
+        let call = Call::new(ops::EXTRACT_ENTITIES, GEMINI_FLASH, text::system_prompt(ops::EXTRACT_ENTITIES, 1_000), t.customer.clone());
+        let usage = Usage { input: self.tokens(900.0, 0.25), output: self.tokens(140.0, 0.3), ..Usage::default() };
+        self.emit(t, call, usage, Outcome::text("{\"order_id\": \"…\", \"product\": \"…\", \"sentiment\": \"negative\"}"));
+    }
+
+    fn summarize_thread(&mut self, t: &mut Trace) {
+        let normal = self.tokens(3_500.0, 0.3);
+        let bloated = self.cfg.plants.prompt_bloat && self.rng.random_bool(0.12);
+        let input = if bloated { (normal as f64 * self.rng.random_range(8.0..14.0)) as u64 } else { normal };
+        let history_chars = ((input as f64 * CHARS_PER_TOKEN) as usize).min(24_000);
+        let history = format!("{} Thread so far: {}", t.customer, text::filler(&mut self.rng, history_chars));
+        let call = Call::new(ops::SUMMARIZE_THREAD, GPT_4O, text::system_prompt(ops::SUMMARIZE_THREAD, 700), history);
+        let usage = Usage { input, output: self.tokens(260.0, 0.3), ..Usage::default() };
+        let summary = text::filler(&mut self.rng, 1_000);
+        if self.emit(t, call, usage, Outcome::text(&summary)).is_some() && bloated {
+            let waste = (input - normal) as f64 * GPT_4O.input / 1e6;
+            self.record(Problem::PromptBloat, &t.id.clone(), waste);
+        }
+    }
+
+    /// Emits one generation (after a failed attempt and its retry, sometimes).
+    /// Returns the cost of the successful call, `None` if it failed for good.
+    fn emit(&mut self, t: &mut Trace, call: Call, usage: Usage, outcome: Outcome) -> Option<f64> {
+        let roll: f64 = self.rng.random();
+        let failure = match call.model.provider {
+            _ if roll < 0.004 => Some((Some(500), "Internal server error", 1.0)),
+            "anthropic" if roll < 0.007 => Some((Some(529), "Overloaded", 0.5)),
+            _ if roll < 0.007 => Some((Some(429), "Rate limit reached for requests. Please try again in 2s.", 0.3)),
+            _ if roll < 0.009 => Some((None, "Request timed out.", 60.0)),
+            _ => None,
+        };
+        if let Some((status, message, latency)) = failure {
+            let failed = Outcome { error: Some((status, message)), ..outcome.clone() };
+            self.push(t, &call, Usage::default(), &failed, latency);
+        }
+        let ttft = self.lognormal(0.5, 0.4);
+        let latency = ttft + usage.output as f64 / call.model.tokens_per_s + usage.input as f64 / 20_000.0;
+        self.push(t, &call, usage, &outcome, latency);
+        Some(call.model.total_cost(&usage))
+    }
+
+    fn push(&mut self, t: &mut Trace, call: &Call, usage: Usage, outcome: &Outcome, latency: f64) {
+        let m = call.model;
+        let mut p = Map::new();
+        p.insert("$ai_trace_id".into(), json!(t.id));
+        p.insert("$ai_span_id".into(), json!(self.uuid()));
+        p.insert("$ai_parent_id".into(), json!(t.id));
+        p.insert("$ai_span_name".into(), json!(call.operation));
+        p.insert("$ai_provider".into(), json!(m.provider));
+        p.insert("$ai_model".into(), json!(m.name));
+        p.insert("$ai_model_parameters".into(), json!({"temperature": 0.2, "max_tokens": call.max_tokens}));
+        p.insert("$ai_max_tokens".into(), json!(call.max_tokens));
+        p.insert("$ai_temperature".into(), json!(0.2));
+        p.insert("$ai_stream".into(), json!(false));
+        p.insert("$ai_input".into(), text::messages(&call.system, &[("user", call.user.clone())]));
+        if call.tools {
+            p.insert("$ai_tools".into(), json!([{"type": "function", "function": {"name": "lookup_order"}}]));
+        }
+        p.insert("$ai_latency".into(), json!(round3(latency)));
+        p.insert("$ai_lib".into(), json!("posthog-python"));
+        p.insert("$ai_lib_version".into(), json!("6.7.0"));
+        p.insert("$ai_base_url".into(), json!(format!("https://api.{}.example", m.provider)));
+        match outcome.error {
+            Some((status, message)) => {
+                p.insert("$ai_is_error".into(), json!(true));
+                p.insert("$ai_error".into(), json!(message));
+                if let Some(s) = status {
+                    p.insert("$ai_http_status".into(), json!(s));
+                }
+                p.insert("$ai_input_tokens".into(), json!(0));
+                p.insert("$ai_output_tokens".into(), json!(0));
+            }
+            None => {
+                p.insert("$ai_http_status".into(), json!(200));
+                p.insert("$ai_is_error".into(), json!(false));
+                p.insert("$ai_output_choices".into(), outcome.output.clone());
+                p.insert("$ai_stop_reason".into(), json!(outcome.stop_reason));
+                p.insert("$ai_input_tokens".into(), json!(usage.input));
+                p.insert("$ai_output_tokens".into(), json!(usage.output));
+                if usage.cache_read > 0 {
+                    p.insert("$ai_cache_read_input_tokens".into(), json!(usage.cache_read));
+                }
+                if usage.cache_write > 0 {
+                    p.insert("$ai_cache_creation_input_tokens".into(), json!(usage.cache_write));
+                }
+            }
+        }
+        let (input_cost, output_cost) = m.cost(&usage);
+        if m.priced_by_posthog {
+            p.insert("$ai_input_cost_usd".into(), json!(input_cost));
+            p.insert("$ai_output_cost_usd".into(), json!(output_cost));
+            p.insert("$ai_total_cost_usd".into(), json!(input_cost + output_cost));
+        }
+        let event = Event { uuid: self.uuid(), event: AI_GENERATION.into(), distinct_id: t.user.clone(), timestamp: t.clock, properties: p };
+        t.clock += Duration::milliseconds((latency * 1000.0) as i64 + 5);
+        t.events.push(event);
+        self.emitted += 1;
+        self.truth.generations += 1;
+        self.truth.cost_usd += input_cost + output_cost;
+    }
+
+    /// Prices the uncached system prompt once every call is known: a cache
+    /// hit reads it at the cache price; a call more than the cache lifetime
+    /// after the previous one writes it instead.
+    fn finish(&mut self) {
+        if self.plant(Problem::UncachedPrompt).is_none() {
+            return;
+        }
+        let mut calls = std::mem::take(&mut self.draft_calls);
+        calls.sort();
+        let m = CLAUDE_SONNET;
+        let per_token_saving = |hit: bool| if hit { m.input - m.cache_read } else { m.input - m.cache_write };
+        let waste: f64 = calls
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let hit = i > 0 && (*t - calls[i - 1]).num_seconds() <= CACHE_TTL_S;
+                DRAFT_SYSTEM_TOKENS as f64 * per_token_saving(hit) / 1e6
+            })
+            .sum();
+        if let Some(p) = self.plant(Problem::UncachedPrompt) {
+            p.waste_usd = waste;
+        }
+    }
+}
+
+impl Iterator for DemoGenerator {
+    type Item = Event;
+
+    fn next(&mut self) -> Option<Event> {
+        while self.buffer.is_empty() {
+            if self.emitted >= self.cfg.generations {
+                if !self.done {
+                    self.done = true;
+                    self.finish();
+                }
+                return None;
+            }
+            self.next_trace();
+        }
+        self.buffer.pop_front()
+    }
+}
+
+/// A trace being generated.
+struct Trace {
+    id: String,
+    user: String,
+    clock: DateTime<Utc>,
+    customer: String,
+    events: Vec<Event>,
+}
+
+/// One request an operation sends.
+#[derive(Clone)]
+struct Call {
+    operation: &'static str,
+    model: DemoModel,
+    system: String,
+    user: String,
+    max_tokens: u64,
+    tools: bool,
+}
+
+impl Call {
+    fn new(operation: &'static str, model: DemoModel, system: String, user: String) -> Self {
+        Call { operation, model, system, user, max_tokens: 1_024, tools: false }
+    }
+
+    fn with_tools(mut self) -> Self {
+        self.tools = true;
+        self
+    }
+
+    fn max_tokens(mut self, n: u64) -> Self {
+        self.max_tokens = n;
+        self
+    }
+}
+
+/// How a call ended.
+#[derive(Clone)]
+struct Outcome {
+    output: Value,
+    stop_reason: &'static str,
+    error: Option<(Option<u16>, &'static str)>,
+}
+
+impl Outcome {
+    fn text(s: &str) -> Self {
+        Outcome { output: text::choice(s), stop_reason: "stop", error: None }
+    }
+
+    fn tool(name: &str, args: Value) -> Self {
+        Outcome { output: text::tool_call(name, args), stop_reason: "tool_calls", error: None }
+    }
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod tests;

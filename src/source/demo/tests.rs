@@ -1,0 +1,76 @@
+use super::*;
+use crate::source::event::Generation;
+use std::collections::BTreeSet;
+
+fn small(plants: Plants) -> DemoConfig {
+    DemoConfig { generations: 3_000, plants, ..DemoConfig::default() }
+}
+
+#[test]
+fn same_seed_same_events() {
+    let a: Vec<Event> = DemoGenerator::new(small(Plants::ALL)).take(500).collect();
+    let b: Vec<Event> = DemoGenerator::new(small(Plants::ALL)).take(500).collect();
+    assert_eq!(a, b);
+    let c: Vec<Event> = DemoGenerator::new(DemoConfig { seed: 8, ..small(Plants::ALL) }).take(500).collect();
+    assert_ne!(a, c);
+}
+
+#[test]
+fn default_project_has_the_promised_shape() {
+    let cfg = DemoConfig::default();
+    let (start, end) = (cfg.end - Duration::days(30), cfg.end);
+    let mut gen = DemoGenerator::new(cfg);
+    let gens: Vec<Generation> = gen.by_ref().filter_map(|e| Generation::from_event(&e)).collect();
+    assert!((20_000..20_100).contains(&gens.len()), "{}", gens.len());
+    assert!(gens.iter().all(|g| g.timestamp >= start && g.timestamp < end));
+    let ops: BTreeSet<_> = gens.iter().map(|g| g.operation.as_str()).collect();
+    let models: BTreeSet<_> = gens.iter().map(|g| g.model.as_str()).collect();
+    let providers: BTreeSet<_> = gens.iter().map(|g| g.provider.as_str()).collect();
+    assert_eq!((ops.len(), models.len(), providers.len()), (8, 5, 3), "{ops:?} {models:?}");
+    let errors = gens.iter().filter(|g| g.is_error).count() as f64 / gens.len() as f64;
+    assert!((0.005..0.02).contains(&errors), "error rate {errors}");
+    assert!(gens.iter().any(|g| g.cache_read_tokens.is_some()) || gen.truth().plants.iter().any(|p| p.problem == Problem::UncachedPrompt));
+    // The generations PostHog could not price are exactly the unknown model's.
+    assert!(gens.iter().filter(|g| g.cost_usd.is_none()).all(|g| g.model == "gemini-2.0-flash-001"));
+    let truth = gen.truth();
+    assert_eq!(truth.generations as usize, gens.len());
+    assert_eq!(truth.plants.len(), 5);
+    for p in &truth.plants {
+        assert!(!p.traces.is_empty(), "{:?} planted nowhere", p.problem);
+        if p.problem != Problem::Truncation {
+            assert!(p.waste_usd > 0.0, "{:?} has no cost", p.problem);
+        }
+    }
+}
+
+#[test]
+fn planted_waste_matches_the_events() {
+    let mut gen = DemoGenerator::new(small(Plants::ALL));
+    let gens: Vec<Generation> = gen.by_ref().filter_map(|e| Generation::from_event(&e)).collect();
+    let truth = gen.truth().clone();
+    let misuse = truth.plants.iter().find(|p| p.problem == Problem::ModelMisuse).unwrap();
+    // Recompute from the events: Sonnet's cost minus Haiku's for the same tokens.
+    let recomputed: f64 = gens
+        .iter()
+        .filter(|g| g.operation == ops::CLASSIFY_INTENT && !g.is_error)
+        .map(|g| {
+            let u = Usage { input: g.input_tokens.unwrap(), output: g.output_tokens.unwrap(), ..Usage::default() };
+            g.cost_usd.unwrap() - CLAUDE_HAIKU.total_cost(&u)
+        })
+        .sum();
+    assert!((recomputed - misuse.waste_usd).abs() < 1e-9, "{recomputed} vs {}", misuse.waste_usd);
+    let storm = truth.plants.iter().find(|p| p.problem == Problem::RetryStorm).unwrap();
+    for trace in &storm.traces {
+        let n = gens.iter().filter(|g| &g.trace_id == trace && g.operation == ops::AGENT_STEP).count();
+        assert!(n >= 5, "storm trace {trace} has {n} agent steps");
+    }
+}
+
+#[test]
+fn clean_control_plants_nothing() {
+    let mut gen = DemoGenerator::new(small(Plants::NONE));
+    let gens: Vec<Generation> = gen.by_ref().filter_map(|e| Generation::from_event(&e)).collect();
+    assert!(gen.truth().plants.is_empty());
+    assert!(gens.iter().all(|g| g.stop_reason.as_deref() != Some("length")));
+    assert!(gens.iter().filter(|g| g.operation == ops::CLASSIFY_INTENT).all(|g| g.model == CLAUDE_HAIKU.name));
+}

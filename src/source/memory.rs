@@ -1,0 +1,304 @@
+//! A data source over generations held in memory (the demo project or a
+//! JSONL export). It answers each query of the plan exactly as the HogQL in
+//! `posthog::hogql` does against PostHog, so the two can be compared.
+
+use super::event::{Event, Generation};
+use super::{DataSource, Page, SourceError, TraceOpsPage};
+use crate::analysis::dataset::*;
+use crate::analysis::stats::{quantile_sorted, sorted};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Generations in memory, answering the query plan.
+#[derive(Clone, Debug, Default)]
+pub struct MemorySource {
+    generations: Vec<Generation>,
+}
+
+impl MemorySource {
+    /// Keeps the `$ai_generation` events of `events`.
+    pub fn from_events(events: impl IntoIterator<Item = Event>) -> Self {
+        MemorySource { generations: events.into_iter().filter_map(|e| Generation::from_event(&e)).collect() }
+    }
+
+    /// All generations held, in input order.
+    pub fn all(&self) -> &[Generation] {
+        &self.generations
+    }
+
+    fn in_window<'a>(&'a self, w: &'a Window) -> impl Iterator<Item = &'a Generation> + 'a {
+        self.generations.iter().filter(move |g| w.contains(g.timestamp))
+    }
+}
+
+/// The token counts of one generation (missing counts are zero, as `sum` skips nulls).
+fn tokens(g: &Generation) -> TokenSums {
+    TokenSums {
+        input: g.input_tokens.unwrap_or(0),
+        output: g.output_tokens.unwrap_or(0),
+        cache_read: g.cache_read_tokens.unwrap_or(0),
+        cache_write: g.cache_write_tokens.unwrap_or(0),
+        reasoning: g.reasoning_tokens.unwrap_or(0),
+    }
+}
+
+/// Prompts above this many input tokens are billed at long-context prices.
+pub const LONG_CONTEXT_TOKENS: u64 = 200_000;
+
+/// Stop reasons that mean the output hit the token limit.
+pub const TRUNCATION_STOP_REASONS: [&str; 3] = ["length", "max_tokens", "MAX_TOKENS"];
+/// Stop reasons that mean the model asked for a tool.
+pub const TOOL_STOP_REASONS: [&str; 2] = ["tool_calls", "tool_use"];
+
+/// Whether the generation stopped at its token limit.
+fn truncated(g: &Generation) -> bool {
+    g.stop_reason.as_deref().is_some_and(|r| TRUNCATION_STOP_REASONS.contains(&r))
+        || matches!((g.output_tokens, g.max_tokens), (Some(o), Some(m)) if m > 0 && o >= m)
+}
+
+/// The bucket (0..1000) of a trace id for sampling: `cityHash64(trace_id) % 1000`.
+pub fn sample_bucket(trace_id: &str) -> u16 {
+    (cityhash_102_rs::city_hash_64(trace_id.as_bytes()) % 1000) as u16
+}
+
+impl DataSource for MemorySource {
+    async fn overview(&self, w: &Window) -> Result<Overview, SourceError> {
+        let mut o = Overview::default();
+        let mut traces = BTreeSet::new();
+        let mut pairs = BTreeSet::new();
+        let mut libs: HashMap<&str, u64> = HashMap::new();
+        for g in self.in_window(w) {
+            o.generations += 1;
+            traces.insert(g.trace_id.as_str());
+            pairs.insert((g.trace_id.as_str(), g.operation.as_str()));
+            o.first_seen = Some(o.first_seen.map_or(g.timestamp, |t| t.min(g.timestamp)));
+            o.last_seen = Some(o.last_seen.map_or(g.timestamp, |t| t.max(g.timestamp)));
+            if !g.lib.is_empty() {
+                *libs.entry(g.lib.as_str()).or_default() += 1;
+            }
+        }
+        o.traces = traces.len() as u64;
+        o.trace_operations = pairs.len() as u64;
+        let mut libs: Vec<_> = libs.into_iter().collect();
+        libs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        o.libs = libs.into_iter().take(5).map(|(l, _)| l.to_string()).collect();
+        Ok(o)
+    }
+
+    async fn rollup(&self, w: &Window) -> Result<Vec<RollupRow>, SourceError> {
+        let mut cells: BTreeMap<_, RollupRow> = BTreeMap::new();
+        for g in self.in_window(w) {
+            let day = g.timestamp.date_naive();
+            let key = (day, g.operation.as_str(), g.model.as_str(), g.provider.as_str(), g.is_error);
+            let row = cells.entry(key).or_insert_with(|| RollupRow {
+                day,
+                operation: g.operation.clone(),
+                model: g.model.clone(),
+                provider: g.provider.clone(),
+                is_error: g.is_error,
+                ..RollupRow::default()
+            });
+            let t = tokens(g);
+            row.generations += 1;
+            row.tokens.add(&t);
+            match g.cost_usd {
+                Some(c) => row.cost_usd += c,
+                None => {
+                    row.unpriced += 1;
+                    row.unpriced_tokens.add(&t);
+                }
+            }
+            row.long_context += u64::from(t.input > LONG_CONTEXT_TOKENS);
+            row.latency_s += g.latency_s.unwrap_or(0.0);
+        }
+        Ok(cells.into_values().collect())
+    }
+
+    async fn latency(&self, w: &Window) -> Result<Vec<LatencyRow>, SourceError> {
+        let mut groups: BTreeMap<(LatencyScope, &str), Vec<f64>> = BTreeMap::new();
+        for g in self.in_window(w) {
+            if let Some(l) = g.latency_s {
+                groups.entry((LatencyScope::Operation, g.operation.as_str())).or_default().push(l);
+                groups.entry((LatencyScope::Model, g.model.as_str())).or_default().push(l);
+            }
+        }
+        Ok(groups
+            .into_iter()
+            .map(|((scope, key), values)| {
+                let s = sorted(&values);
+                let q = |p| quantile_sorted(&s, p).unwrap_or(0.0);
+                LatencyRow { scope, key: key.to_string(), generations: s.len() as u64, p50: q(0.5), p95: q(0.95), p99: q(0.99), max: q(1.0) }
+            })
+            .collect())
+    }
+
+    async fn trace_ops(&self, w: &Window, page: &TraceOpsPage) -> Result<Page<TraceOpRow>, SourceError> {
+        let after = page.after.as_ref().map(|(t, o)| (t.as_str(), o.as_str()));
+        let mut groups: BTreeMap<(&str, &str), Vec<&Generation>> = BTreeMap::new();
+        for g in self.in_window(w) {
+            let key = (g.trace_id.as_str(), g.operation.as_str());
+            if after.is_some_and(|a| key <= a) {
+                continue;
+            }
+            if page.keep_per_mille.is_some_and(|k| sample_bucket(&g.trace_id) >= k) {
+                continue;
+            }
+            groups.entry(key).or_default().push(g);
+        }
+        let limit = page.limit as usize;
+        let has_more = groups.len() > limit;
+        let rows = groups.into_iter().take(limit).map(|(_, gens)| trace_op_row(gens)).collect();
+        Ok(Page { rows, has_more })
+    }
+
+    async fn prefixes(&self, w: &Window) -> Result<Vec<PrefixRow>, SourceError> {
+        let mut groups: BTreeMap<(&str, &str, &str, u64), Vec<&Generation>> = BTreeMap::new();
+        for g in self.in_window(w) {
+            if let Some(input) = &g.input {
+                groups.entry((g.operation.as_str(), g.model.as_str(), g.provider.as_str(), input.prefix_hashes[0])).or_default().push(g);
+            }
+        }
+        let mut rows: Vec<PrefixRow> = groups
+            .into_iter()
+            .filter(|(_, gens)| gens.len() >= 3)
+            .map(|((op, model, provider, hash), gens)| {
+                let inputs: Vec<_> = gens.iter().filter_map(|g| g.input.as_ref()).collect();
+                let min_chars = inputs.iter().map(|d| d.chars).min().unwrap_or(0);
+                let all_same = |f: &dyn Fn(&super::digest::TextDigest) -> u64| inputs.iter().map(|d| f(d)).collect::<BTreeSet<_>>().len() == 1;
+                let shared = PREFIX_CUTS
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, cut)| min_chars >= **cut && all_same(&|d| d.prefix_hashes[*i]))
+                    .map(|(_, cut)| *cut)
+                    .max()
+                    .unwrap_or(0);
+                let shared = if all_same(&|d| d.hash) { min_chars } else { shared };
+                PrefixRow {
+                    operation: op.to_string(),
+                    model: model.to_string(),
+                    provider: provider.to_string(),
+                    prefix_hash: format!("{hash:016x}"),
+                    generations: gens.len() as u64,
+                    traces: gens.iter().map(|g| g.trace_id.as_str()).collect::<BTreeSet<_>>().len() as u64,
+                    min_input_chars: min_chars,
+                    input_chars: inputs.iter().map(|d| d.chars).sum(),
+                    input_tokens: gens.iter().map(|g| g.input_tokens.unwrap_or(0)).sum(),
+                    cache_read_tokens: gens.iter().map(|g| g.cache_read_tokens.unwrap_or(0)).sum(),
+                    shared_chars: shared,
+                }
+            })
+            .collect();
+        rows.sort_by(|a, b| b.generations.cmp(&a.generations).then_with(|| (&a.operation, &a.model, &a.prefix_hash).cmp(&(&b.operation, &b.model, &b.prefix_hash))));
+        rows.truncate(PREFIX_ROWS);
+        Ok(rows)
+    }
+
+    async fn errors(&self, w: &Window) -> Result<Vec<ErrorRow>, SourceError> {
+        let mut groups: BTreeMap<(&str, &str, Option<u16>, String), Vec<&Generation>> = BTreeMap::new();
+        for g in self.in_window(w).filter(|g| g.is_error) {
+            let message = super::digest::prefix(g.error.as_deref().unwrap_or(""), ERROR_CHARS).to_string();
+            groups.entry((g.operation.as_str(), g.model.as_str(), g.http_status, message)).or_default().push(g);
+        }
+        let mut rows: Vec<ErrorRow> = groups
+            .into_iter()
+            .map(|((op, model, status, message), gens)| ErrorRow {
+                operation: op.to_string(),
+                model: model.to_string(),
+                http_status: status,
+                message,
+                generations: gens.len() as u64,
+                cost_usd: gens.iter().filter_map(|g| g.cost_usd).sum(),
+                latency_s: gens.iter().filter_map(|g| g.latency_s).sum(),
+                max_latency_s: gens.iter().filter_map(|g| g.latency_s).fold(0.0, f64::max),
+                trace_ids: gens.iter().map(|g| g.trace_id.clone()).collect::<BTreeSet<_>>().into_iter().take(3).collect(),
+            })
+            .collect();
+        rows.sort_by(|a, b| b.generations.cmp(&a.generations).then_with(|| (&a.operation, &a.model, a.http_status, &a.message).cmp(&(&b.operation, &b.model, b.http_status, &b.message))));
+        rows.truncate(ERROR_ROWS);
+        Ok(rows)
+    }
+
+    async fn generations(&self, w: &Window, trace_ids: &[String]) -> Result<Vec<GenerationRow>, SourceError> {
+        let wanted: BTreeSet<&str> = trace_ids.iter().map(String::as_str).collect();
+        let mut rows: Vec<GenerationRow> = self
+            .in_window(w)
+            .filter(|g| wanted.contains(g.trace_id.as_str()))
+            .map(|g| GenerationRow {
+                uuid: g.uuid.clone(),
+                trace_id: g.trace_id.clone(),
+                timestamp: g.timestamp,
+                operation: g.operation.clone(),
+                model: g.model.clone(),
+                provider: g.provider.clone(),
+                tokens: tokens(g),
+                cost_usd: g.cost_usd,
+                latency_s: g.latency_s.unwrap_or(0.0),
+                is_error: g.is_error,
+                http_status: g.http_status,
+                error: g.error.as_deref().map(|e| super::digest::prefix(e, ERROR_CHARS).to_string()).unwrap_or_default(),
+                stop_reason: g.stop_reason.clone().unwrap_or_default(),
+                max_tokens: g.max_tokens,
+                input_hash: g.input.as_ref().map(|d| format!("{:016x}", d.hash)).unwrap_or_default(),
+                input_chars: g.input.as_ref().map_or(0, |d| d.chars),
+                output_chars: g.output.as_ref().map_or(0, |d| d.chars),
+                input_head: g.input.as_ref().map(|d| d.head.clone()).unwrap_or_default(),
+                input_tail: g.input.as_ref().map(|d| d.tail.clone()).unwrap_or_default(),
+                output_head: g.output.as_ref().map(|d| d.head.clone()).unwrap_or_default(),
+            })
+            .collect();
+        rows.sort_by(|a, b| (&a.trace_id, a.timestamp, &a.uuid).cmp(&(&b.trace_id, b.timestamp, &b.uuid)));
+        Ok(rows)
+    }
+}
+
+/// Most prefix groups returned.
+pub const PREFIX_ROWS: usize = 200;
+/// Most error groups returned.
+pub const ERROR_ROWS: usize = 200;
+
+/// Aggregates one trace's generations within one operation.
+fn trace_op_row(mut gens: Vec<&Generation>) -> TraceOpRow {
+    gens.sort_by(|a, b| (a.timestamp, &a.uuid).cmp(&(b.timestamp, &b.uuid)));
+    let first = gens[0];
+    let last = gens[gens.len() - 1];
+    let mut row = TraceOpRow {
+        trace_id: first.trace_id.clone(),
+        operation: first.operation.clone(),
+        first_seen: first.timestamp,
+        first_input_tokens: first.input_tokens.unwrap_or(0),
+        last_input_tokens: last.input_tokens.unwrap_or(0),
+        ..TraceOpRow::default()
+    };
+    let mut models = BTreeSet::new();
+    let mut inputs = BTreeSet::new();
+    let mut with_input = 0;
+    for g in &gens {
+        let t = tokens(g);
+        row.generations += 1;
+        row.tokens.add(&t);
+        match g.cost_usd {
+            Some(c) => row.cost_usd += c,
+            None => {
+                row.unpriced += 1;
+                row.unpriced_tokens.add(&t);
+            }
+        }
+        row.max_input_tokens = row.max_input_tokens.max(t.input);
+        models.insert(g.model.clone());
+        row.errors += u64::from(g.is_error);
+        row.truncated += u64::from(truncated(g));
+        row.empty_outputs += u64::from(!g.is_error && g.output_tokens == Some(0));
+        row.tool_calls += u64::from(g.stop_reason.as_deref().is_some_and(|r| TOOL_STOP_REASONS.contains(&r)));
+        if let Some(d) = &g.input {
+            with_input += 1;
+            inputs.insert(d.hash);
+        }
+        row.latency_s += g.latency_s.unwrap_or(0.0);
+        row.max_latency_s = row.max_latency_s.max(g.latency_s.unwrap_or(0.0));
+    }
+    row.models = models.into_iter().collect();
+    row.duplicate_inputs = with_input - inputs.len() as u64;
+    row
+}
+
+#[cfg(test)]
+mod tests;

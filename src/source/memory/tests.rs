@@ -1,0 +1,126 @@
+use super::*;
+use chrono::{DateTime, TimeZone, Utc};
+use futures::executor::block_on;
+use serde_json::{json, Value};
+
+fn at(h: u32, m: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 10, h, m, 0).unwrap()
+}
+
+fn ev(uuid: &str, ts: DateTime<Utc>, props: Value) -> Event {
+    Event { uuid: uuid.into(), event: "$ai_generation".into(), distinct_id: "d".into(), timestamp: ts, properties: props.as_object().unwrap().clone() }
+}
+
+fn window() -> Window {
+    Window { start: at(0, 0), end: at(23, 0) }
+}
+
+fn source() -> MemorySource {
+    let sys = "S".repeat(7000);
+    let input = |user: &str| json!([{"role": "system", "content": sys}, {"role": "user", "content": user}]);
+    MemorySource::from_events(vec![
+        ev("a1", at(1, 0), json!({"$ai_trace_id": "t1", "$ai_span_name": "draft", "$ai_model": "gpt-4o", "$ai_provider": "openai",
+            "$ai_input_tokens": 100, "$ai_output_tokens": 10, "$ai_total_cost_usd": 0.5, "$ai_latency": 1.0, "$ai_input": input("hello")})),
+        ev("a2", at(1, 1), json!({"$ai_trace_id": "t1", "$ai_span_name": "draft", "$ai_model": "gpt-4o", "$ai_provider": "openai",
+            "$ai_input_tokens": "300", "$ai_output_tokens": 10, "$ai_total_cost_usd": "0.25", "$ai_latency": 3.0, "$ai_input": input("hello")})),
+        ev("a3", at(2, 0), json!({"$ai_trace_id": "t2", "$ai_span_name": "draft", "$ai_model": "gpt-4o", "$ai_provider": "openai",
+            "$ai_input_tokens": 200, "$ai_output_tokens": 50, "$ai_max_tokens": 50, "$ai_latency": 2.0, "$ai_input": input("other")})),
+        ev("a4", at(3, 0), json!({"$ai_trace_id": "t2", "$ai_model": "mystery-1", "$ai_provider": "acme", "$ai_is_error": true,
+            "$ai_http_status": 429, "$ai_error": "Rate limited", "$ai_latency": 0.5})),
+        ev("a5", at(23, 30), json!({"$ai_trace_id": "t9", "$ai_span_name": "draft", "$ai_model": "gpt-4o", "$ai_total_cost_usd": 9.0})),
+    ])
+}
+
+#[test]
+fn overview_counts_only_the_window() {
+    let o = block_on(source().overview(&window())).unwrap();
+    assert_eq!((o.generations, o.traces, o.trace_operations), (4, 2, 3));
+    assert_eq!((o.first_seen, o.last_seen), (Some(at(1, 0)), Some(at(3, 0))));
+}
+
+#[test]
+fn rollup_sums_and_separates_unpriced_calls() {
+    let rows = block_on(source().rollup(&window())).unwrap();
+    assert_eq!(rows.len(), 2);
+    let draft = &rows[0];
+    assert_eq!((draft.operation.as_str(), draft.generations, draft.unpriced), ("draft", 3, 1));
+    assert!((draft.cost_usd - 0.75).abs() < 1e-12, "string costs are cast like toFloat");
+    assert_eq!(draft.tokens.input, 600);
+    assert_eq!(draft.unpriced_tokens.input, 200);
+    assert!((draft.latency_s - 6.0).abs() < 1e-12);
+    let err = &rows[1];
+    assert_eq!((err.operation.as_str(), err.is_error, err.model.as_str()), ("unnamed", true, "mystery-1"));
+}
+
+#[test]
+fn latency_quantiles_interpolate() {
+    let rows = block_on(source().latency(&window())).unwrap();
+    let draft = rows.iter().find(|r| r.scope == LatencyScope::Operation && r.key == "draft").unwrap();
+    assert_eq!((draft.generations, draft.p50, draft.max), (3, 2.0, 3.0));
+    assert!((draft.p95 - 2.9).abs() < 1e-12);
+    assert!(rows.iter().any(|r| r.scope == LatencyScope::Model && r.key == "mystery-1"));
+}
+
+#[test]
+fn trace_rows_flag_duplicates_truncation_and_growth() {
+    let page = TraceOpsPage { limit: 10, ..TraceOpsPage::default() };
+    let rows = block_on(source().trace_ops(&window(), &page)).unwrap().rows;
+    assert_eq!(rows.iter().map(|r| (r.trace_id.as_str(), r.operation.as_str())).collect::<Vec<_>>(), [("t1", "draft"), ("t2", "draft"), ("t2", "unnamed")]);
+    let t1 = &rows[0];
+    assert_eq!((t1.generations, t1.duplicate_inputs, t1.first_input_tokens, t1.last_input_tokens, t1.max_input_tokens), (2, 1, 100, 300, 300));
+    assert_eq!(rows[1].truncated, 1, "output reached max_tokens");
+    assert_eq!((rows[1].unpriced, rows[2].errors), (1, 1));
+}
+
+#[test]
+fn trace_rows_page_by_keys() {
+    let s = source();
+    let first = block_on(s.trace_ops(&window(), &TraceOpsPage { limit: 2, ..TraceOpsPage::default() })).unwrap();
+    assert!(first.has_more);
+    let last = first.rows.last().map(|r| (r.trace_id.clone(), r.operation.clone()));
+    let second = block_on(s.trace_ops(&window(), &TraceOpsPage { after: last, limit: 2, ..TraceOpsPage::default() })).unwrap();
+    assert!(!second.has_more);
+    assert_eq!(second.rows.len(), 1);
+    assert_eq!(second.rows[0].operation, "unnamed");
+}
+
+#[test]
+fn sampling_keeps_whole_traces_by_hash() {
+    let all = block_on(source().trace_ops(&window(), &TraceOpsPage { limit: 10, keep_per_mille: Some(1000), ..TraceOpsPage::default() })).unwrap();
+    assert_eq!(all.rows.len(), 3);
+    let none = block_on(source().trace_ops(&window(), &TraceOpsPage { limit: 10, keep_per_mille: Some(0), ..TraceOpsPage::default() })).unwrap();
+    assert!(none.rows.is_empty());
+    // ClickHouse: SELECT cityHash64('t1') % 1000
+    assert_eq!(sample_bucket("t1"), (cityhash_102_rs::city_hash_64(b"t1") % 1000) as u16);
+}
+
+#[test]
+fn prefixes_need_three_calls_and_report_the_shared_length() {
+    let sys = "S".repeat(7000);
+    let events = (0..4).map(|i| {
+        ev(&format!("p{i}"), at(4, i), json!({"$ai_trace_id": format!("t{i}"), "$ai_span_name": "draft", "$ai_model": "m", "$ai_input_tokens": 2000,
+            "$ai_input": [{"role": "system", "content": sys}, {"role": "user", "content": format!("q{i}")}]}))
+    });
+    let events: Vec<Event> = events.collect();
+    let rows = block_on(MemorySource::from_events(events.clone()).prefixes(&window())).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!((rows[0].generations, rows[0].traces, rows[0].shared_chars), (4, 4, 6144));
+    assert_eq!((rows[0].input_tokens, rows[0].min_input_chars), (8000, rows[0].input_chars / 4));
+    let two = MemorySource::from_events(events.into_iter().take(2));
+    assert!(block_on(two.prefixes(&window())).unwrap().is_empty(), "2 calls are not a pattern");
+}
+
+#[test]
+fn errors_group_with_sample_traces() {
+    let rows = block_on(source().errors(&window())).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!((rows[0].http_status, rows[0].message.as_str(), rows[0].trace_ids.clone()), (Some(429), "Rate limited", vec!["t2".to_string()]));
+}
+
+#[test]
+fn generations_of_selected_traces_in_order() {
+    let rows = block_on(source().generations(&window(), &["t2".into(), "t1".into()])).unwrap();
+    assert_eq!(rows.iter().map(|r| r.uuid.as_str()).collect::<Vec<_>>(), ["a1", "a2", "a3", "a4"]);
+    assert!(rows[0].input_head.starts_with("[{\"role\":\"system\""));
+    assert_eq!(rows[0].input_hash, rows[1].input_hash);
+}

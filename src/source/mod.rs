@@ -1,0 +1,54 @@
+//! Where the data comes from. A [`DataSource`] answers the query plan: each
+//! method is one query (one HogQL query against PostHog), returning the
+//! compact rows of [`crate::analysis::dataset`].
+//!
+//! - [`memory`]: answers from events held in memory (the demo project, a
+//!   JSONL export), mirroring the HogQL semantics.
+//! - [`demo`]: the seeded demo project with planted problems.
+
+pub mod demo;
+pub mod digest;
+pub mod error;
+pub mod event;
+pub mod memory;
+
+use crate::analysis::dataset::{ErrorRow, GenerationRow, LatencyRow, Overview, PrefixRow, RollupRow, TraceOpRow, Window};
+pub use error::SourceError;
+
+/// Which slice of the per-trace rows to read: keyset pagination on
+/// `(trace_id, operation)`, and an optional sample of traces by hash.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TraceOpsPage {
+    /// Rows strictly after this `(trace_id, operation)`.
+    pub after: Option<(String, String)>,
+    pub limit: u64,
+    /// Keep traces whose hash falls in `keep_per_mille` of 1,000 buckets.
+    pub keep_per_mille: Option<u16>,
+}
+
+/// One page of rows and whether more follow.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Page<T> {
+    pub rows: Vec<T>,
+    pub has_more: bool,
+}
+
+/// The query plan's questions. Rows come back in the order each method
+/// documents, so two sources can be compared row for row.
+#[allow(async_fn_in_trait)] // single-threaded in the browser; no Send bound wanted
+pub trait DataSource {
+    /// Counts, first/last seen and SDKs of the window.
+    async fn overview(&self, w: &Window) -> Result<Overview, SourceError>;
+    /// Rollup by day, operation, model, provider, error status; in that order.
+    async fn rollup(&self, w: &Window) -> Result<Vec<RollupRow>, SourceError>;
+    /// Latency quantiles by operation, then by model; ordered by scope, key.
+    async fn latency(&self, w: &Window) -> Result<Vec<LatencyRow>, SourceError>;
+    /// Per (trace, operation) rows ordered by trace id, operation.
+    async fn trace_ops(&self, w: &Window, page: &TraceOpsPage) -> Result<Page<TraceOpRow>, SourceError>;
+    /// Repeated prompt prefixes (3+ calls), most calls first.
+    async fn prefixes(&self, w: &Window) -> Result<Vec<PrefixRow>, SourceError>;
+    /// Failed generations grouped, most frequent first.
+    async fn errors(&self, w: &Window) -> Result<Vec<ErrorRow>, SourceError>;
+    /// Generations of the given traces, ordered by trace id, time, uuid.
+    async fn generations(&self, w: &Window, trace_ids: &[String]) -> Result<Vec<GenerationRow>, SourceError>;
+}
