@@ -108,14 +108,15 @@ class EventStore:
         if not os.path.exists(path):
             raise LoadError(f"events file not found: {path}")
         with open(path, "rb") as source:
-            return self._load_lines(source, team_id, origin=path)
+            return self.load_lines(source, team_id, origin=path)
 
     def insert_events(self, events: Iterable[dict], team_id: int) -> int:
         """Insert already-normalised events (dicts in the JSONL shape)."""
         lines = (json.dumps(e, ensure_ascii=False).encode("utf-8") for e in events)
-        return self._load_lines(lines, team_id, origin="capture")
+        return self.load_lines(lines, team_id, origin="capture")
 
-    def _load_lines(self, lines: Iterable[bytes], team_id: int, origin: str) -> int:
+    def load_lines(self, lines: Iterable[bytes], team_id: int, origin: str) -> int:
+        """Stage JSONL lines (enriched) in a file and bulk-insert them for one team."""
         fd, staged = tempfile.mkstemp(suffix=".jsonl", dir=self.data_dir)
         count = 0
         try:
