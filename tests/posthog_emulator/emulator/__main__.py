@@ -83,6 +83,7 @@ def main(argv=None) -> int:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((args.host, args.port))
+    sock.listen(128)  # accept connections (queued) from the moment the address is printed
     host, port = sock.getsockname()[:2]
     print(f"posthog-emulator listening on http://{host}:{port}", flush=True)
     try:

@@ -150,7 +150,7 @@ def fill_placeholders(node: Any, values: Optional[dict]) -> Any:
         name = chain[0]
         if not values:
             raise QueryError(f"Unresolved placeholder: {{{name}}}")
-        if name in values and values[name] is not None:
+        if name in values:
             return {"node": "Constant", "value": values[name]}
         raise QueryError(
             f"Placeholder {{{name}}} is not available in this context. You can use the following: "
@@ -183,6 +183,7 @@ class Printed:
     sql: str
     nullable: bool = True
     datetime: bool = False
+    json_properties: bool = False  # a ``properties`` column: fields below it are property reads
 
 
 @dataclass
@@ -376,7 +377,7 @@ class ClickHousePrinter:
                 ref = alias or "numbers"
                 scope.tables.append(TableInScope("numbers", ref, alias, {"number": Printed("number", False)}))
                 printed_args = ", ".join(self.visit(a).sql for a in args)
-                parts.append(f"numbers({printed_args})" + (f" AS {escape_clickhouse_identifier(alias)}" if alias else ""))
+                parts.append(f"numbers({printed_args}) AS {escape_clickhouse_identifier(ref)}")
             elif len(chain) == 1 and chain[0] in scope.ctes and scope.ctes[chain[0]][0] == "subquery":
                 ref = alias or chain[0]
                 scope.tables.append(TableInScope("subquery", ref, alias, scope.ctes[chain[0]][1]))
@@ -519,6 +520,8 @@ class ClickHousePrinter:
                 raise QueryError(f"Unable to resolve field: {name}")
             info = table.columns[name]
             sql = qualifier + escape_clickhouse_identifier(name)
+            if getattr(info, "json_properties", False) and len(chain) > 1:
+                return Printed(self._property_read(sql, chain[1:], table))
             for part in chain[1:]:
                 if isinstance(part, int) or str(part).isdigit():
                     sql = f"{sql}.{int(part)}"
@@ -534,12 +537,12 @@ class ClickHousePrinter:
             raise QueryError(f"Can not access property {chain[1]} on field {name}")
         if name in EVENTS_DATETIME_COLUMNS:
             return Printed(f"toTimeZone({column}, {escape_string(TIMEZONE)})", False, True)
-        return Printed(column, EVENTS_COLUMNS[name])
+        return Printed(column, EVENTS_COLUMNS[name], json_properties=name == "properties")
 
     def _property_read(self, column: str, keys: list, table: TableInScope) -> str:
         args = ", ".join(str(k) if isinstance(k, int) else escape_string(str(k)) for k in keys)
         canonical = f"replaceRegexpAll(nullIf(nullIf(JSONExtractRaw({column}, {args}), ''), 'null'), '^\"|\"$', '')"
-        if len(keys) == 1 and keys[0] in self.materialized:
+        if len(keys) == 1 and keys[0] in self.materialized and table.kind == "events":
             qualifier = escape_clickhouse_identifier(table.ref) + "." if table.ref else ""
             self.substitutions[canonical] = qualifier + escape_clickhouse_identifier(self.materialized[keys[0]])
         return canonical

@@ -11,7 +11,7 @@ For ``$ai_generation`` and ``$ai_embedding`` events:
   when those are absent;
 * ``$ai_error_normalized`` from ``$ai_error``, with ids and numbers replaced by placeholders.
 
-Events that already carry everything pass through byte for byte.
+Every event is re-serialised as compact JSON, like PostHog stores properties.
 """
 
 import re
@@ -20,7 +20,6 @@ import orjson
 
 from .pricing import compute_costs
 
-AI_COST_EVENTS = (b'"$ai_generation"', b'"$ai_embedding"')
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _HEX_ID = re.compile(r"\b[0-9a-fA-F]{16,}\b|\b(?:req|msg|chatcmpl|call|run)_[A-Za-z0-9]+\b")
 _NUMBER = re.compile(r"\b\d+(?:\.\d+)?\b")
@@ -31,16 +30,6 @@ def normalize_error(message: str) -> str:
     text = _UUID.sub("<UUID>", message)
     text = _HEX_ID.sub("<ID>", text)
     return _NUMBER.sub("<N>", text)
-
-
-def _needs_enrichment(line: bytes) -> bool:
-    if not any(marker in line for marker in AI_COST_EVENTS):
-        return False
-    if b'"$ai_total_cost_usd"' not in line:
-        return True
-    if b'"$ai_model_parameters"' in line and b'"$ai_max_tokens"' not in line and b'"$ai_temperature"' not in line:
-        return True
-    return b'"$ai_error"' in line and b'"$ai_error_normalized"' not in line
 
 
 def enrich_properties(event: str, properties: dict) -> dict:
@@ -88,15 +77,17 @@ def enrich_properties(event: str, properties: dict) -> dict:
 
 
 def enrich_line(line: bytes) -> bytes:
-    """Check one JSONL event line and return it enriched (or unchanged when nothing is missing)."""
-    if not _needs_enrichment(line):
-        if not line.startswith(b"{"):
-            raise ValueError("an event line must be a JSON object")
-        return line
+    """Check one JSONL event line and return it enriched, re-serialised compactly.
+
+    PostHog stores properties as compact JSON with non-ASCII characters kept (JavaScript's
+    ``JSON.stringify``); property reads return that raw text, so the emulator stores the same.
+    """
     try:
         event = orjson.loads(line)
     except orjson.JSONDecodeError as exc:
         raise ValueError(f"invalid JSON: {exc}") from exc
+    if not isinstance(event, dict):
+        raise ValueError("an event line must be a JSON object")
     missing = [f for f in REQUIRED_FIELDS if f not in event]
     if missing or not isinstance(event.get("properties"), dict):
         raise ValueError(f"event is missing {', '.join(missing) or 'a properties object'}")

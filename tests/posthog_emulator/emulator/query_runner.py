@@ -34,7 +34,6 @@ USER_SAFE_CLICKHOUSE_ERRORS = {
     43: ("illegal_type_of_argument", None),
     44: ("illegal_column", None),
     46: ("unknown_function", None),
-    47: ("unknown_identifier", None),
     50: ("unknown_type", None),
     53: ("type_mismatch", None),
     59: ("illegal_type_of_column_for_filter", None),
