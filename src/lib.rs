@@ -1,8 +1,11 @@
 //! Trace Optimizer: an in-browser LLM cost and quality analyst for PostHog.
 //!
-//! - [`analysis`]: the pure core (statistics, detectors, pricing, report writers).
-//! - [`source`]: the data sources (PostHog over HTTP, the in-memory demo project).
+//! - [`source`]: where data comes from (PostHog over HTTP, the in-memory
+//!   demo project, JSONL exports), answering one query plan.
+//! - [`analysis`]: the pure core (pricing, statistics, detectors, findings).
+//! - [`report`]: the report files written from an analysis.
 //! - `ui` (wasm32 only): Leptos components that render state.
 
 pub mod analysis;
+pub mod report;
 pub mod source;

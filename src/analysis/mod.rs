@@ -1,5 +1,56 @@
 //! The analysis core: plain Rust, no browser APIs. It turns the query plan's
-//! compact rows ([`dataset::Dataset`]) into findings and report files.
+//! compact rows ([`dataset::Dataset`]) into findings, stage by stage.
 
 pub mod dataset;
+pub mod metrics;
+pub mod pricing;
+pub mod select;
 pub mod stats;
+
+use dataset::{Dataset, Overview, Window};
+use serde::{Deserialize, Serialize};
+
+/// What the user asked for (PRODUCT.md, "Inputs").
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    pub window_days: u32,
+    /// Operations deep-dived for cost variance.
+    pub top_n: usize,
+    /// Traces read qualitatively.
+    pub sample_size: usize,
+    /// Recommendations wanted at least (never filled with invented findings).
+    pub min_recommendations: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { window_days: 30, top_n: 5, sample_size: 15, min_recommendations: 3 }
+    }
+}
+
+/// Where the data came from, for links back into PostHog.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Origin {
+    /// A label for the report (`PostHog project 123`, `Demo project`).
+    pub label: String,
+    /// PostHog host and project, when the data came from PostHog.
+    pub posthog: Option<(String, String)>,
+}
+
+/// Everything the analysis found.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Analysis {
+    pub settings: Settings,
+    pub origin: Origin,
+    pub window: Window,
+    pub overview: Overview,
+    pub costing: pricing::Costing,
+    pub metrics: metrics::Metrics,
+}
+
+/// Runs every stage on `data`.
+pub fn analyze(data: &Dataset, settings: &Settings, origin: &Origin) -> Analysis {
+    let costing = pricing::Costing::default();
+    let metrics = metrics::compute(data, &costing);
+    Analysis { settings: settings.clone(), origin: origin.clone(), window: data.window, overview: data.overview.clone(), costing, metrics }
+}

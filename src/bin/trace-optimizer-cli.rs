@@ -1,1 +1,166 @@
-fn main(){}
+//! The analysis on exported PostHog events, natively: the same query plan
+//! and core as the web app, answered by the in-memory source.
+//!
+//! ```text
+//! trace-optimizer-cli [analyze] --events FILE.jsonl [--events ...] --out DIR
+//!     [--window-days 30] [--top-n 5] [--sample-size 15] [--min-recs 3] [--now RFC3339]
+//! trace-optimizer-cli export-demo --out FILE.jsonl [--generations 20000] [--seed 7] [--days 30] [--clean]
+//!     [--payloads full|none]
+//! ```
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() -> std::process::ExitCode {
+    match cli::run(std::env::args_os().skip(1).collect()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+fn main() {}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod cli {
+    use chrono::{DateTime, Duration, Utc};
+    use lexopt::prelude::*;
+    use std::ffi::OsString;
+    use std::fs::File;
+    use std::io::{BufRead, BufReader, BufWriter, Write};
+    use std::path::PathBuf;
+    use std::time::Instant;
+    use trace_optimizer::analysis::dataset::Window;
+    use trace_optimizer::analysis::{analyze, Origin, Settings};
+    use trace_optimizer::source::demo::{DemoConfig, DemoGenerator, Plants};
+    use trace_optimizer::source::event::{Event, Generation};
+    use trace_optimizer::source::memory::MemorySource;
+    use trace_optimizer::source::plan::fetch;
+
+    type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+    pub fn run(args: Vec<OsString>) -> Result<()> {
+        match args.first().and_then(|a| a.to_str()) {
+            Some("export-demo") => export_demo(args[1..].to_vec()),
+            Some("analyze") => analyze_events(args[1..].to_vec()),
+            Some("-h" | "--help") | None => {
+                println!("{}", include_str!("usage.txt"));
+                Ok(())
+            }
+            Some(_) => analyze_events(args),
+        }
+    }
+
+    fn analyze_events(args: Vec<OsString>) -> Result<()> {
+        let mut p = lexopt::Parser::from_args(args);
+        let (mut events, mut out, mut now) = (Vec::<PathBuf>::new(), None::<PathBuf>, None::<DateTime<Utc>>);
+        let mut settings = Settings::default();
+        while let Some(arg) = p.next()? {
+            match arg {
+                Long("events") => events.push(p.value()?.into()),
+                Long("out") => out = Some(p.value()?.into()),
+                Long("window-days") => settings.window_days = p.value()?.parse()?,
+                Long("top-n") => settings.top_n = p.value()?.parse()?,
+                Long("sample-size") => settings.sample_size = p.value()?.parse()?,
+                Long("min-recs") => settings.min_recommendations = p.value()?.parse()?,
+                Long("now") => now = Some(p.value()?.string()?.parse()?),
+                _ => return Err(arg.unexpected().into()),
+            }
+        }
+        let out = out.ok_or("--out DIR is required")?;
+        if events.is_empty() {
+            return Err("at least one --events FILE.jsonl is required".into());
+        }
+        let started = Instant::now();
+        let mut generations = Vec::new();
+        for path in &events {
+            read_generations(path, &mut generations)?;
+        }
+        let newest = generations.iter().map(|g| g.timestamp).max().ok_or("the files hold no $ai_generation events")?;
+        // The window ends just after the newest event unless --now says otherwise.
+        let end = now.unwrap_or(newest + Duration::seconds(1));
+        let window = Window::ending_at(end, settings.window_days);
+        let source = MemorySource::from_generations(generations);
+        let loaded = started.elapsed();
+        let fetched = futures::executor::block_on(fetch(&source, window, &settings, &mut |_| {})).map_err(|f| f.error.to_string())?;
+        for (query, e) in &fetched.warnings {
+            eprintln!("warning: {query}: {e}");
+        }
+        let origin = Origin { label: events.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "), posthog: None };
+        let analysis = analyze(&fetched.dataset, &settings, &origin);
+        std::fs::create_dir_all(&out)?;
+        for f in trace_optimizer::report::files(&analysis) {
+            let path = out.join(f.path);
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            std::fs::write(&path, f.content)?;
+        }
+        eprintln!(
+            "analysed {} generations ({} in the window) in {:.2?} (loading {:.2?}); wrote {}",
+            source.all().len(),
+            analysis.metrics.totals.calls,
+            started.elapsed(),
+            loaded,
+            out.display()
+        );
+        Ok(())
+    }
+
+    /// Streams a JSONL file, keeping only the digested generations.
+    fn read_generations(path: &PathBuf, into: &mut Vec<Generation>) -> Result<()> {
+        let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        for (i, line) in BufReader::new(file).lines().enumerate() {
+            let line = line?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            let event: Event = serde_json::from_str(&line).map_err(|e| format!("{}:{}: {e}", path.display(), i + 1))?;
+            into.extend(Generation::from_event(&event));
+        }
+        Ok(())
+    }
+
+    fn export_demo(args: Vec<OsString>) -> Result<()> {
+        let mut p = lexopt::Parser::from_args(args);
+        let mut cfg = DemoConfig::default();
+        let (mut out, mut payloads) = (None::<PathBuf>, true);
+        while let Some(arg) = p.next()? {
+            match arg {
+                Long("out") => out = Some(p.value()?.into()),
+                Long("generations") => cfg.generations = p.value()?.parse()?,
+                Long("seed") => cfg.seed = p.value()?.parse()?,
+                Long("days") => cfg.days = p.value()?.parse()?,
+                Long("clean") => cfg.plants = Plants::NONE,
+                Long("payloads") => {
+                    payloads = match p.value()?.string()?.as_str() {
+                        "full" => true,
+                        "none" => false,
+                        other => return Err(format!("--payloads full|none, not {other}").into()),
+                    }
+                }
+                _ => return Err(arg.unexpected().into()),
+            }
+        }
+        let out = out.ok_or("--out FILE.jsonl is required")?;
+        let mut w = BufWriter::new(File::create(&out)?);
+        let mut gen = DemoGenerator::new(cfg);
+        let mut n = 0u64;
+        for mut event in gen.by_ref() {
+            if !payloads {
+                // As PostHog's newer ingestion does: content lives elsewhere.
+                for key in ["$ai_input", "$ai_output_choices", "$ai_tools"] {
+                    event.properties.shift_remove(key);
+                }
+            }
+            serde_json::to_writer(&mut w, &event)?;
+            w.write_all(b"\n")?;
+            n += 1;
+        }
+        w.flush()?;
+        let truth = gen.truth();
+        eprintln!("wrote {n} events ({} generations, {} traces, ${:.2} at list prices) to {}", truth.generations, truth.traces, truth.cost_usd, out.display());
+        Ok(())
+    }
+}

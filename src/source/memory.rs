@@ -20,6 +20,11 @@ impl MemorySource {
         MemorySource { generations: events.into_iter().filter_map(|e| Generation::from_event(&e)).collect() }
     }
 
+    /// Holds already parsed generations.
+    pub fn from_generations(generations: Vec<Generation>) -> Self {
+        MemorySource { generations }
+    }
+
     /// All generations held, in input order.
     pub fn all(&self) -> &[Generation] {
         &self.generations

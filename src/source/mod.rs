@@ -11,6 +11,7 @@ pub mod digest;
 pub mod error;
 pub mod event;
 pub mod memory;
+pub mod plan;
 
 use crate::analysis::dataset::{ErrorRow, GenerationRow, LatencyRow, Overview, PrefixRow, RollupRow, TraceOpRow, Window};
 pub use error::SourceError;

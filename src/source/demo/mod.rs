@@ -264,7 +264,7 @@ impl DemoGenerator {
         let mut history = t.customer.clone();
         for turn in 0..turns {
             let last = turn + 1 == turns;
-            let input = self.tokens(1_200.0, 0.2) + 700 * turn as u64;
+            let input = self.tokens(1_200.0, 0.2) + 400 * turn as u64;
             let call = Call::new(ops::AGENT_STEP, GPT_4O, system.clone(), history.clone()).with_tools();
             let outcome = if last {
                 Outcome::text(&text::filler(&mut self.rng, 450))
@@ -283,7 +283,7 @@ impl DemoGenerator {
                 }
             }
             self.emit(t, call, usage, outcome);
-            history.push_str(&format!(" [tool result {turn}] {}", text::filler(&mut self.rng, 2_600)));
+            history.push_str(&format!(" [tool result {turn}] {}", text::filler(&mut self.rng, (400.0 * CHARS_PER_TOKEN) as usize)));
         }
     }
 
@@ -330,10 +330,10 @@ impl DemoGenerator {
     }
 
     fn summarize_thread(&mut self, t: &mut Trace) {
-        let normal = self.tokens(3_500.0, 0.3);
+        let normal = self.tokens(2_500.0, 0.3);
         let bloated = self.cfg.plants.prompt_bloat && self.rng.random_bool(0.12);
         let input = if bloated { (normal as f64 * self.rng.random_range(8.0..14.0)) as u64 } else { normal };
-        let history_chars = ((input as f64 * CHARS_PER_TOKEN) as usize).min(24_000);
+        let history_chars = ((input as f64 * CHARS_PER_TOKEN) as usize).min(12_000);
         let history = format!("{} Thread so far: {}", t.customer, text::filler(&mut self.rng, history_chars));
         let call = Call::new(ops::SUMMARIZE_THREAD, GPT_4O, text::system_prompt(ops::SUMMARIZE_THREAD, 700), history);
         let usage = Usage { input, output: self.tokens(260.0, 0.3), ..Usage::default() };

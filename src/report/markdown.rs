@@ -1,0 +1,122 @@
+//! Markdown in and out, safely. Trace content and names come from the
+//! users of the user's product, so every value written into a report goes
+//! through [`escape`], and every report shown in the page goes through
+//! [`to_html`], which turns raw HTML into text and disarms script links.
+
+use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag};
+
+/// Escapes text for a Markdown paragraph or table cell: markup characters
+/// are backslash-escaped, angle brackets become entities, and line breaks
+/// become spaces (a table row is one line).
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\n' | '\r' | '\t' => out.push(' '),
+            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '-' | '!' | '|' | '~' | '$' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text for inside a fenced code block: a fence can't be closed from inside
+/// because runs of three or more backticks are broken up.
+pub fn code_block(text: &str) -> String {
+    let mut out = text.replace("```", "`\u{200b}``");
+    while out.contains("```") {
+        out = out.replace("```", "`\u{200b}``");
+    }
+    out
+}
+
+/// A Markdown table from a header and rows of already escaped cells.
+pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut s = format!("| {} |\n|{}\n", header.join(" | "), header.iter().map(|h| if is_numeric_header(h) { "---:|" } else { "---|" }).collect::<String>());
+    for r in rows {
+        s.push_str(&format!("| {} |\n", r.join(" | ")));
+    }
+    s
+}
+
+fn is_numeric_header(h: &str) -> bool {
+    !matches!(h, "Operation" | "Model" | "Provider" | "Trace" | "Issue" | "Tag" | "Recommendation" | "Stage" | "Metric" | "File" | "Period" | "Message" | "Status")
+}
+
+/// Renders Markdown to HTML for the page. Raw HTML (block or inline) is
+/// shown as text, and links or images whose URL is not http(s), mailto or
+/// relative are neutralised.
+pub fn to_html(md: &str) -> String {
+    let opts = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
+    let events = Parser::new_ext(md, opts).map(|ev| match ev {
+        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+        Event::Start(Tag::Link { link_type, dest_url, title, id }) => Event::Start(Tag::Link { link_type, dest_url: safe_url(dest_url), title, id }),
+        Event::Start(Tag::Image { link_type, dest_url, title, id }) => Event::Start(Tag::Image { link_type, dest_url: safe_url(dest_url), title, id }),
+        other => other,
+    });
+    let mut out = String::new();
+    html::push_html(&mut out, events);
+    out
+}
+
+fn safe_url(url: CowStr<'_>) -> CowStr<'_> {
+    let lower: String = url.chars().filter(|c| !c.is_whitespace() && !c.is_control()).collect::<String>().to_ascii_lowercase();
+    let scheme = lower.split_once(':').map(|(s, _)| s).filter(|s| !s.contains('/') && !s.contains('?') && !s.contains('#'));
+    match scheme {
+        None | Some("http" | "https" | "mailto") => url,
+        Some(_) => CowStr::Borrowed("#"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_html_becomes_text() {
+        let html = to_html("hi <b>x</b>\n\n<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>");
+        assert!(html.contains("&lt;b&gt;x&lt;/b&gt;"), "{html}");
+        assert!(!html.contains("<script") && !html.contains("<img"), "{html}");
+    }
+
+    #[test]
+    fn script_urls_are_disarmed() {
+        for url in ["javascript:alert(1)", "JaVaScRiPt:alert(1)", "javascript&#58;alert(1)", "data:text/html;base64,PHNjcmlwdD4=", "vbscript:x"] {
+            let html = to_html(&format!("[x]({url}) ![i]({url})"));
+            assert!(html.contains("href=\"#\"") && html.contains("src=\"#\""), "{url}: {html}");
+        }
+        assert!(to_html("[ok](https://us.posthog.com/x)").contains("href=\"https://us.posthog.com/x\""));
+        assert!(to_html("[rel](data/metrics_by_span.csv)").contains("href=\"data/metrics_by_span.csv\""));
+    }
+
+    #[test]
+    fn escaped_text_renders_as_the_same_text() {
+        let hostile = "<script>alert('x')</script> | *bold* [l](javascript:1) `code` # h\nnext & $5 ~~s~~";
+        let html = to_html(&escape(hostile));
+        assert!(!html.contains("<script") && !html.contains("<a ") && !html.contains("<em>") && !html.contains("<code>"), "{html}");
+        assert!(html.contains("&lt;script&gt;alert('x')&lt;/script&gt;"), "{html}");
+    }
+
+    #[test]
+    fn escaped_pipes_stay_in_their_cell() {
+        let md = table(&["Operation", "Calls"], &[vec![escape("a|b"), "3".into()]]);
+        let html = to_html(&md);
+        assert_eq!(html.matches("<td").count(), 2, "{html}");
+        assert!(html.contains("a|b"), "{html}");
+    }
+
+    #[test]
+    fn code_blocks_cannot_be_closed_early() {
+        let md = format!("```\n{}\n```\n", code_block("x\n```\n<script>alert(1)</script>"));
+        let html = to_html(&md);
+        assert_eq!(html.matches("<pre>").count(), 1, "{html}");
+        assert!(!html.contains("<script"), "{html}");
+    }
+}

@@ -1,0 +1,23 @@
+//! Stage 10, the report files, written from an [`crate::analysis::Analysis`].
+//! Plain text out, deterministic for the same analysis.
+
+pub mod format;
+pub mod markdown;
+mod recommendations;
+
+pub use recommendations::recommendations_md;
+
+use crate::analysis::Analysis;
+
+/// One file of the results bundle.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReportFile {
+    /// Path inside the bundle (`recommendations.md`, `data/...`).
+    pub path: &'static str,
+    pub content: String,
+}
+
+/// Every file of the results bundle, in a fixed order.
+pub fn files(a: &Analysis) -> Vec<ReportFile> {
+    vec![ReportFile { path: "recommendations.md", content: recommendations_md(a) }]
+}
