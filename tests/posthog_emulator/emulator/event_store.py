@@ -170,6 +170,7 @@ class EventStore:
             try:
                 raw = self._session.query(sql + settings, "JSONCompact").bytes()
             except Exception as exc:
+                self._drain_output()
                 match = _CLICKHOUSE_ERROR.search(str(exc))
                 if match:
                     raise EngineError(int(match.group(1)), match.group(2).strip()) from exc
@@ -179,6 +180,14 @@ class EventStore:
         payload = json.loads(raw)
         meta = [(m["name"], m["type"]) for m in payload.get("meta", [])]
         return QueryResult(meta, payload.get("data", []))
+
+    def _drain_output(self) -> None:
+        """chdb keeps the partial output of a failed query and prepends it to the next result;
+        one throwaway query takes it out."""
+        try:
+            self._session.query("SELECT 1", "JSONCompact").bytes()
+        except Exception:  # nothing more to do if even that fails; the next query reports it
+            pass
 
     def count_events(self) -> dict:
         result = self.execute("SELECT team_id, count() FROM events GROUP BY team_id ORDER BY team_id", 30)
