@@ -41,6 +41,8 @@ def parse_args(argv):
     p.add_argument("--fault-429-wait", type=int, default=2, help="seconds named in injected 429s")
     p.add_argument("--fault-malformed", type=float, default=0.0, help="share with a malformed JSON body")
     p.add_argument("--fault-truncated", type=float, default=0.0, help="share with a truncated JSON body")
+    p.add_argument("--capture-log", metavar="FILE.jsonl",
+                   help="append every captured event, as received (before enrichment), to this file")
     p.add_argument("--data-dir", help="where chdb keeps its files (default: a temporary directory)")
     p.add_argument("--log-level", default="WARNING")
     return p.parse_args(argv)
@@ -77,7 +79,7 @@ def main(argv=None) -> int:
     settings = ServerSettings(
         max_execution_time=args.max_execution_time, async_max_execution_time=args.async_max_execution_time,
         max_concurrent=args.max_concurrent, queue_timeout=args.queue_timeout,
-        hourly_query_budget=args.hourly_query_budget, admin_token=args.admin_token,
+        hourly_query_budget=args.hourly_query_budget, admin_token=args.admin_token, capture_log=args.capture_log,
     )
     emulator = Emulator(config, store, settings, faults)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -45,6 +45,7 @@ class ServerSettings:
     queue_timeout: float = 30.0
     hourly_query_budget: int = 120
     admin_token: str = "emulator-admin-token"
+    capture_log: Optional[str] = None  # JSONL file receiving each captured event as the SDK sent it
 
 
 def json_response(body: object, status: int = 200, headers: Optional[dict] = None) -> web.Response:
@@ -312,8 +313,7 @@ class Emulator:
         if header.lower().startswith("bearer "):
             bearer = header[7:].strip()
         try:
-            payload = decode_body(raw, request.headers.get("Content-Type", ""), request.headers.get("Content-Encoding", ""),
-                                  dict(request.query))
+            payload = decode_body(raw, request.headers.get("Content-Type", ""))
             raw_events, token = events_and_token(payload, bearer)
             events = [normalize_event(e) for e in raw_events]
         except CaptureError as exc:
@@ -327,6 +327,10 @@ class Emulator:
                  "attr": None},
                 401,
             )
+        if self.settings.capture_log:
+            with open(self.settings.capture_log, "a", encoding="utf-8") as log_file:
+                for event in events:
+                    log_file.write(json.dumps(event, ensure_ascii=False) + "\n")
         loop = asyncio.get_running_loop()
         try:
             await loop.run_in_executor(self.executor, self.store.insert_events, events, project.id)
