@@ -2,12 +2,14 @@
 
 Events are stored with PostHog's columns (``uuid``, ``event``, ``distinct_id``,
 ``timestamp DateTime64(6, 'UTC')``, ``properties`` as a JSON string, ...) plus ``team_id``.
-A few hot ``$ai_*`` properties also live in materialized columns that hold exactly the value
-of PostHog's property read, ``replaceRegexpAll(nullIf(nullIf(JSONExtractRaw(properties, k),
-''), 'null'), '^"|"$', '')``, so aggregates over a million generations stay fast without
-changing any result.
+A few hot ``$ai_*`` properties also live in ``mat_*`` columns that hold exactly the value of
+PostHog's property read, ``replaceRegexpAll(nullIf(nullIf(JSONExtractRaw(properties, k), ''),
+'null'), '^"|"$', '')``, so aggregates over a million generations stay fast without changing any
+result. They are filled at insert from one parse of the properties per row
+(``JSONExtractKeysAndValuesRaw``, which yields the same raw text as ``JSONExtractRaw``).
 
-Loading goes through a JSONEachRow file and one ``INSERT ... SELECT FROM file()``, never row by row.
+Loading goes through JSONEachRow files and ``INSERT ... SELECT FROM file()``, never row by row:
+Python checks and enriches the lines in chunks while ClickHouse inserts the previous chunk.
 """
 
 import json
@@ -15,6 +17,7 @@ import os
 import re
 import tempfile
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Optional
 
@@ -31,6 +34,7 @@ HOT_PROPERTIES = (
     "$ai_session_id", "$ai_error",
 )
 
+CHUNK_LINES = 200_000
 _CLICKHOUSE_ERROR = re.compile(r"Code: (\d+)\. (?:DB::Exception: )?(.*)", re.S)
 _FILE_COLUMNS = "uuid String, event String, distinct_id String, timestamp String, properties String"
 
@@ -54,9 +58,17 @@ class QueryResult:
     rows: list
 
 
-def _property_read_sql(key: str) -> str:
+def _hot_property_sql(key: str) -> str:
+    """PostHog's property read for ``key``, computed from the row's parsed map of raw values.
+
+    ``m[key]`` is the raw JSON text (or '' when absent), like ``JSONExtractRaw``; the outer
+    quotes are stripped without a regular expression, with the same result as
+    ``replaceRegexpAll(..., '^"|"$', '')``.
+    """
     quoted = "'" + key.replace("\\", "\\\\").replace("'", "\\'") + "'"
-    return f"replaceRegexpAll(nullIf(nullIf(JSONExtractRaw(properties, {quoted}), ''), 'null'), '^\"|\"$', '')"
+    raw = f"nullIf(nullIf(m[{quoted}], ''), 'null')"
+    head = f"if(startsWith({raw}, '\"'), substring({raw}, 2), {raw})"
+    return f"if(endsWith({head}, '\"'), substring({head}, 1, length({head}) - 1), {head})"
 
 
 def materialized_column(key: str) -> str:
@@ -78,9 +90,7 @@ class EventStore:
         return {key: materialized_column(key) for key in HOT_PROPERTIES}
 
     def _create_table(self) -> None:
-        mat_columns = ",\n".join(
-            f"`{materialized_column(k)}` Nullable(String) MATERIALIZED {_property_read_sql(k)}" for k in HOT_PROPERTIES
-        )
+        mat_columns = ",\n".join(f"`{materialized_column(k)}` Nullable(String)" for k in HOT_PROPERTIES)
         self._session.query(
             f"""
             CREATE TABLE IF NOT EXISTS events (
@@ -116,44 +126,80 @@ class EventStore:
         return self.load_lines(lines, team_id, origin="capture")
 
     def load_lines(self, lines: Iterable[bytes], team_id: int, origin: str) -> int:
-        """Stage JSONL lines (enriched) in a file and bulk-insert them for one team."""
-        fd, staged = tempfile.mkstemp(suffix=".jsonl", dir=self.data_dir)
+        """Stage JSONL lines (checked and enriched) in chunk files and bulk-insert them for one team.
+
+        While ClickHouse inserts one chunk, the next is prepared, so both cores work.
+        """
         count = 0
-        try:
-            with os.fdopen(fd, "wb") as out:
-                for number, line in enumerate(lines, start=1):
-                    line = line.strip()
-                    if not line:
-                        continue
-                    try:
-                        out.write(enrich_line(line))
-                    except ValueError as exc:
-                        raise LoadError(f"{origin}:{number}: {exc}") from exc
-                    out.write(b"\n")
-                    count += 1
-            if count:
-                self._insert_file(staged, team_id)
-        finally:
-            os.unlink(staged)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="insert") as inserter:
+            pending = None
+            chunk = iter(lines)
+            number = 0
+            while True:
+                fd, staged = tempfile.mkstemp(suffix=".jsonl", dir=self.data_dir)
+                written = 0
+                try:
+                    with os.fdopen(fd, "wb") as out:
+                        for line in chunk:
+                            number += 1
+                            line = line.strip()
+                            if not line:
+                                continue
+                            try:
+                                out.write(enrich_line(line))
+                            except ValueError as exc:
+                                raise LoadError(f"{origin}:{number}: {exc}") from exc
+                            out.write(b"\n")
+                            written += 1
+                            if written >= CHUNK_LINES:
+                                break
+                except BaseException:
+                    os.unlink(staged)
+                    if pending is not None:
+                        pending.result()
+                    raise
+                if pending is not None:
+                    pending.result()
+                if not written:
+                    os.unlink(staged)
+                    break
+                pending = inserter.submit(self._insert_and_remove, staged, team_id)
+                count += written
+            if pending is not None:
+                pending.result()
         return count
+
+    def _insert_and_remove(self, path: str, team_id: int) -> None:
+        try:
+            self._insert_file(path, team_id)
+        finally:
+            os.unlink(path)
 
     def _insert_file(self, path: str, team_id: int) -> None:
         quoted_path = "'" + path.replace("\\", "\\\\").replace("'", "\\'") + "'"
+        mat_names = ", ".join(f"`{materialized_column(k)}`" for k in HOT_PROPERTIES)
+        mat_values = ",\n".join(_hot_property_sql(k) for k in HOT_PROPERTIES)
         sql = f"""
             INSERT INTO events (uuid, event, properties, timestamp, team_id, distinct_id, elements_chain,
-                                created_at, `$session_id`, `$window_id`)
+                                created_at, `$session_id`, `$window_id`, {mat_names})
             SELECT toUUIDOrZero(uuid), event, properties,
                    parseDateTime64BestEffort(timestamp, 6, 'UTC'), {int(team_id)}, distinct_id, '',
                    now64(6, 'UTC'),
-                   JSONExtract(properties, '$session_id', 'Nullable(String)'),
-                   JSONExtract(properties, '$window_id', 'Nullable(String)')
-            FROM file({quoted_path}, 'JSONEachRow', '{_FILE_COLUMNS}')
-            SETTINGS input_format_json_read_objects_as_strings = 1, input_format_allow_errors_num = 0
+                   JSONExtract(m['$session_id'], 'Nullable(String)'),
+                   JSONExtract(m['$window_id'], 'Nullable(String)'),
+                   {mat_values}
+            FROM (
+                SELECT *, CAST(JSONExtractKeysAndValuesRaw(properties), 'Map(String, String)') AS m
+                FROM file({quoted_path}, 'JSONEachRow', '{_FILE_COLUMNS}')
+            )
+            SETTINGS input_format_json_read_objects_as_strings = 1, input_format_allow_errors_num = 0,
+                     max_insert_threads = 2
         """
         with self._lock:
             try:
                 self._session.query(sql)
             except Exception as exc:  # chdb raises its own error type with ClickHouse's text
+                self._drain_output()
                 raise LoadError(str(exc)) from exc
 
     # ---- queries -------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ For ``$ai_generation`` and ``$ai_embedding`` events:
   when those are absent;
 * ``$ai_error_normalized`` from ``$ai_error``, with ids and numbers replaced by placeholders.
 
-Every event is re-serialised as compact JSON, like PostHog stores properties.
+Events are stored as compact JSON, like PostHog stores properties.
 """
 
 import re
@@ -30,6 +30,22 @@ def normalize_error(message: str) -> str:
     text = _UUID.sub("<UUID>", message)
     text = _HEX_ID.sub("<ID>", text)
     return _NUMBER.sub("<N>", text)
+
+
+def _needs_rewrite(line: bytes) -> bool:
+    """Whether a line may be missing ingestion properties or is not stored-style compact JSON.
+
+    A false positive only costs a re-serialisation, so the checks are cheap substring tests.
+    """
+    if b'": ' in line or b'", "' in line or b"\\u" in line:
+        return True
+    if b'"$ai_generation"' not in line and b'"$ai_embedding"' not in line:
+        return False
+    if b'"$ai_total_cost_usd"' not in line:
+        return True
+    if b'"$ai_model_parameters"' in line and b'"$ai_max_tokens"' not in line and b'"$ai_temperature"' not in line:
+        return True
+    return b'"$ai_error"' in line and b'"$ai_error_normalized"' not in line
 
 
 def enrich_properties(event: str, properties: dict) -> dict:
@@ -81,7 +97,12 @@ def enrich_line(line: bytes) -> bytes:
 
     PostHog stores properties as compact JSON with non-ASCII characters kept (JavaScript's
     ``JSON.stringify``); property reads return that raw text, so the emulator stores the same.
+    Lines that are already compact and complete pass through unchanged.
     """
+    if not _needs_rewrite(line):
+        if not line.startswith(b"{") or not line.endswith(b"}"):
+            raise ValueError("an event line must be a JSON object")
+        return line
     try:
         event = orjson.loads(line)
     except orjson.JSONDecodeError as exc:

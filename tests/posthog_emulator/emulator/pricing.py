@@ -48,6 +48,7 @@ def price_table() -> dict:
     }
 
 
+@lru_cache(maxsize=4096)
 def find_price(model: Optional[str]) -> Optional[ModelPrice]:
     """Exact id first, then the longest known id the (prefix-stripped) model name starts with."""
     if not isinstance(model, str) or not model:
