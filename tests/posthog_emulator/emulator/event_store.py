@@ -17,13 +17,15 @@ import os
 import re
 import tempfile
 import threading
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Optional
 
 import chdb.session
+import orjson
 
-from .ingestion_enrichment import enrich_line
+from .ingestion_enrichment import enrich_file_range, enrich_line
 
 # Properties the product aggregates on; each gets a materialized column named mat_<key>.
 HOT_PROPERTIES = (
@@ -35,6 +37,7 @@ HOT_PROPERTIES = (
 )
 
 CHUNK_LINES = 200_000
+CHUNK_BYTES = 128 * 1024 * 1024
 _CLICKHOUSE_ERROR = re.compile(r"Code: (\d+)\. (?:DB::Exception: )?(.*)", re.S)
 _FILE_COLUMNS = "uuid String, event String, distinct_id String, timestamp String, properties String"
 
@@ -56,6 +59,20 @@ class LoadError(Exception):
 class QueryResult:
     columns_meta: list  # [(clickhouse name, clickhouse type)]
     rows: list
+
+
+def _line_aligned_ranges(path: str, chunk_bytes: int) -> list:
+    """Split a file into byte ranges of about ``chunk_bytes`` that start and end at line breaks."""
+    size = os.path.getsize(path)
+    ranges, start = [], 0
+    with open(path, "rb") as handle:
+        while start < size:
+            handle.seek(min(start + chunk_bytes, size))
+            handle.readline()
+            end = min(handle.tell(), size)
+            ranges.append((start, end))
+            start = end
+    return ranges
 
 
 def _hot_property_sql(key: str) -> str:
@@ -114,11 +131,45 @@ class EventStore:
     # ---- loading -------------------------------------------------------------------------------
 
     def load_jsonl_file(self, path: str, team_id: int) -> int:
-        """Load a JSONL events file (enriching events that lack costs); returns the number of events."""
+        """Load a JSONL events file (enriching events that lack costs); returns the number of events.
+
+        A worker process checks and enriches byte ranges of the file into chunk files while this
+        process inserts the previous chunk (chdb holds the interpreter lock while it works).
+        """
         if not os.path.exists(path):
             raise LoadError(f"events file not found: {path}")
-        with open(path, "rb") as source:
-            return self.load_lines(source, team_id, origin=path)
+        ranges = _line_aligned_ranges(path, CHUNK_BYTES)
+        count = 0
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=1, mp_context=context) as workers:
+            futures = []
+            for index, (start, end) in enumerate(ranges):
+                staged = os.path.join(self.data_dir, f"chunk-{os.getpid()}-{index}.jsonl")
+                futures.append((workers.submit(enrich_file_range, path, start, end, staged), staged))
+            try:
+                for future, staged in futures:
+                    try:
+                        written, error = future.result()
+                        if error:
+                            raise LoadError(f"{path}: {error}")
+                        if written:
+                            self._insert_file(staged, team_id)
+                        count += written
+                    finally:
+                        if os.path.exists(staged):
+                            os.unlink(staged)
+            finally:
+                for future, staged in futures:
+                    future.cancel()
+                for future, staged in futures:
+                    if not future.cancelled():
+                        try:
+                            future.result()
+                        except Exception:  # already reported through the first failure
+                            pass
+                    if os.path.exists(staged):
+                        os.unlink(staged)
+        return count
 
     def insert_events(self, events: Iterable[dict], team_id: int) -> int:
         """Insert already-normalised events (dicts in the JSONL shape)."""
@@ -210,7 +261,7 @@ class EventStore:
             f" SETTINGS readonly = 2, max_execution_time = {max_execution_time:g},"
             " timeout_overflow_mode = 'throw', output_format_json_quote_64bit_integers = 0,"
             " output_format_json_quote_denormals = 0, output_format_json_quote_decimals = 0,"
-            " join_use_nulls = 1, max_result_rows = 100000"
+            " join_use_nulls = 1, max_result_rows = 100000, date_time_output_format = 'iso'"
         )
         with self._lock:
             try:
@@ -223,7 +274,7 @@ class EventStore:
                 raise EngineError(1001, str(exc)) from exc
         if not raw:
             return QueryResult([], [])
-        payload = json.loads(raw)
+        payload = orjson.loads(raw)
         meta = [(m["name"], m["type"]) for m in payload.get("meta", [])]
         return QueryResult(meta, payload.get("data", []))
 

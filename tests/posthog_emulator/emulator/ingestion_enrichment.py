@@ -114,3 +114,25 @@ def enrich_line(line: bytes) -> bytes:
         raise ValueError(f"event is missing {', '.join(missing) or 'a properties object'}")
     enrich_properties(event["event"], event["properties"])
     return orjson.dumps(event)
+
+
+def enrich_file_range(path: str, start: int, end: int, out_path: str) -> tuple:
+    """Enrich the lines in ``path[start:end]`` into ``out_path``; returns (lines written, error or None).
+
+    Runs in a worker process while the parent inserts the previous range.
+    """
+    written = 0
+    with open(path, "rb") as source, open(out_path, "wb") as out:
+        source.seek(start)
+        data = source.read(end - start)
+        for number, line in enumerate(data.split(b"\n"), start=1):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                out.write(enrich_line(line))
+            except ValueError as exc:
+                return written, f"line {number} of the range at byte {start}: {exc}"
+            out.write(b"\n")
+            written += 1
+    return written, None

@@ -1,4 +1,4 @@
-"""Turning ClickHouse's JSONCompact values into the JSON PostHog's API returns.
+"""Turning ClickHouse's JSONCompact values (ISO datetimes) into the JSON PostHog's API returns.
 
 PostHog gets Python values from clickhouse-driver and renders them with Django REST
 framework's encoder: datetimes as ISO 8601 with ``Z`` for UTC (microseconds only when not
@@ -13,18 +13,11 @@ _ARRAY_OF_DATETIME = re.compile(r"^Array\((Nullable\()?DateTime(64)?\b")
 
 
 def format_datetime(value: Any) -> Any:
-    """``2026-10-23 12:00:00.000000`` -> ``2026-10-23T12:00:00Z`` (DRF's rendering of a UTC datetime)."""
-    if not isinstance(value, str) or len(value) < 19:
-        return value
-    date_part, _, time_part = value.partition(" ")
-    if not time_part:
-        return value
-    seconds, _, fraction = time_part.partition(".")
-    fraction = fraction.rstrip()
-    if fraction and int(fraction) != 0:
-        fraction = (fraction + "000000")[:6]
-        return f"{date_part}T{seconds}.{fraction}Z"
-    return f"{date_part}T{seconds}Z"
+    """ClickHouse's ISO output (``2026-10-23T12:00:00.000000Z``) as DRF renders a UTC datetime:
+    microseconds only when not zero (``2026-10-23T12:00:00Z``)."""
+    if isinstance(value, str) and value.endswith(".000000Z"):
+        return value[:-8] + "Z"
+    return value
 
 
 def convert_rows(rows: list, column_types: list) -> list:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Optional
 
+import orjson
 from aiohttp import web
 
 from . import api_errors
@@ -50,7 +51,7 @@ class ServerSettings:
 
 def json_response(body: object, status: int = 200, headers: Optional[dict] = None) -> web.Response:
     return web.Response(
-        body=json.dumps(body, ensure_ascii=False, allow_nan=False).encode("utf-8"),
+        body=orjson.dumps(body),
         status=status,
         content_type="application/json",
         headers=headers,
