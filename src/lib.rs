@@ -9,3 +9,5 @@
 pub mod analysis;
 pub mod report;
 pub mod source;
+#[cfg(target_arch = "wasm32")]
+pub mod ui;

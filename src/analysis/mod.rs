@@ -48,6 +48,13 @@ pub struct Analysis {
     pub metrics: metrics::Metrics,
 }
 
+impl Analysis {
+    /// Scales a cost over the window to 30 days.
+    pub fn monthly(&self, window_cost: f64) -> f64 {
+        window_cost / self.window.days().max(1.0 / 24.0) * 30.0
+    }
+}
+
 /// Runs every stage on `data`.
 pub fn analyze(data: &Dataset, settings: &Settings, origin: &Origin) -> Analysis {
     let costing = pricing::Costing::default();

@@ -19,11 +19,6 @@ fn window_label(a: &Analysis) -> String {
     format!("{} to {} ({} days)", a.window.start.format("%Y-%m-%d %H:%M UTC"), a.window.end.format("%Y-%m-%d %H:%M UTC"), a.window.days().round())
 }
 
-/// The window's cost scaled to 30 days.
-pub fn monthly(a: &Analysis, window_cost: f64) -> f64 {
-    window_cost / a.window.days().max(1.0 / 24.0) * 30.0
-}
-
 fn executive_summary(a: &Analysis) -> String {
     let m = &a.metrics;
     let mut s = String::from("## Executive Summary\n\n");
@@ -34,7 +29,7 @@ fn executive_summary(a: &Analysis) -> String {
         count(m.totals.calls),
         count(a.overview.traces),
         usd(m.totals.cost_usd),
-        usd(monthly(a, m.totals.cost_usd)),
+        usd(a.monthly(m.totals.cost_usd)),
     ));
     s.push_str(&format!("- **Error rate:** {} ({} failed calls)\n", pct(m.totals.error_rate()), count(m.totals.errors)));
     let top: Vec<String> = m.by_operation.iter().take(3).map(|g| format!("`{}` {} ({})", escape_code(&g.name), usd(g.totals.cost_usd), pct(g.cost_share))).collect();

@@ -5,10 +5,31 @@
 //! reports input without cache tokens; the others include cache reads in
 //! input). [`Costing`] holds the resolved price of every (model, provider)
 //! of a dataset and adds the backfilled cost to PostHog's.
+//!
+//! The prices come from LiteLLM's table ([`PriceTable`]: live, or the bundled
+//! snapshot), model names are matched to its keys by the rules of
+//! [`resolve`], and [`price_rollup`] runs the whole stage over the rollup:
+//! resolution, backfill, and the cross-check against PostHog's cost.
 
-use crate::analysis::dataset::TokenSums;
+mod crosscheck;
+mod names;
+pub mod resolve;
+mod table;
+
+pub use crosscheck::{model_pricing_json, price_rollup, ModelPricing, PricingReport, PricingTotals, GAP_THRESHOLD};
+pub use resolve::{Match, Rule};
+pub use table::{PriceEntry, PriceTable, TableSource, CHAT_MODES, LITELLM_LIVE_URL};
+
+use crate::analysis::dataset::{RollupRow, TokenSums};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+/// Prompt size past which long-context prices apply to the whole request.
+pub const LONG_CONTEXT_TOKENS: u64 = 200_000;
+/// Anthropic's cache read price, as a share of the input price.
+pub const ANTHROPIC_CACHE_READ_RATIO: f64 = 0.1;
+/// Anthropic's cache write price (5-minute cache), as a share of the input price.
+pub const ANTHROPIC_CACHE_WRITE_RATIO: f64 = 1.25;
 
 /// Prices in USD per token.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -46,6 +67,39 @@ impl ModelPrice {
         let reasoning = self.reasoning.map_or(0.0, |r| n(t.reasoning) * (r - output));
         prompt + n(t.output) * output + reasoning
     }
+
+    /// Cost of `t` tokens summed over several calls, `long_context_calls` of
+    /// which passed 200k prompt tokens (a count, or an estimate of one).
+    ///
+    /// Token sums do not say which tokens belong to the long calls, so this
+    /// takes each long call at the 200k minimum: the share of the prompt (and,
+    /// by the same share, of the output) priced at the long-context rate is
+    /// `long_context_calls x 200k / prompt tokens`, capped at 1. It is a lower
+    /// bound of the true cost, exact when no call or every call is long.
+    pub fn cost_mixed(&self, t: &TokenSums, provider: &str, long_context_calls: f64) -> f64 {
+        let prompt = if cache_excluded_from_input(provider) { t.input + t.cache_read + t.cache_write } else { t.input };
+        if long_context_calls <= 0.0 || self.input_above_200k.is_none() || prompt == 0 {
+            return self.cost(t, provider, false);
+        }
+        let share = (long_context_calls * LONG_CONTEXT_TOKENS as f64 / prompt as f64).min(1.0);
+        (1.0 - share) * self.cost(t, provider, false) + share * self.cost(t, provider, true)
+    }
+
+    /// Fills the cache prices a Claude model's table entry lacks with
+    /// Anthropic's published multipliers of the input price (reads 0.1x,
+    /// writes 1.25x), which hold wherever Claude is hosted; returns whether it
+    /// filled any. Entries of other models keep missing cache prices missing:
+    /// [`ModelPrice::cost`] then bills cache tokens at the input price, since
+    /// there is no rule for them that holds across providers.
+    pub fn fill_claude_cache_prices(&mut self, key: &str, provider: &str) -> bool {
+        let claude = key.to_lowercase().contains("claude") || provider.to_lowercase().contains("anthropic");
+        if !claude || (self.cache_read.is_some() && self.cache_write.is_some()) {
+            return false;
+        }
+        self.cache_read.get_or_insert(self.input * ANTHROPIC_CACHE_READ_RATIO);
+        self.cache_write.get_or_insert(self.input * ANTHROPIC_CACHE_WRITE_RATIO);
+        true
+    }
 }
 
 /// Whether `provider` reports input tokens without the cached ones (Anthropic).
@@ -67,7 +121,9 @@ pub struct Resolution {
 /// The resolved prices of a dataset's models.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Costing {
-    /// By (model, provider) as they appear in the events.
+    /// By (model, provider) as they appear in the events. In JSON, a list of
+    /// `{model, provider, resolution}` (JSON keys must be strings).
+    #[serde(with = "prices_as_list")]
     pub prices: BTreeMap<(String, String), Resolution>,
 }
 
@@ -89,6 +145,56 @@ impl Costing {
             return Some(0.0);
         }
         Some(self.price(model, provider)?.cost(unpriced, provider, false))
+    }
+
+    /// The cost of a rollup row's unpriced tokens, when its model has a
+    /// price. Unlike [`Costing::backfill`] it honours long-context prices:
+    /// the row's long calls are shared between priced and unpriced calls in
+    /// proportion to their counts (exact when all or none are unpriced), then
+    /// priced as [`ModelPrice::cost_mixed`] says.
+    pub fn backfill_row(&self, row: &RollupRow) -> Option<f64> {
+        if row.unpriced_tokens == TokenSums::default() {
+            return Some(0.0);
+        }
+        let price = self.price(&row.model, &row.provider)?;
+        Some(price.cost_mixed(&row.unpriced_tokens, &row.provider, unpriced_long_context(row)))
+    }
+}
+
+/// The estimated number of a row's long-context calls among its unpriced ones.
+fn unpriced_long_context(row: &RollupRow) -> f64 {
+    if row.generations == 0 {
+        return 0.0;
+    }
+    row.long_context as f64 * row.unpriced.min(row.generations) as f64 / row.generations as f64
+}
+
+/// [`Costing::prices`] as a JSON list.
+mod prices_as_list {
+    use super::Resolution;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::collections::BTreeMap;
+
+    #[derive(Serialize)]
+    struct Borrowed<'a> {
+        model: &'a str,
+        provider: &'a str,
+        resolution: &'a Resolution,
+    }
+
+    #[derive(Deserialize)]
+    struct Owned {
+        model: String,
+        provider: String,
+        resolution: Resolution,
+    }
+
+    pub fn serialize<S: Serializer>(prices: &BTreeMap<(String, String), Resolution>, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(prices.iter().map(|((model, provider), resolution)| Borrowed { model, provider, resolution }))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<(String, String), Resolution>, D::Error> {
+        Ok(Vec::<Owned>::deserialize(d)?.into_iter().map(|o| ((o.model, o.provider), o.resolution)).collect())
     }
 }
 

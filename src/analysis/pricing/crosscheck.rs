@@ -1,0 +1,243 @@
+//! Stage 2 over a dataset: resolve every model, backfill the generations
+//! PostHog left unpriced, and cross-check PostHog's cost against the table.
+
+use super::resolve::Rule;
+use super::table::{PriceTable, TableSource};
+use super::{cache_excluded_from_input, unpriced_long_context, Costing, ModelPrice};
+use crate::analysis::dataset::{RollupRow, TokenSums};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A model's cost is flagged when PostHog's and the table's differ by more
+/// than this share of the table's.
+pub const GAP_THRESHOLD: f64 = 0.05;
+
+/// Stage 2's findings, written as `data/model_pricing.json`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PricingReport {
+    pub source: TableSource,
+    pub totals: PricingTotals,
+    /// Most expensive first (PostHog's cost plus the backfilled).
+    pub models: Vec<ModelPricing>,
+    /// How the figures were obtained, where it is not self-evident.
+    pub notes: Vec<String>,
+}
+
+/// Totals over every generation of the rollup.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PricingTotals {
+    pub generations: u64,
+    /// Generations PostHog gave a cost.
+    pub priced_by_posthog: u64,
+    pub posthog_usd: f64,
+    /// Unpriced generations given a cost from the table, and that cost.
+    pub backfilled_calls: u64,
+    pub backfilled_usd: f64,
+    /// Generations left without a cost (model not in the table).
+    pub unpriced_calls: u64,
+    /// PostHog's cost plus the backfilled.
+    pub total_usd: f64,
+    pub models: u64,
+    pub unresolved_models: u64,
+    pub flagged_models: u64,
+}
+
+/// One (model, provider) as the events name it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ModelPricing {
+    pub model: String,
+    pub provider: String,
+    /// The table entry that prices it, the rule that found it, and the
+    /// entry's `litellm_provider` (another provider's when the event's own
+    /// does not list the model).
+    pub resolved_key: Option<String>,
+    pub rule: Option<Rule>,
+    pub table_provider: Option<String>,
+    pub price: Option<ModelPrice>,
+    /// Claude cache prices missing from the table, taken from Anthropic's multipliers.
+    pub cache_prices_derived: bool,
+    pub calls: u64,
+    /// Calls PostHog left without a cost.
+    pub unpriced_calls: u64,
+    /// Calls whose prompt passed 200k tokens.
+    pub long_context_calls: u64,
+    pub backfilled_calls: u64,
+    pub backfilled_usd: f64,
+    /// PostHog's cost of the calls it priced.
+    pub posthog_usd: f64,
+    /// The table's cost of the same calls' tokens.
+    pub table_usd: Option<f64>,
+    /// `posthog_usd / table_usd - 1`, when the table's cost is not zero.
+    pub gap_ratio: Option<f64>,
+    /// Whether the gap exceeds [`GAP_THRESHOLD`].
+    pub flagged: bool,
+    /// A guess at the cause of a flagged gap.
+    pub gap_reason: Option<String>,
+}
+
+/// Runs stage 2 on the rollup: the prices of every (model, provider) seen,
+/// and the report of backfill and cross-check.
+pub fn price_rollup(table: &PriceTable, rollup: &[RollupRow]) -> (Costing, PricingReport) {
+    let mut groups: BTreeMap<(&str, &str), Vec<&RollupRow>> = BTreeMap::new();
+    for row in rollup {
+        groups.entry((&row.model, &row.provider)).or_default().push(row);
+    }
+    let mut costing = Costing::default();
+    let mut models = Vec::new();
+    let mut notes = Notes::default();
+    for ((model, provider), rows) in groups {
+        let found = table.resolve_match(model, provider);
+        if let Some(m) = &found {
+            costing.prices.insert((model.to_string(), provider.to_string()), m.resolution());
+            notes.other_provider |= m.other_provider(provider);
+            notes.derived_cache |= m.entry.cache_prices_derived;
+        }
+        let mut mp = ModelPricing {
+            model: model.to_string(),
+            provider: provider.to_string(),
+            resolved_key: found.map(|m| m.entry.key.clone()),
+            rule: found.map(|m| m.rule),
+            table_provider: found.map(|m| m.entry.provider.clone()),
+            price: found.map(|m| m.entry.price.clone()),
+            cache_prices_derived: found.is_some_and(|m| m.entry.cache_prices_derived),
+            ..ModelPricing::default()
+        };
+        for row in &rows {
+            mp.calls += row.generations;
+            mp.unpriced_calls += row.unpriced;
+            mp.long_context_calls += row.long_context;
+            mp.posthog_usd += row.cost_usd;
+            notes.long_context_estimate |= row.long_context > 0 && row.unpriced > 0 && row.unpriced < row.generations;
+        }
+        if let Some(m) = found {
+            for row in &rows {
+                mp.backfilled_usd += costing.backfill_row(row).unwrap_or(0.0);
+                mp.backfilled_calls += row.unpriced;
+            }
+            cross_check(&mut mp, &m.entry.price, &rows);
+        }
+        models.push(mp);
+    }
+    models.sort_by(|a, b| (b.posthog_usd + b.backfilled_usd).total_cmp(&(a.posthog_usd + a.backfilled_usd)).then_with(|| (&a.model, &a.provider).cmp(&(&b.model, &b.provider))));
+    let totals = totals(&models);
+    let report = PricingReport { source: table.source().clone(), totals, models, notes: notes.into_lines() };
+    (costing, report)
+}
+
+/// `data/model_pricing.json`: the report, pretty-printed, fields in a fixed order.
+pub fn model_pricing_json(report: &PricingReport) -> String {
+    let mut text = serde_json::to_string_pretty(report).expect("the pricing report has only string keys");
+    text.push('\n');
+    text
+}
+
+/// Compares PostHog's cost of the priced calls with the table's cost of
+/// their tokens, and guesses the cause of a gap: the first alternative
+/// costing of the same tokens that lands within the threshold of PostHog's.
+fn cross_check(mp: &mut ModelPricing, price: &ModelPrice, rows: &[&RollupRow]) {
+    let priced_calls = mp.calls.saturating_sub(mp.unpriced_calls);
+    if priced_calls == 0 {
+        return;
+    }
+    let provider = mp.provider.as_str();
+    let anthropic = cache_excluded_from_input(provider);
+    let no_cache_price = ModelPrice { cache_read: None, cache_write: None, ..price.clone() };
+    let mut expected = 0.0;
+    let mut alternatives: Vec<(&str, f64)> = vec![
+        (if anthropic { "cache tokens counted inside input (inclusive accounting)" } else { "cache tokens counted twice (inside input and again at the cache price)" }, 0.0),
+        ("cache tokens billed at the full input price", 0.0),
+        ("long-context prices applied to every call", 0.0),
+        ("long-context prices not applied", 0.0),
+        ("reasoning tokens billed on top of output tokens", 0.0),
+    ];
+    for row in rows {
+        let t = priced_tokens(row);
+        let long = row.long_context as f64 - unpriced_long_context(row);
+        let base = price.cost_mixed(&t, provider, long);
+        expected += base;
+        let costs = [
+            price.cost_mixed(&t, if anthropic { "openai" } else { "anthropic" }, long),
+            no_cache_price.cost_mixed(&t, provider, long),
+            if price.input_above_200k.is_some() { price.cost(&t, provider, true) } else { base },
+            price.cost(&t, provider, false),
+            base + t.reasoning as f64 * price.output,
+        ];
+        alternatives.iter_mut().zip(costs).for_each(|(a, c)| a.1 += c);
+    }
+    mp.table_usd = Some(expected);
+    if expected <= 0.0 {
+        mp.flagged = mp.posthog_usd > 0.0;
+        mp.gap_reason = mp.flagged.then(|| "the table prices these calls at $0".to_string());
+        return;
+    }
+    let gap = mp.posthog_usd / expected - 1.0;
+    mp.gap_ratio = Some(gap);
+    mp.flagged = gap.abs() > GAP_THRESHOLD;
+    if mp.flagged {
+        let explains = |alt: f64| (alt - expected).abs() > expected * GAP_THRESHOLD / 2.0 && alt > 0.0 && (mp.posthog_usd / alt - 1.0).abs() <= GAP_THRESHOLD;
+        let best = alternatives.iter().filter(|(_, alt)| explains(*alt)).min_by(|a, b| (mp.posthog_usd - a.1).abs().total_cmp(&(mp.posthog_usd - b.1).abs()));
+        mp.gap_reason = Some(match best {
+            Some((reason, _)) => reason.to_string(),
+            None => format!("different price: PostHog's cost is {:.2}x the table's", gap + 1.0),
+        });
+    }
+}
+
+/// The tokens of the calls PostHog priced.
+fn priced_tokens(row: &RollupRow) -> TokenSums {
+    let (t, u) = (&row.tokens, &row.unpriced_tokens);
+    TokenSums {
+        input: t.input.saturating_sub(u.input),
+        output: t.output.saturating_sub(u.output),
+        cache_read: t.cache_read.saturating_sub(u.cache_read),
+        cache_write: t.cache_write.saturating_sub(u.cache_write),
+        reasoning: t.reasoning.saturating_sub(u.reasoning),
+    }
+}
+
+fn totals(models: &[ModelPricing]) -> PricingTotals {
+    let mut t = PricingTotals::default();
+    for m in models {
+        t.generations += m.calls;
+        t.priced_by_posthog += m.calls.saturating_sub(m.unpriced_calls);
+        t.posthog_usd += m.posthog_usd;
+        t.backfilled_calls += m.backfilled_calls;
+        t.backfilled_usd += m.backfilled_usd;
+        t.unpriced_calls += m.unpriced_calls - m.backfilled_calls;
+        t.models += 1;
+        t.unresolved_models += u64::from(m.resolved_key.is_none());
+        t.flagged_models += u64::from(m.flagged);
+    }
+    t.total_usd = t.posthog_usd + t.backfilled_usd;
+    t
+}
+
+/// Which approximations the report needs to state.
+#[derive(Default)]
+struct Notes {
+    other_provider: bool,
+    derived_cache: bool,
+    long_context_estimate: bool,
+}
+
+impl Notes {
+    fn into_lines(self) -> Vec<String> {
+        let mut lines = vec![format!(
+            "Cross-check: PostHog's cost of the generations it priced against the table's price of the same tokens (less those of unpriced generations); gaps above {:.0}% are flagged with the likeliest cause.",
+            GAP_THRESHOLD * 100.0
+        )];
+        if self.other_provider {
+            lines.push("Some models are priced from another provider's entry (table_provider), because their own provider's entry is not in the table.".into());
+        }
+        if self.derived_cache {
+            lines.push("Claude cache prices missing from the table are taken as 0.1x (read) and 1.25x (write) the input price.".into());
+        }
+        if self.long_context_estimate {
+            lines.push("Long-context (200k+) calls are counted per rollup cell, not per priced or unpriced call: they are shared in proportion to the calls, and each is priced at the 200k minimum, a lower bound.".into());
+        }
+        lines
+    }
+}
+
+#[cfg(test)]
+mod tests;

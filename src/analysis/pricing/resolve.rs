@@ -1,0 +1,179 @@
+//! Model-name resolution: which table entry prices an event's model.
+//!
+//! Rules, strictest first: the exact key; the key in any case; the name and
+//! the key without their provider namespaces (`openai/gpt-4o`,
+//! `gemini/gemini-2.5-pro`, `anthropic.claude-...`), or the key equal to
+//! `{provider}/{name}`; both also without date or version suffixes
+//! (`-20241022`, `-2024-08-06`, `-001`, `-v1:0`, `@20240620`, `-latest`);
+//! then the longest match (a table name that is a prefix of the event's at a
+//! separator, or the other way round).
+//!
+//! Entries of the event's own provider are tried first through the first
+//! four rules, then those of any provider (a model its provider's entry no
+//! longer lists, such as a retired dated Claude still listed on Bedrock), and
+//! only then the longest match, in the same two steps. Among several
+//! candidates of one rule the preferred entry is the one whose namespace
+//! names the event's provider (`anthropic.claude-...` for Anthropic), whose
+//! key shares the most of the event's name, with the fewest namespace
+//! segments (no region), and then the newest (greatest) key.
+
+use super::names::{common_prefix, event_form, provider_family, separated_prefix, strip_version, Form};
+use super::table::{PriceEntry, PriceTable};
+use super::Resolution;
+use serde::{Deserialize, Serialize};
+use std::cmp::Reverse;
+
+/// The rule that matched a model name to a table entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Rule {
+    Exact,
+    CaseInsensitive,
+    ProviderPrefix,
+    VersionSuffix,
+    LongestMatch,
+}
+
+impl Rule {
+    /// The name recorded in [`Resolution::rule`].
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rule::Exact => "exact",
+            Rule::CaseInsensitive => "case-insensitive",
+            Rule::ProviderPrefix => "provider-prefix",
+            Rule::VersionSuffix => "version-suffix",
+            Rule::LongestMatch => "longest-match",
+        }
+    }
+}
+
+/// A resolved model: the table entry and the rule that found it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Match<'a> {
+    pub entry: &'a PriceEntry,
+    pub rule: Rule,
+}
+
+impl Match<'_> {
+    /// As recorded in [`Costing`](super::Costing).
+    pub fn resolution(&self) -> Resolution {
+        Resolution { key: self.entry.key.clone(), rule: self.rule.as_str().into(), price: self.entry.price.clone() }
+    }
+
+    /// Whether the entry belongs to another provider than the event's.
+    pub fn other_provider(&self, provider: &str) -> bool {
+        provider_family(&self.entry.provider) != provider_family(provider)
+    }
+}
+
+/// Shortest side of a longest match: shorter names match too much (`gpt`).
+const MIN_MATCH_CHARS: usize = 5;
+/// A longest match on a side without a digit needs this many characters
+/// (`mistral-small` may match, `claude` may not).
+const MIN_MATCH_CHARS_WITHOUT_DIGIT: usize = 10;
+
+/// The event's name in the forms the rules compare.
+struct Query {
+    name: String,
+    lower: String,
+    form: Form,
+    versionless: String,
+    /// `{provider}/{name}` keys, lowercased, as LiteLLM spells them.
+    with_provider: Vec<String>,
+    family: String,
+}
+
+impl PriceTable {
+    /// The price of `model` as sent by `provider` (`$ai_model`, `$ai_provider`),
+    /// with the rule that matched; `None` when no entry fits.
+    pub fn resolve(&self, model: &str, provider: &str) -> Option<Resolution> {
+        self.resolve_match(model, provider).map(|m| m.resolution())
+    }
+
+    /// Like [`PriceTable::resolve`], with the table entry itself.
+    pub fn resolve_match(&self, model: &str, provider: &str) -> Option<Match<'_>> {
+        let form = event_form(model);
+        if form.bare.is_empty() {
+            return None;
+        }
+        let family = provider_family(provider);
+        let lower = model.trim().to_lowercase();
+        let mut with_provider = vec![format!("{family}/{lower}")];
+        if !provider.trim().is_empty() && provider.trim().to_lowercase() != family {
+            with_provider.push(format!("{}/{lower}", provider.trim().to_lowercase()));
+        }
+        let q = Query { name: model.trim().to_string(), versionless: strip_version(&form.bare), form, lower, with_provider, family };
+        let same_provider_first: &[bool] = if q.family.is_empty() { &[false] } else { &[true, false] };
+        for &same in same_provider_first {
+            for rule in [Rule::Exact, Rule::CaseInsensitive, Rule::ProviderPrefix, Rule::VersionSuffix] {
+                let best = self.candidates(rule, &q).into_iter().filter(|&i| !same || self.same_provider(i, &q)).min_by_key(|&i| self.rank(i, &q));
+                if let Some(i) = best {
+                    return Some(Match { entry: &self.entries[i], rule });
+                }
+            }
+        }
+        for &same in same_provider_first {
+            if let Some(i) = self.longest_match(&q, same) {
+                return Some(Match { entry: &self.entries[i], rule: Rule::LongestMatch });
+            }
+        }
+        None
+    }
+
+    fn candidates(&self, rule: Rule, q: &Query) -> Vec<usize> {
+        let get = |map: &std::collections::HashMap<String, Vec<usize>>, k: &str| map.get(k).cloned().unwrap_or_default();
+        match rule {
+            Rule::Exact => self.by_key.get(&q.name).into_iter().copied().collect(),
+            Rule::CaseInsensitive => get(&self.by_lower_key, &q.lower),
+            Rule::ProviderPrefix => {
+                let mut v = get(&self.by_form, &q.form.bare);
+                q.with_provider.iter().for_each(|k| v.extend(get(&self.by_lower_key, k)));
+                v
+            }
+            Rule::VersionSuffix => get(&self.by_versionless, &q.versionless),
+            Rule::LongestMatch => Vec::new(),
+        }
+    }
+
+    fn same_provider(&self, i: usize, q: &Query) -> bool {
+        provider_family(&self.entries[i].provider) == q.family
+    }
+
+    /// Lower is better: provider fit, then closeness, then no region, then newest key.
+    fn rank(&self, i: usize, q: &Query) -> (u8, Reverse<usize>, usize, Reverse<&str>) {
+        let form = &self.forms[i];
+        let tier = if self.same_provider(i, q) {
+            0
+        } else if !q.family.is_empty() && form.prefixes.iter().any(|p| provider_family(p) == q.family) {
+            1
+        } else {
+            2
+        };
+        (tier, Reverse(common_prefix(&form.bare, &q.form.bare)), form.prefixes.len(), Reverse(self.entries[i].key.as_str()))
+    }
+
+    /// The entry sharing the longest separated prefix with the event's name.
+    fn longest_match(&self, q: &Query, same: bool) -> Option<usize> {
+        let names = [q.form.bare.as_str(), q.versionless.as_str()];
+        (0..self.entries.len())
+            .filter(|&i| !same || self.same_provider(i, q))
+            .filter_map(|i| {
+                let keys = [self.forms[i].bare.as_str(), self.versionless[i].as_str()];
+                let (len, extra) = names
+                    .iter()
+                    .flat_map(|n| keys.iter().map(move |k| (n, k)))
+                    .filter_map(|(n, k)| separated_prefix(n, k).filter(|&l| long_enough(&n[..l], l)).map(|l| (l, n.len().max(k.len()) - l)))
+                    .max_by_key(|&(l, extra)| (l, Reverse(extra)))?;
+                Some((i, len, extra))
+            })
+            .min_by_key(|&(i, len, extra)| (Reverse(len), extra, self.rank(i, q)))
+            .map(|(i, ..)| i)
+    }
+}
+
+fn long_enough(prefix: &str, len: usize) -> bool {
+    len >= MIN_MATCH_CHARS && (prefix.bytes().any(|b| b.is_ascii_digit()) || len >= MIN_MATCH_CHARS_WITHOUT_DIGIT)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,102 @@
+//! The dashboard's charts: ECharts options built with `charming` from the
+//! analysis (plain data), and [`ChartView`], which draws one into the page.
+
+use crate::analysis::metrics::Metrics;
+use charming::component::{Axis, Grid, Legend, Title};
+use charming::element::{AxisLabel, AxisType, Tooltip, Trigger};
+use charming::series::{Bar, Scatter};
+use charming::Chart;
+use leptos::html::Div;
+use leptos::prelude::*;
+
+/// Rounds for display in tooltips (ECharts shows values as given).
+fn round(x: f64, digits: i32) -> f64 {
+    let f = 10f64.powi(digits);
+    (x * f).round() / f
+}
+
+fn base(title: &str) -> Chart {
+    Chart::new().animation(false).title(Title::new().text(title).left("center")).tooltip(Tooltip::new().trigger(Trigger::Axis))
+}
+
+/// Horizontal bars of cost (USD) by operation, most expensive on top.
+pub fn cost_by_operation(m: &Metrics) -> Chart {
+    let ops: Vec<_> = m.by_operation.iter().rev().collect();
+    base("Cost by operation (USD)")
+        .grid(Grid::new().left("3%").right("6%").contain_label(true))
+        .x_axis(Axis::new().type_(AxisType::Value))
+        .y_axis(Axis::new().type_(AxisType::Category).data(ops.iter().map(|g| g.name.clone()).collect()))
+        .series(Bar::new().name("Cost").data(ops.iter().map(|g| round(g.totals.cost_usd, 4)).collect()))
+}
+
+/// Bars of cost (USD) by model.
+pub fn cost_by_model(m: &Metrics) -> Chart {
+    base("Cost by model (USD)")
+        .grid(Grid::new().left("3%").right("4%").contain_label(true))
+        .x_axis(Axis::new().type_(AxisType::Category).axis_label(AxisLabel::new().rotate(20)).data(m.by_model.iter().map(|g| g.name.clone()).collect()))
+        .y_axis(Axis::new().type_(AxisType::Value))
+        .series(Bar::new().name("Cost").data(m.by_model.iter().map(|g| round(g.totals.cost_usd, 4)).collect()))
+}
+
+/// Stacked daily cost (USD) by model.
+pub fn daily_cost_by_model(m: &Metrics) -> Chart {
+    let days: Vec<String> = m.daily.iter().map(|d| d.day.format("%m-%d").to_string()).collect();
+    let mut chart = base("Daily cost by model (USD)")
+        .legend(Legend::new().top("bottom"))
+        .grid(Grid::new().left("3%").right("4%").bottom("15%").contain_label(true))
+        .x_axis(Axis::new().type_(AxisType::Category).data(days))
+        .y_axis(Axis::new().type_(AxisType::Value));
+    for model in m.by_model.iter().map(|g| &g.name) {
+        let data: Vec<f64> = m.daily.iter().map(|d| round(d.cost_by_model.get(model).copied().unwrap_or(0.0), 4)).collect();
+        chart = chart.series(Bar::new().name(model.as_str()).stack("cost").data(data));
+    }
+    chart
+}
+
+/// Bars of error rate (%) by operation.
+pub fn error_rate_by_operation(m: &Metrics) -> Chart {
+    base("Error rate by operation (%)")
+        .grid(Grid::new().left("3%").right("4%").contain_label(true))
+        .x_axis(Axis::new().type_(AxisType::Category).axis_label(AxisLabel::new().rotate(20)).data(m.by_operation.iter().map(|g| g.name.clone()).collect()))
+        .y_axis(Axis::new().type_(AxisType::Value))
+        .series(Bar::new().name("Error rate %").data(m.by_operation.iter().map(|g| round(g.totals.error_rate() * 100.0, 2)).collect()))
+}
+
+/// One point per operation: average cost per call against p95 latency.
+pub fn latency_vs_cost(m: &Metrics) -> Chart {
+    let mut chart = Chart::new()
+        .animation(false)
+        .title(Title::new().text("p95 latency (s) vs average cost per call (USD)").left("center"))
+        .tooltip(Tooltip::new().trigger(Trigger::Item))
+        .legend(Legend::new().top("bottom"))
+        .grid(Grid::new().left("3%").right("6%").bottom("15%").contain_label(true))
+        .x_axis(Axis::new().type_(AxisType::Log).name("USD per call"))
+        .y_axis(Axis::new().type_(AxisType::Value).name("p95 s"));
+    for g in &m.by_operation {
+        chart = chart.series(Scatter::new().name(g.name.as_str()).symbol_size(12).data(vec![vec![round(g.totals.avg_cost().max(1e-7), 7), round(g.p95_latency_s, 3)]]));
+    }
+    chart
+}
+
+/// Draws `chart` into a box of the given height once the box is in the page.
+#[component]
+pub fn ChartView(id: &'static str, chart: Chart, #[prop(default = 320)] height: u32) -> impl IntoView {
+    let node = NodeRef::<Div>::new();
+    Effect::new(move |_| {
+        let Some(el) = node.get() else { return };
+        if !echarts_loaded() {
+            el.set_text_content(Some("Charts need ECharts (echarts.min.js), which did not load."));
+            return;
+        }
+        let width = el.client_width().max(300) as u32;
+        if let Err(e) = charming::WasmRenderer::new(width, height).render(id, &chart) {
+            leptos::logging::error!("chart {id}: {e:?}");
+        }
+    });
+    view! { <div class="chart" id=id node_ref=node style=format!("height:{height}px")></div> }
+}
+
+/// Whether the page loaded ECharts (`window.echarts`).
+pub fn echarts_loaded() -> bool {
+    web_sys::window().is_some_and(|w| js_sys::Reflect::has(&w, &"echarts".into()).unwrap_or(false))
+}

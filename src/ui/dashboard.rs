@@ -1,0 +1,73 @@
+//! The dashboard: headline numbers, charts and the sortable tables.
+
+use super::charts::{self, ChartView};
+use super::headline::Headline;
+use super::state::Results;
+use super::table::{Cell, SortableTable};
+use crate::analysis::metrics::GroupMetrics;
+use crate::report::format::{count, pct, secs, usd};
+use leptos::prelude::*;
+use std::sync::Arc;
+
+fn operation_row(g: &GroupMetrics) -> Vec<Cell> {
+    let t = &g.totals;
+    vec![
+        Cell::text(&g.name),
+        Cell::num(t.calls as f64, count(t.calls)),
+        Cell::num(t.cost_usd, usd(t.cost_usd)),
+        Cell::num(g.cost_share, pct(g.cost_share)),
+        Cell::num(t.avg_cost(), usd(t.avg_cost())),
+        Cell::num(t.tokens.total() as f64, count(t.tokens.total())),
+        Cell::num(g.p50_latency_s, secs(g.p50_latency_s)),
+        Cell::num(g.p95_latency_s, secs(g.p95_latency_s)),
+        Cell::num(t.error_rate(), pct(t.error_rate())),
+    ]
+}
+
+fn model_row(g: &GroupMetrics) -> Vec<Cell> {
+    let t = &g.totals;
+    vec![
+        Cell::text(&g.name),
+        Cell::text(&g.provider),
+        Cell::num(t.calls as f64, count(t.calls)),
+        Cell::num(t.cost_usd, usd(t.cost_usd)),
+        Cell::num(g.cost_share, pct(g.cost_share)),
+        Cell::num(t.tokens.total() as f64, count(t.tokens.total())),
+        Cell::num(g.p50_latency_s, secs(g.p50_latency_s)),
+        Cell::num(t.error_rate(), pct(t.error_rate())),
+    ]
+}
+
+/// Everything about the last finished analysis except the report text.
+#[component]
+pub fn Dashboard(results: Arc<Results>) -> impl IntoView {
+    let m = &results.analysis.metrics;
+    let warnings = results.warnings.clone();
+    view! {
+        <section class="panel dashboard" aria-label="Dashboard">
+            <h2>"Dashboard"</h2>
+            <Headline analysis=results.clone() />
+            {(!warnings.is_empty()).then(|| view! {
+                <div class="warnings" role="status">
+                    <strong>"Some questions went unanswered; the rest of the analysis stands:"</strong>
+                    <ul>{warnings.into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}</ul>
+                </div>
+            })}
+            <div class="charts">
+                <ChartView id="chart-cost-by-operation" chart=charts::cost_by_operation(m) />
+                <ChartView id="chart-cost-by-model" chart=charts::cost_by_model(m) />
+                <ChartView id="chart-daily-cost" chart=charts::daily_cost_by_model(m) />
+                <ChartView id="chart-latency-vs-cost" chart=charts::latency_vs_cost(m) />
+                <ChartView id="chart-error-rate" chart=charts::error_rate_by_operation(m) />
+            </div>
+            <h3>"Operations"</h3>
+            <SortableTable id="operations-table"
+                columns=vec!["Operation", "Calls", "Cost", "Share", "Avg cost/call", "Tokens", "p50 latency", "p95 latency", "Error rate"]
+                rows=m.by_operation.iter().map(operation_row).collect() />
+            <h3>"Models"</h3>
+            <SortableTable id="models-table"
+                columns=vec!["Model", "Provider", "Calls", "Cost", "Share", "Tokens", "p50 latency", "Error rate"]
+                rows=m.by_model.iter().map(model_row).collect() />
+        </section>
+    }
+}

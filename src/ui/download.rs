@@ -1,0 +1,25 @@
+//! Saving generated files from the page (no server involved).
+
+use wasm_bindgen::JsCast;
+
+/// Offers `content` as a download named `filename`.
+pub fn download_text(filename: &str, mime: &str, content: &str) {
+    let parts = js_sys::Array::of1(&content.into());
+    if let Err(e) = save(filename, mime, &parts) {
+        leptos::logging::error!("download of {filename} failed: {e:?}");
+    }
+}
+
+fn save(filename: &str, mime: &str, parts: &js_sys::Array) -> Result<(), wasm_bindgen::JsValue> {
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(parts, &opts)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
+    let a: web_sys::HtmlAnchorElement = document.create_element("a")?.dyn_into()?;
+    a.set_href(&url);
+    a.set_download(filename);
+    a.click();
+    web_sys::Url::revoke_object_url(&url)?;
+    Ok(())
+}

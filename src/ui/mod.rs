@@ -1,0 +1,17 @@
+//! The web page: Leptos components that render the state of a run. They
+//! hold no analysis logic; [`run`] drives the source, the plan and the
+//! analysis, and the components show what it leaves in [`state::AppState`].
+
+mod app;
+pub mod charts;
+mod connect_panel;
+mod dashboard;
+mod download;
+mod headline;
+mod progress;
+mod report_view;
+pub mod run;
+pub mod state;
+mod table;
+
+pub use app::App;

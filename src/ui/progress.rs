@@ -1,0 +1,46 @@
+//! The stages of a run as they progress, and the failure message if any.
+
+use super::state::{AppState, Phase};
+use crate::source::plan::Step;
+use leptos::prelude::*;
+
+const STEPS: [(Step, &str); 3] = [(Step::Connect, "Connect"), (Step::Aggregates, "Aggregates (round 1)"), (Step::Details, "Trace details (round 2)")];
+
+/// Shows the running step list, or the error that ended the run.
+#[component]
+pub fn ProgressView() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    move || match state.phase.get() {
+        Phase::Idle | Phase::Done => None,
+        Phase::Failed(message) => Some(
+            view! {
+                <section class="panel failed" role="alert">
+                    <h2>"The analysis stopped"</h2>
+                    <p id="error-message">{message}</p>
+                </section>
+            }
+            .into_any(),
+        ),
+        Phase::Running { step, source } => {
+            let current = STEPS.iter().position(|(s, _)| *s == step).unwrap_or(STEPS.len());
+            Some(
+                view! {
+                    <section class="panel progress" aria-live="polite">
+                        <h2>{format!("Analysing {source}")}</h2>
+                        <ol class="steps">
+                            {STEPS
+                                .iter()
+                                .enumerate()
+                                .map(|(i, (_, label))| {
+                                    let class = if i < current { "done" } else if i == current { "active" } else { "todo" };
+                                    view! { <li class=class>{*label}</li> }
+                                })
+                                .collect_view()}
+                        </ol>
+                    </section>
+                }
+                .into_any(),
+            )
+        }
+    }
+}

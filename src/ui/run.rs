@@ -1,0 +1,51 @@
+//! Runs an analysis for the page: source, query plan, analysis, report.
+//! Every failure ends as a message in [`Phase::Failed`]; results of an
+//! earlier run stay on screen.
+
+use super::state::{AppState, Phase, Results};
+use crate::analysis::dataset::Window;
+use crate::analysis::{analyze, Origin, Settings};
+use crate::report::recommendations_md;
+use crate::source::demo::{DemoConfig, DemoGenerator};
+use crate::source::memory::MemorySource;
+use crate::source::plan::{fetch, Step};
+use crate::source::DataSource;
+use leptos::prelude::*;
+use std::sync::Arc;
+
+/// Lets the browser paint before a long synchronous step.
+async fn yield_to_browser() {
+    gloo_timers::future::TimeoutFuture::new(0).await;
+}
+
+/// Runs the built-in demo project through the whole pipeline.
+pub fn run_demo(state: AppState, settings: Settings) {
+    leptos::task::spawn_local(async move {
+        let label = "Demo project".to_string();
+        state.phase.set(Phase::Running { step: Step::Connect, source: label.clone() });
+        yield_to_browser().await;
+        let cfg = DemoConfig { days: settings.window_days, ..DemoConfig::default() };
+        let window = Window::ending_at(cfg.end, settings.window_days);
+        let source = MemorySource::from_events(DemoGenerator::new(cfg));
+        run(state, source, window, settings, Origin { label, posthog: None }).await;
+    });
+}
+
+/// Fetches with the plan and analyses; shared by every source.
+pub async fn run<S: DataSource>(state: AppState, source: S, window: Window, settings: Settings, origin: Origin) {
+    let label = origin.label.clone();
+    let mut progress = |step| state.phase.set(Phase::Running { step, source: label.clone() });
+    let fetched = match fetch(&source, window, &settings, &mut progress).await {
+        Ok(f) => f,
+        Err(failure) => {
+            state.phase.set(Phase::Failed(failure.error.to_string()));
+            return;
+        }
+    };
+    yield_to_browser().await;
+    let analysis = analyze(&fetched.dataset, &settings, &origin);
+    let report_md = recommendations_md(&analysis);
+    let warnings = fetched.warnings.iter().map(|(q, e)| format!("{q}: {e}")).collect();
+    state.results.set(Some(Arc::new(Results { analysis, report_md, warnings })));
+    state.phase.set(Phase::Done);
+}

@@ -1,0 +1,50 @@
+//! What the page shows, as signals: the phase of the current run and the
+//! results of the last one that finished.
+
+use crate::analysis::Analysis;
+use crate::source::plan::Step;
+use leptos::prelude::*;
+use std::sync::Arc;
+
+/// Where the current run is.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Phase {
+    Idle,
+    Running { step: Step, source: String },
+    Failed(String),
+    Done,
+}
+
+/// A finished analysis with the report written from it.
+#[derive(Debug)]
+pub struct Results {
+    pub analysis: Analysis,
+    pub report_md: String,
+    /// Queries that failed without stopping the run.
+    pub warnings: Vec<String>,
+}
+
+/// The page's state, shared through context.
+#[derive(Clone, Copy)]
+pub struct AppState {
+    pub phase: RwSignal<Phase>,
+    pub results: RwSignal<Option<Arc<Results>>>,
+}
+
+impl AppState {
+    /// A fresh, idle state.
+    pub fn new() -> Self {
+        AppState { phase: RwSignal::new(Phase::Idle), results: RwSignal::new(None) }
+    }
+
+    /// Whether a run is under way.
+    pub fn busy(&self) -> bool {
+        matches!(self.phase.get(), Phase::Running { .. })
+    }
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
