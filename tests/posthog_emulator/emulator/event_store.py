@@ -20,7 +20,7 @@ import threading
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Optional
+from typing import Iterable, Optional
 
 import chdb.session
 import orjson
@@ -38,6 +38,17 @@ HOT_PROPERTIES = (
 
 CHUNK_LINES = 200_000
 CHUNK_BYTES = 128 * 1024 * 1024
+# Numeric hot properties also get typed columns holding ``accurateCastOrNull(value, type)``,
+# exactly what HogQL's toFloat/toInt print, so casts are not re-parsed from text on every query.
+HOT_CASTS = {
+    "$ai_input_tokens": ("Int64", "Float64"), "$ai_output_tokens": ("Int64", "Float64"),
+    "$ai_cache_read_input_tokens": ("Int64", "Float64"), "$ai_cache_creation_input_tokens": ("Int64", "Float64"),
+    "$ai_reasoning_tokens": ("Int64",), "$ai_input_cost_usd": ("Float64",), "$ai_output_cost_usd": ("Float64",),
+    "$ai_total_cost_usd": ("Float64",), "$ai_latency": ("Float64",), "$ai_time_to_first_token": ("Float64",),
+    "$ai_http_status": ("Int64",), "$ai_max_tokens": ("Int64",),
+}
+CAST_PREFIX = {"Float64": "matf_", "Int64": "mati_"}
+
 _CLICKHOUSE_ERROR = re.compile(r"Code: (\d+)\. (?:DB::Exception: )?(.*)", re.S)
 _FILE_COLUMNS = "uuid String, event String, distinct_id String, timestamp String, properties String"
 
@@ -88,8 +99,25 @@ def _hot_property_sql(key: str) -> str:
     return f"if(endsWith({head}, '\"'), substring({head}, 1, length({head}) - 1), {head})"
 
 
+@dataclass(frozen=True)
+class HotProperty:
+    """Where a hot property's read (and its casts) are stored."""
+
+    key: str
+    column: str
+    casts: tuple  # ((ClickHouse type, column), ...)
+
+
 def materialized_column(key: str) -> str:
     return f"mat_{key}"
+
+
+def hot_properties() -> dict:
+    return {
+        key: HotProperty(key, materialized_column(key),
+                         tuple((t, CAST_PREFIX[t] + key) for t in HOT_CASTS.get(key, ())))
+        for key in HOT_PROPERTIES
+    }
 
 
 class EventStore:
@@ -104,10 +132,13 @@ class EventStore:
 
     @property
     def materialized(self) -> dict:
-        return {key: materialized_column(key) for key in HOT_PROPERTIES}
+        return hot_properties()
 
     def _create_table(self) -> None:
-        mat_columns = ",\n".join(f"`{materialized_column(k)}` Nullable(String)" for k in HOT_PROPERTIES)
+        mat_columns = ",\n".join(
+            [f"`{p.column}` Nullable(String)" for p in hot_properties().values()]
+            + [f"`{column}` Nullable({t})" for p in hot_properties().values() for t, column in p.casts]
+        )
         self._session.query(
             f"""
             CREATE TABLE IF NOT EXISTS events (
@@ -228,20 +259,27 @@ class EventStore:
 
     def _insert_file(self, path: str, team_id: int) -> None:
         quoted_path = "'" + path.replace("\\", "\\\\").replace("'", "\\'") + "'"
-        mat_names = ", ".join(f"`{materialized_column(k)}`" for k in HOT_PROPERTIES)
-        mat_values = ",\n".join(_hot_property_sql(k) for k in HOT_PROPERTIES)
+        hot = hot_properties().values()
+        mat_names = [f"`{p.column}`" for p in hot]
+        cast_names = [f"`{column}`" for p in hot for _, column in p.casts]
+        mat_values = ", ".join(f"{_hot_property_sql(p.key)} AS `{p.column}`" for p in hot)
+        cast_values = ", ".join(f"accurateCastOrNull(`{p.column}`, '{t}')" for p in hot for t, _ in p.casts)
         sql = f"""
             INSERT INTO events (uuid, event, properties, timestamp, team_id, distinct_id, elements_chain,
-                                created_at, `$session_id`, `$window_id`, {mat_names})
-            SELECT toUUIDOrZero(uuid), event, properties,
-                   parseDateTime64BestEffort(timestamp, 6, 'UTC'), {int(team_id)}, distinct_id, '',
-                   now64(6, 'UTC'),
-                   JSONExtract(m['$session_id'], 'Nullable(String)'),
-                   JSONExtract(m['$window_id'], 'Nullable(String)'),
-                   {mat_values}
+                                created_at, `$session_id`, `$window_id`, {", ".join(mat_names + cast_names)})
+            SELECT uuid, event, properties, timestamp, team_id, distinct_id, '', created_at,
+                   session_id, window_id, {", ".join(mat_names)}, {cast_values}
             FROM (
-                SELECT *, CAST(JSONExtractKeysAndValuesRaw(properties), 'Map(String, String)') AS m
-                FROM file({quoted_path}, 'JSONEachRow', '{_FILE_COLUMNS}')
+                SELECT toUUIDOrZero(uuid) AS uuid, event, properties,
+                       parseDateTime64BestEffort(timestamp, 6, 'UTC') AS timestamp, {int(team_id)} AS team_id,
+                       distinct_id, now64(6, 'UTC') AS created_at,
+                       JSONExtract(m['$session_id'], 'Nullable(String)') AS session_id,
+                       JSONExtract(m['$window_id'], 'Nullable(String)') AS window_id,
+                       {mat_values}
+                FROM (
+                    SELECT *, CAST(JSONExtractKeysAndValuesRaw(properties), 'Map(String, String)') AS m
+                    FROM file({quoted_path}, 'JSONEachRow', '{_FILE_COLUMNS}')
+                )
             )
             SETTINGS input_format_json_read_objects_as_strings = 1, input_format_allow_errors_num = 0,
                      max_insert_threads = 2
@@ -298,11 +336,3 @@ class EventStore:
         self._session.close()
         if self._tmp is not None:
             self._tmp.cleanup()
-
-
-def read_jsonl(path: str) -> Iterator[dict]:
-    """Yield the events of a JSONL file as dicts (for tools and tests)."""
-    with open(path, "rb") as handle:
-        for line in handle:
-            if line.strip():
-                yield json.loads(line)

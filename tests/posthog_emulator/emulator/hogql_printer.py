@@ -224,7 +224,7 @@ class ClickHousePrinter:
         self.lambda_args: list[set] = []
         self.aggregation_stack: list[str] = []
         self.join_constraint_depth = 0
-        # canonical property-read SQL -> materialized column holding exactly that value
+        # canonical SQL of a property read (or of its toFloat/toInt) -> column holding exactly that value
         self.substitutions: dict[str, str] = {}
         self._last_columns: list = []
         self._last_column_info: dict = {}
@@ -543,8 +543,13 @@ class ClickHousePrinter:
         args = ", ".join(str(k) if isinstance(k, int) else escape_string(str(k)) for k in keys)
         canonical = f"replaceRegexpAll(nullIf(nullIf(JSONExtractRaw({column}, {args}), ''), 'null'), '^\"|\"$', '')"
         if len(keys) == 1 and keys[0] in self.materialized and table.kind == "events":
+            hot = self.materialized[keys[0]]
             qualifier = escape_clickhouse_identifier(table.ref) + "." if table.ref else ""
-            self.substitutions[canonical] = qualifier + escape_clickhouse_identifier(self.materialized[keys[0]])
+            self.substitutions[canonical] = qualifier + escape_clickhouse_identifier(hot.column)
+            for cast_type, cast_column in hot.casts:
+                self.substitutions[f"accurateCastOrNull({canonical}, '{cast_type}')"] = (
+                    qualifier + escape_clickhouse_identifier(cast_column)
+                )
         return canonical
 
     def visit_ArithmeticOperation(self, node: dict) -> Printed:
@@ -694,7 +699,6 @@ class ClickHousePrinter:
     def visit_Call(self, node: dict) -> Printed:
         name = node["name"]
         args = node.get("args") or []
-        params = node.get("params")
         functions = self.functions
         meta = functions.aggregation(name) or functions.function(name)
         if meta is not None and meta.parametric_first_arg:
@@ -1000,8 +1004,8 @@ def print_query(ast: dict, team_id: int, materialized: Optional[dict] = None) ->
     printer = ClickHousePrinter(team_id, materialized)
     sql, columns = printer.print_top(ast, DEFAULT_RETURNED_ROWS + 1 if paginated else None)
     executable = sql
-    for canonical, column in printer.substitutions.items():
-        executable = executable.replace(canonical, column)
+    for canonical in sorted(printer.substitutions, key=len, reverse=True):
+        executable = executable.replace(canonical, printer.substitutions[canonical])
     hogql_ast = dict(ast)
     if ast["node"] == "SelectQuery":
         if paginated:

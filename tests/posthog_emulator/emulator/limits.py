@@ -64,16 +64,17 @@ class ConcurrencyGate:
         self._changed = asyncio.Condition()
 
     @asynccontextmanager
-    async def slot(self, team_id: int):
+    async def slot(self, team_id: int, wait_forever: bool = False):
+        """Hold one of the team's slots; async queries wait as long as needed (PostHog queues them)."""
         task_id = secrets.token_hex(8)
-        deadline = time.monotonic() + self.queue_timeout
+        deadline = float("inf") if wait_forever else time.monotonic() + self.queue_timeout
         async with self._changed:
             while self.running[team_id] >= self.max_concurrent:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise api_errors.concurrency_throttled(self.max_concurrent, self.organization_id, task_id)
                 try:
-                    await asyncio.wait_for(self._changed.wait(), remaining)
+                    await asyncio.wait_for(self._changed.wait(), None if wait_forever else remaining)
                 except asyncio.TimeoutError:
                     pass
             self.running[team_id] += 1

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Optional
 
 from . import api_errors
-from .event_store import EngineError, EventStore, materialized_column
+from .event_store import EngineError, EventStore
 from .hogql_parse import HogQLSyntaxError, parse_select
 from .hogql_printer import QueryError, fill_placeholders, print_query
 from .result_values import convert_rows
@@ -152,11 +152,12 @@ class QueryRunner:
 
     def _canonical_names(self, meta_names: list) -> list:
         """Undo the materialized-column shortcut in ClickHouse's column names."""
-        replacements = {
-            materialized_column(key): "replaceRegexpAll(nullIf(nullIf(JSONExtractRaw(properties, "
-            + "'" + key + "'), ''), 'null'), '^\"|\"$', '')"
-            for key in self.store.materialized
-        }
+        replacements = {}
+        for key, hot in self.store.materialized.items():
+            read = f"replaceRegexpAll(nullIf(nullIf(JSONExtractRaw(properties, '{key}'), ''), 'null'), '^\"|\"$', '')"
+            for cast_type, column in hot.casts:
+                replacements[column] = f"accurateCastOrNull({read}, '{cast_type}')"
+            replacements[hot.column] = read
         names = []
         for name in meta_names:
             for column, canonical in replacements.items():

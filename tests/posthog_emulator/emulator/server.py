@@ -13,7 +13,6 @@ answer only when the request carries ``X-Emulator-Admin-Token`` with the configu
 
 import asyncio
 import json
-import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -29,8 +28,6 @@ from .event_store import EventStore, LoadError
 from .faults import FaultInjector
 from .limits import ConcurrencyGate, QueryBudget
 from .query_runner import AsyncQueries, QueryRunner, is_async, parse_request
-
-log = logging.getLogger("posthog_emulator")
 
 CORS_ALLOW_METHODS = "DELETE, GET, OPTIONS, PATCH, POST, PUT"
 CORS_ALLOW_HEADERS = "accept, authorization, content-type, user-agent, x-csrftoken, x-requested-with"
@@ -188,7 +185,7 @@ class Emulator:
     async def _run_async(self, pending, query) -> None:
         loop = asyncio.get_running_loop()
         try:
-            async with self.gate.slot(project_id := pending.team_id):
+            async with self.gate.slot(project_id := pending.team_id, wait_forever=True):
                 pending.results = await loop.run_in_executor(
                     self.executor, self.runner.run, project_id, query, self.settings.async_max_execution_time
                 )
