@@ -114,7 +114,7 @@ def main() -> None:
         print(f"startup + load: {time.perf_counter() - started:.1f}s; RSS after load: {rss_mb(process.pid):.0f} MB")
         try:
             for name, hogql in QUERIES.items():
-                best, rows = None, 0
+                best, rows, server, engine = None, 0, None, None
                 for _ in range(args.repeat):
                     started = time.perf_counter()
                     response = requests.post(
@@ -125,10 +125,15 @@ def main() -> None:
                     elapsed = time.perf_counter() - started
                     if response.status_code != 200:
                         raise SystemExit(f"{name}: {response.status_code} {response.text[:500]}")
-                    rows = len(response.json()["results"])
-                    best = elapsed if best is None else min(best, elapsed)
-                print(f"{name:40s} {best:6.2f}s  {rows} rows")
-            print(f"RSS after queries: {rss_mb(process.pid):.0f} MB")
+                    body = response.json()
+                    rows = len(body["results"])
+                    timings = {t["k"]: t["t"] for t in body["timings"]}
+                    if best is None or elapsed < best:
+                        best, server, engine = elapsed, timings["."], timings["./clickhouse_execute"]
+                print(f"{name:36s} {best:5.2f}s over HTTP ({server:5.2f}s in the emulator, "
+                      f"{engine:5.2f}s in ClickHouse)  {rows} rows")
+            print(f"RSS after queries: {rss_mb(process.pid):.0f} MB; load average {os.getloadavg()[0]:.1f} "
+                  f"on {os.cpu_count()} cores")
         finally:
             process.terminate()
             process.wait(timeout=30)

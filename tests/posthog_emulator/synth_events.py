@@ -4,7 +4,7 @@ Each trace has one ``$ai_trace`` event and several ``$ai_generation`` events acr
 operations (``$ai_span_name``) and models, with latency, tokens, cache reads, errors and
 truncation, shaped like PostHog's Python SDK output. Costs are left out so ingestion adds them.
 
-    python synth_events.py --generations 1000000 --out /tmp/events.jsonl [--days 30] [--seed 7]
+    python synth_events.py --generations 1000000 --out events.jsonl [--days 30] [--seed 7]
 """
 
 import argparse

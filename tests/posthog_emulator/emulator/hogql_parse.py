@@ -1,4 +1,4 @@
-"""Parsing HogQL with PostHog's own parser (PyPI ``hogql-parser``).
+"""Parsing HogQL with PostHog's own parser (the ``hogql-parser`` package).
 
 The C extension imports ``posthog.hogql.errors`` when it loads. PostHog's Python SDK may be
 installed in the same environment under the name ``posthog``, so the error classes are
