@@ -99,6 +99,41 @@ def _hot_property_sql(key: str) -> str:
     return f"if(endsWith({head}, '\"'), substring({head}, 1, length({head}) - 1), {head})"
 
 
+def _json_or_null(key: str) -> str:
+    return f"nullIf(JSONExtractRaw(properties, '{key}'), '')"
+
+
+# PostHog's `posthog.ai_events` table (typed columns of LLM events), derived here from `events`.
+AI_EVENTS_VIEW_COLUMNS = ", ".join([
+    "uuid", "event", "timestamp", "team_id", "distinct_id", "properties", "30 AS retention_days",
+    "ifNull(`mat_$ai_trace_id`, '') AS trace_id", "`mat_$ai_session_id` AS session_id",
+    "`mat_$ai_parent_id` AS parent_id", "`mat_$ai_span_id` AS span_id",
+    "multiIf(event = '$ai_generation', 'generation', event = '$ai_embedding', 'embedding', "
+    "event = '$ai_span', 'span', event = '$ai_trace', 'trace', NULL) AS span_type",
+    "if(event = '$ai_generation', toString(uuid), NULL) AS generation_id",
+    "`mat_$ai_span_name` AS span_name",
+    "if(event = '$ai_trace', `mat_$ai_span_name`, NULL) AS trace_name",
+    "`mat_$ai_model` AS model", "`mat_$ai_provider` AS provider",
+    "JSONExtract(properties, '$ai_framework', 'Nullable(String)') AS framework",
+    "`mati_$ai_input_tokens` AS input_tokens", "`mati_$ai_output_tokens` AS output_tokens",
+    "`mati_$ai_input_tokens` + `mati_$ai_output_tokens` AS total_tokens",
+    "`mati_$ai_reasoning_tokens` AS reasoning_tokens",
+    "`mati_$ai_cache_read_input_tokens` AS cache_read_input_tokens",
+    "`mati_$ai_cache_creation_input_tokens` AS cache_creation_input_tokens",
+    "`matf_$ai_input_cost_usd` AS input_cost_usd", "`matf_$ai_output_cost_usd` AS output_cost_usd",
+    "`matf_$ai_total_cost_usd` AS total_cost_usd",
+    "JSONExtract(properties, '$ai_request_cost_usd', 'Nullable(Float64)') AS request_cost_usd",
+    "JSONExtract(properties, '$ai_web_search_cost_usd', 'Nullable(Float64)') AS web_search_cost_usd",
+    "`matf_$ai_latency` AS latency", "`matf_$ai_time_to_first_token` AS time_to_first_token",
+    "ifNull(`mat_$ai_is_error` = 'true', false) AS is_error", "`mat_$ai_error` AS error",
+    "JSONExtract(properties, '$ai_error_normalized', 'Nullable(String)') AS error_normalized",
+    f"{_json_or_null('$ai_input')} AS input", f"{_json_or_null('$ai_output')} AS output",
+    f"{_json_or_null('$ai_output_choices')} AS output_choices",
+    f"{_json_or_null('$ai_input_state')} AS input_state", f"{_json_or_null('$ai_output_state')} AS output_state",
+    f"{_json_or_null('$ai_tools')} AS tools",
+])
+
+
 @dataclass(frozen=True)
 class HotProperty:
     """Where a hot property's read (and its casts) are stored."""
@@ -158,6 +193,9 @@ class EventStore:
             SAMPLE BY cityHash64(distinct_id)
             """
         )
+
+        self._session.query(f"CREATE VIEW IF NOT EXISTS ai_events AS SELECT {AI_EVENTS_VIEW_COLUMNS} FROM events "
+                            "WHERE startsWith(event, '$ai_')")
 
     # ---- loading -------------------------------------------------------------------------------
 

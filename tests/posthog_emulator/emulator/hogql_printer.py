@@ -49,6 +49,20 @@ EVENTS_COLUMNS = {
 }
 EVENTS_DATETIME_COLUMNS = {"timestamp", "created_at"}
 
+# Columns of `posthog.ai_events` (nullable flag); JSON columns allow property access below them.
+AI_EVENTS_COLUMNS = {
+    "uuid": False, "event": False, "timestamp": False, "distinct_id": False, "properties": False,
+    "retention_days": False, "trace_id": False, "session_id": True, "parent_id": True, "span_id": True,
+    "span_type": True, "generation_id": True, "span_name": True, "trace_name": True, "model": True,
+    "provider": True, "framework": True, "total_tokens": True, "input_tokens": True, "output_tokens": True,
+    "reasoning_tokens": True, "cache_read_input_tokens": True, "cache_creation_input_tokens": True,
+    "input_cost_usd": True, "output_cost_usd": True, "total_cost_usd": True, "request_cost_usd": True,
+    "web_search_cost_usd": True, "latency": True, "time_to_first_token": True, "is_error": False, "error": True,
+    "error_normalized": True, "input": True, "output": True, "output_choices": True, "input_state": True,
+    "output_state": True, "tools": True,
+}
+AI_EVENTS_JSON_COLUMNS = {"properties", "input", "output", "output_choices", "input_state", "output_state", "tools"}
+
 DATETIME_FUNCTIONS = {
     "now", "current_timestamp", "toDateTime", "toDateTime64", "toDateTimeUS", "parseDateTime",
     "parseDateTimeBestEffort", "toTimeZone", "timezone", "toStartOfDay", "toStartOfHour", "toStartOfMinute",
@@ -368,6 +382,15 @@ class ClickHousePrinter:
                 scope.tables.append(TableInScope("events", ref, alias))
                 parts.append("events" if alias is None or alias == "events" else f"events AS {escape_clickhouse_identifier(alias)}")
                 guard = f"equals({escape_clickhouse_identifier(ref)}.team_id, {int(self.team_id)})"
+            elif chain in (["posthog", "ai_events"], ["ai_events"]):
+                if join.get("table_args") is not None:
+                    raise QueryError("Table 'ai_events' does not accept arguments")
+                ref = alias or "ai_events"
+                columns = {name: Printed("", nullable, name == "timestamp", name in AI_EVENTS_JSON_COLUMNS)
+                           for name, nullable in AI_EVENTS_COLUMNS.items()}
+                scope.tables.append(TableInScope("ai_events", ref, alias, columns))
+                parts.append(f"ai_events AS {escape_clickhouse_identifier(ref)}")
+                guard = f"equals({escape_clickhouse_identifier(ref)}.team_id, {int(self.team_id)})"
             elif chain == ["numbers"]:
                 args = join.get("table_args") or []
                 if not args:
@@ -520,6 +543,8 @@ class ClickHousePrinter:
                 raise QueryError(f"Unable to resolve field: {name}")
             info = table.columns[name]
             sql = qualifier + escape_clickhouse_identifier(name)
+            if table.kind == "ai_events" and name == "timestamp" and len(chain) == 1:
+                return Printed(f"toTimeZone({sql}, {escape_string(TIMEZONE)})", False, True)
             if getattr(info, "json_properties", False) and len(chain) > 1:
                 return Printed(self._property_read(sql, chain[1:], table))
             for part in chain[1:]:

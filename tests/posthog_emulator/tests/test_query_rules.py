@@ -307,3 +307,15 @@ def test_hostile_query_text_never_runs_anything_else(emulator, hogql, code):
 def test_hostile_identifier_reads_a_missing_property(emulator):
     assert emulator.rows("SELECT properties.`x'); DROP TABLE events; --` FROM events LIMIT 1") == [[None]]
     assert emulator.rows("SELECT 'a'' OR 1=1 --' AS s") == [["a' OR 1=1 --"]]
+
+
+def test_ai_events_table_has_typed_columns(emulator):
+    rows = emulator.rows(
+        "SELECT trace_id, span_name, model, input_tokens, total_cost_usd, is_error, span_type, JSONExtractString(input, 1, 'content') "
+        "FROM posthog.ai_events WHERE trace_id = 't1' ORDER BY timestamp"
+    )
+    assert rows[0][:7] == ["t1", "plan", "gpt-4o", 1000, pytest.approx(0.004), False, "generation"]
+    assert rows[0][7] == "Plan the trip"
+    assert rows[2][6] == "trace"
+    assert emulator.rows("SELECT count() FROM ai_events WHERE is_error") == [[1]]
+    assert emulator.rows("SELECT count() FROM posthog.ai_events", project=2) == [[3]]
