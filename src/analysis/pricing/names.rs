@@ -137,9 +137,13 @@ pub fn provider_family(provider: &str) -> String {
     family.to_string()
 }
 
-/// Length of the longest common prefix of `a` and `b`, in bytes.
-pub fn common_prefix(a: &str, b: &str) -> usize {
-    a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count()
+/// Length of the longest common prefix of `a` and `b` that ends, in both,
+/// at a name separator or at the end: whole segments only, so `gpt-4o-500`
+/// shares `gpt-4o` with `gpt-4o-2024-11-20`, not `gpt-4o-`.
+pub fn common_segments(a: &str, b: &str) -> usize {
+    let common = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+    let ends_segment = |s: &str, i: usize| matches!(s.as_bytes().get(i), None | Some(b'-' | b'_' | b':' | b'@' | b'/' | b'.'));
+    (0..=common).rev().find(|&i| ends_segment(a, i) && ends_segment(b, i)).unwrap_or(0)
 }
 
 /// When one of `a`, `b` is a prefix of the other that ends at a name
@@ -198,6 +202,14 @@ mod tests {
         assert_eq!(provider_family("Google"), "gemini");
         assert_eq!(provider_family("openai.chat"), "openai");
         assert_eq!(provider_family("anthropic"), "anthropic");
+    }
+
+    #[test]
+    fn shared_segments_are_whole() {
+        assert_eq!(common_segments("gpt-4o-500", "gpt-4o-2024-11-20"), 6);
+        assert_eq!(common_segments("gpt-4o-500", "gpt-4o"), 6);
+        assert_eq!(common_segments("claude-3-5-haiku-20241022", "claude-3-5-haiku-20241022-v1:0"), 25);
+        assert_eq!(common_segments("abc", "xyz"), 0);
     }
 
     #[test]

@@ -17,7 +17,7 @@
 //! key shares the most of the event's name, with the fewest namespace
 //! segments (no region), and then the newest (greatest) key.
 
-use super::names::{common_prefix, event_form, provider_family, separated_prefix, strip_version, Form};
+use super::names::{common_segments, event_form, provider_family, separated_prefix, strip_version, Form};
 use super::table::{PriceEntry, PriceTable};
 use super::Resolution;
 use serde::{Deserialize, Serialize};
@@ -68,9 +68,9 @@ impl Match<'_> {
 
 /// Shortest side of a longest match: shorter names match too much (`gpt`).
 const MIN_MATCH_CHARS: usize = 5;
-/// A longest match on a side without a digit needs this many characters
-/// (`mistral-small` may match, `claude` may not).
-const MIN_MATCH_CHARS_WITHOUT_DIGIT: usize = 10;
+/// A versionless name or a longest match without a digit needs this many
+/// characters (`mistral-small` may match, `claude` and `gemini` may not).
+const MIN_CHARS_WITHOUT_DIGIT: usize = 8;
 
 /// The event's name in the forms the rules compare.
 struct Query {
@@ -130,7 +130,8 @@ impl PriceTable {
                 q.with_provider.iter().for_each(|k| v.extend(get(&self.by_lower_key, k)));
                 v
             }
-            Rule::VersionSuffix => get(&self.by_versionless, &q.versionless),
+            Rule::VersionSuffix if specific(&q.versionless) => get(&self.by_versionless, &q.versionless),
+            Rule::VersionSuffix => Vec::new(),
             Rule::LongestMatch => Vec::new(),
         }
     }
@@ -139,8 +140,9 @@ impl PriceTable {
         provider_family(&self.entries[i].provider) == q.family
     }
 
-    /// Lower is better: provider fit, then closeness, then no region, then newest key.
-    fn rank(&self, i: usize, q: &Query) -> (u8, Reverse<usize>, usize, Reverse<&str>) {
+    /// Lower is better: provider fit, then the most name segments shared,
+    /// then no region, then an undated alias, then the newest key.
+    fn rank(&self, i: usize, q: &Query) -> (u8, Reverse<usize>, usize, bool, Reverse<&str>) {
         let form = &self.forms[i];
         let tier = if self.same_provider(i, q) {
             0
@@ -149,7 +151,8 @@ impl PriceTable {
         } else {
             2
         };
-        (tier, Reverse(common_prefix(&form.bare, &q.form.bare)), form.prefixes.len(), Reverse(self.entries[i].key.as_str()))
+        let dated = form.bare != self.versionless[i];
+        (tier, Reverse(common_segments(&form.bare, &q.form.bare)), form.prefixes.len(), dated, Reverse(self.entries[i].key.as_str()))
     }
 
     /// The entry sharing the longest separated prefix with the event's name.
@@ -172,7 +175,12 @@ impl PriceTable {
 }
 
 fn long_enough(prefix: &str, len: usize) -> bool {
-    len >= MIN_MATCH_CHARS && (prefix.bytes().any(|b| b.is_ascii_digit()) || len >= MIN_MATCH_CHARS_WITHOUT_DIGIT)
+    len >= MIN_MATCH_CHARS && specific(prefix)
+}
+
+/// Whether a name says enough to pick a model: a digit, or a long name.
+fn specific(name: &str) -> bool {
+    name.bytes().any(|b| b.is_ascii_digit()) || name.len() >= MIN_CHARS_WITHOUT_DIGIT
 }
 
 #[cfg(test)]
