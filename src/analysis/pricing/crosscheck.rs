@@ -152,12 +152,13 @@ fn cross_check(mp: &mut ModelPricing, price: &ModelPrice, rows: &[&RollupRow]) {
     ];
     for row in rows {
         let t = priced_tokens(row);
+        let calls = row.generations.saturating_sub(row.unpriced) as f64;
         let long = row.long_context as f64 - unpriced_long_context(row);
-        let base = price.cost_mixed(&t, provider, long);
+        let base = price.cost_mixed(&t, provider, long, calls);
         expected += base;
         let costs = [
-            price.cost_mixed(&t, if anthropic { "openai" } else { "anthropic" }, long),
-            no_cache_price.cost_mixed(&t, provider, long),
+            price.cost_mixed(&t, if anthropic { "openai" } else { "anthropic" }, long, calls),
+            no_cache_price.cost_mixed(&t, provider, long, calls),
             if price.input_above_200k.is_some() { price.cost(&t, provider, true) } else { base },
             price.cost(&t, provider, false),
             base + t.reasoning as f64 * price.output,
@@ -233,7 +234,7 @@ impl Notes {
             lines.push("Claude cache prices missing from the table are taken as 0.1x (read) and 1.25x (write) the input price.".into());
         }
         if self.long_context_estimate {
-            lines.push("Long-context (200k+) calls are counted per rollup cell, not per priced or unpriced call: they are shared in proportion to the calls, and each is priced at the 200k minimum, a lower bound.".into());
+            lines.push("Long-context (200k+) calls are counted per rollup cell, not per priced or unpriced call: they are shared in proportion to the calls, and the long calls' share of the tokens is bounded from below (each long call holds at least 200k prompt tokens, each other call fewer).".into());
         }
         lines
     }

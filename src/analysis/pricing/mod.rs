@@ -68,20 +68,21 @@ impl ModelPrice {
         prompt + n(t.output) * output + reasoning
     }
 
-    /// Cost of `t` tokens summed over several calls, `long_context_calls` of
+    /// Cost of `t` tokens summed over `calls` calls, `long_context_calls` of
     /// which passed 200k prompt tokens (a count, or an estimate of one).
     ///
-    /// Token sums do not say which tokens belong to the long calls, so this
-    /// takes each long call at the 200k minimum: the share of the prompt (and,
-    /// by the same share, of the output) priced at the long-context rate is
-    /// `long_context_calls x 200k / prompt tokens`, capped at 1. It is a lower
-    /// bound of the true cost, exact when no call or every call is long.
-    pub fn cost_mixed(&self, t: &TokenSums, provider: &str, long_context_calls: f64) -> f64 {
+    /// Token sums do not say which tokens belong to the long calls, so the
+    /// share of the prompt (and, by the same share, of the output) priced at
+    /// the long-context rate is the larger of two lower bounds: each long call
+    /// holds at least 200k tokens, and each other call fewer than 200k. Exact
+    /// when no call or every call is long; otherwise a lower bound.
+    pub fn cost_mixed(&self, t: &TokenSums, provider: &str, long_context_calls: f64, calls: f64) -> f64 {
         let prompt = if cache_excluded_from_input(provider) { t.input + t.cache_read + t.cache_write } else { t.input };
         if long_context_calls <= 0.0 || self.input_above_200k.is_none() || prompt == 0 {
             return self.cost(t, provider, false);
         }
-        let share = (long_context_calls * LONG_CONTEXT_TOKENS as f64 / prompt as f64).min(1.0);
+        let (threshold, prompt) = (LONG_CONTEXT_TOKENS as f64, prompt as f64);
+        let share = (long_context_calls * threshold / prompt).max(1.0 - (calls - long_context_calls).max(0.0) * threshold / prompt).clamp(0.0, 1.0);
         (1.0 - share) * self.cost(t, provider, false) + share * self.cost(t, provider, true)
     }
 
@@ -157,7 +158,7 @@ impl Costing {
             return Some(0.0);
         }
         let price = self.price(&row.model, &row.provider)?;
-        Some(price.cost_mixed(&row.unpriced_tokens, &row.provider, unpriced_long_context(row)))
+        Some(price.cost_mixed(&row.unpriced_tokens, &row.provider, unpriced_long_context(row), row.unpriced as f64))
     }
 }
 
@@ -199,41 +200,4 @@ mod prices_as_list {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn sonnet() -> ModelPrice {
-        ModelPrice { input: 3e-6, output: 15e-6, cache_read: Some(0.3e-6), cache_write: Some(3.75e-6), ..ModelPrice::default() }
-    }
-
-    #[test]
-    fn anthropic_counts_cache_beside_input() {
-        let t = TokenSums { input: 1000, output: 100, cache_read: 10_000, cache_write: 2000, reasoning: 0 };
-        let expected = 1000.0 * 3e-6 + 10_000.0 * 0.3e-6 + 2000.0 * 3.75e-6 + 100.0 * 15e-6;
-        assert!((sonnet().cost(&t, "anthropic", false) - expected).abs() < 1e-12);
-    }
-
-    #[test]
-    fn openai_counts_cache_inside_input() {
-        let p = ModelPrice { input: 2.5e-6, output: 10e-6, cache_read: Some(1.25e-6), ..ModelPrice::default() };
-        let t = TokenSums { input: 10_000, output: 0, cache_read: 8000, ..TokenSums::default() };
-        assert!((p.cost(&t, "openai", false) - (2000.0 * 2.5e-6 + 8000.0 * 1.25e-6)).abs() < 1e-12);
-    }
-
-    #[test]
-    fn long_context_reprices_the_whole_request() {
-        let p = ModelPrice { input: 1e-6, output: 2e-6, input_above_200k: Some(2e-6), output_above_200k: Some(3e-6), ..ModelPrice::default() };
-        let t = TokenSums { input: 300_000, output: 1000, ..TokenSums::default() };
-        assert!((p.cost(&t, "gemini", true) - (300_000.0 * 2e-6 + 1000.0 * 3e-6)).abs() < 1e-12);
-    }
-
-    #[test]
-    fn backfill_needs_a_price() {
-        let mut c = Costing::default();
-        let t = TokenSums { input: 1_000_000, ..TokenSums::default() };
-        assert_eq!(c.backfill(&t, "m", "p"), None);
-        assert_eq!(c.total(1.0, &t, "m", "p"), 1.0);
-        c.prices.insert(("m".into(), "p".into()), Resolution { key: "m".into(), rule: "exact".into(), price: ModelPrice { input: 1e-6, ..ModelPrice::default() } });
-        assert!((c.total(1.0, &t, "m", "p") - 2.0).abs() < 1e-12);
-    }
-}
+mod tests;

@@ -1,0 +1,135 @@
+//! Backfill totals and the cross-check's flags, on the bundled table.
+
+use super::*;
+
+fn row(model: &str, provider: &str, generations: u64, cost_usd: f64, tokens: TokenSums) -> RollupRow {
+    RollupRow { model: model.into(), provider: provider.into(), operation: "op".into(), generations, cost_usd, tokens, ..RollupRow::default() }
+}
+
+/// The same row with all its generations unpriced.
+fn unpriced(mut r: RollupRow) -> RollupRow {
+    r.unpriced = r.generations;
+    r.unpriced_tokens = r.tokens;
+    r.cost_usd = 0.0;
+    r
+}
+
+fn tokens(input: u64, output: u64, cache_read: u64, cache_write: u64) -> TokenSums {
+    TokenSums { input, output, cache_read, cache_write, reasoning: 0 }
+}
+
+fn model<'a>(r: &'a PricingReport, name: &str) -> &'a ModelPricing {
+    r.models.iter().find(|m| m.model == name).unwrap()
+}
+
+fn near(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-12 + 1e-9 * b.abs()
+}
+
+#[test]
+fn unpriced_generations_are_backfilled_and_counted() {
+    let rollup = vec![
+        row("gpt-4o", "openai", 10, 0.035, tokens(10_000, 1000, 0, 0)),
+        unpriced(row("gemini-2.0-flash-001", "gemini", 20, 0.0, tokens(1_000_000, 100_000, 0, 0))),
+        unpriced(row("acme-ft-42", "acme", 3, 0.0, tokens(5000, 500, 0, 0))),
+    ];
+    let (costing, report) = price_rollup(PriceTable::bundled(), &rollup);
+    // Vertex's Gemini 2.0 Flash: $0.15 / $0.60 per million tokens.
+    let gemini_usd = 1_000_000.0 * 0.15e-6 + 100_000.0 * 0.6e-6;
+    let g = model(&report, "gemini-2.0-flash-001");
+    assert_eq!((g.backfilled_calls, g.rule, g.resolved_key.as_deref()), (20, Some(Rule::VersionSuffix), Some("vertex_ai/gemini-2.0-flash")));
+    assert!(near(g.backfilled_usd, gemini_usd), "{}", g.backfilled_usd);
+    assert_eq!((g.table_usd, g.gap_ratio, g.flagged), (None, None, false), "nothing PostHog priced to check");
+    let unknown = model(&report, "acme-ft-42");
+    assert_eq!((unknown.resolved_key.as_ref(), unknown.backfilled_calls, unknown.backfilled_usd), (None, 0, 0.0));
+    let t = &report.totals;
+    assert_eq!((t.generations, t.priced_by_posthog, t.backfilled_calls, t.unpriced_calls), (33, 10, 20, 3));
+    assert_eq!((t.models, t.unresolved_models, t.flagged_models), (3, 1, 0));
+    assert!(near(t.backfilled_usd, gemini_usd) && near(t.posthog_usd, 0.035) && near(t.total_usd, 0.035 + gemini_usd));
+    // The costing agrees with the report, and metrics' totals follow from it.
+    assert_eq!(costing.prices.len(), 2);
+    assert!(near(costing.backfill_row(&rollup[1]).unwrap(), gemini_usd));
+    assert!(near(costing.total(0.0, &rollup[1].unpriced_tokens, "gemini-2.0-flash-001", "gemini"), gemini_usd));
+    assert_eq!(report.models[0].model, "gemini-2.0-flash-001", "most expensive first");
+    assert!(report.notes.iter().any(|n| n.contains("another provider")));
+}
+
+#[test]
+fn exact_costs_pass_and_a_double_counted_cache_is_flagged() {
+    // gpt-4o: $2.50 input, $1.25 cache read, $10 output per million. OpenAI's
+    // input includes the 8,000 cached tokens; PostHog billed them twice.
+    let t = tokens(10_000, 1000, 8000, 0);
+    let right = 2000.0 * 2.5e-6 + 8000.0 * 1.25e-6 + 1000.0 * 10e-6;
+    let doubled = 10_000.0 * 2.5e-6 + 8000.0 * 1.25e-6 + 1000.0 * 10e-6;
+    // claude-sonnet-4-5: $3 input, $0.30 read, $3.75 write, $15 output; Anthropic's input excludes cache.
+    let ct = tokens(1000, 500, 20_000, 4000);
+    let claude = 1000.0 * 3e-6 + 20_000.0 * 0.3e-6 + 4000.0 * 3.75e-6 + 500.0 * 15e-6;
+    let rollup = vec![row("gpt-4o", "openai", 4, doubled, t), row("gpt-4o-mini", "openai", 4, 0.0, TokenSums::default()), row("claude-sonnet-4-5", "anthropic", 2, claude, ct)];
+    let (_, report) = price_rollup(PriceTable::bundled(), &rollup);
+    let g = model(&report, "gpt-4o");
+    assert!(near(g.table_usd.unwrap(), right));
+    assert!(near(g.gap_ratio.unwrap(), doubled / right - 1.0));
+    assert!(g.flagged);
+    assert_eq!(g.gap_reason.as_deref(), Some("cache tokens counted twice (inside input and again at the cache price)"));
+    let c = model(&report, "claude-sonnet-4-5");
+    assert!(c.gap_ratio.unwrap().abs() < 1e-9 && !c.flagged && c.gap_reason.is_none(), "{c:?}");
+    let zero = model(&report, "gpt-4o-mini");
+    assert_eq!((zero.table_usd, zero.flagged), (Some(0.0), false));
+    assert_eq!(report.totals.flagged_models, 1);
+}
+
+#[test]
+fn gaps_get_the_likeliest_cause() {
+    let t = tokens(100_000, 10_000, 0, 0);
+    let list = 100_000.0 * 2.5e-6 + 10_000.0 * 10e-6;
+    // gemini-2.5-pro: $1.25 / $10, and $2.50 / $15 once the prompt passes 200k.
+    let long = tokens(300_000, 1000, 0, 0);
+    let long_price = 300_000.0 * 2.5e-6 + 1000.0 * 15e-6;
+    let rollup = vec![
+        row("gpt-4o", "openai", 5, list * 1.5, t),
+        row("gpt-4o", "azure", 5, list * 1.04, t),
+        row("gemini-2.5-pro", "gemini", 1, long_price, long),
+    ];
+    let (_, report) = price_rollup(PriceTable::bundled(), &rollup);
+    let price_gap = report.models.iter().find(|m| m.provider == "openai").unwrap();
+    assert_eq!(price_gap.gap_reason.as_deref(), Some("different price: PostHog's cost is 1.50x the table's"));
+    let small_gap = report.models.iter().find(|m| m.provider == "azure").unwrap();
+    assert!(!small_gap.flagged && small_gap.gap_ratio.unwrap() > 0.03);
+    let g = model(&report, "gemini-2.5-pro");
+    assert!(g.flagged, "the rollup did not count the call as long-context");
+    assert_eq!(g.gap_reason.as_deref(), Some("long-context prices applied to every call"));
+    // Counted as long-context, the same call matches.
+    let counted = RollupRow { long_context: 1, ..rollup[2].clone() };
+    let (_, report) = price_rollup(PriceTable::bundled(), &[counted]);
+    assert!(!report.models[0].flagged && report.models[0].gap_ratio.unwrap().abs() < 1e-9);
+}
+
+#[test]
+fn partly_unpriced_rows_split_their_tokens() {
+    // 10 calls of claude-sonnet-4-20250514; PostHog priced 6 of them right.
+    let all = tokens(10_000, 2000, 0, 0);
+    let rest = tokens(4000, 800, 0, 0);
+    let priced = 6000.0 * 3e-6 + 1200.0 * 15e-6;
+    let r = RollupRow { unpriced: 4, unpriced_tokens: rest, ..row("claude-sonnet-4-20250514", "anthropic", 10, priced, all) };
+    let (_, report) = price_rollup(PriceTable::bundled(), &[r]);
+    let m = &report.models[0];
+    assert_eq!((m.calls, m.unpriced_calls, m.backfilled_calls), (10, 4, 4));
+    assert!(near(m.backfilled_usd, 4000.0 * 3e-6 + 800.0 * 15e-6));
+    assert!(near(m.table_usd.unwrap(), priced) && !m.flagged);
+    assert_eq!(m.table_provider.as_deref(), Some("bedrock_converse"));
+}
+
+#[test]
+fn model_pricing_json_is_stable_and_complete() {
+    let rollup = vec![row("gpt-4o", "openai", 2, 0.01, tokens(2000, 500, 0, 0)), unpriced(row("mystery", "x", 1, 0.0, tokens(10, 1, 0, 0)))];
+    let (_, report) = price_rollup(PriceTable::bundled(), &rollup);
+    let text = model_pricing_json(&report);
+    assert_eq!(text, model_pricing_json(&price_rollup(PriceTable::bundled(), &rollup).1));
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, ["source", "totals", "models", "notes"]);
+    assert!(v["source"]["label"].as_str().unwrap().starts_with("LiteLLM snapshot "));
+    assert_eq!(v["models"][0]["rule"], "exact");
+    assert_eq!(v["models"][1]["resolved_key"], serde_json::Value::Null);
+    assert_eq!(serde_json::from_str::<PricingReport>(&text).unwrap(), report);
+}
