@@ -107,7 +107,7 @@ pub fn price_rollup(table: &PriceTable, rollup: &[RollupRow]) -> (Costing, Prici
             mp.unpriced_calls += row.unpriced;
             mp.long_context_calls += row.long_context;
             mp.posthog_usd += row.cost_usd;
-            notes.long_context_estimate |= row.long_context > 0 && row.unpriced > 0 && row.unpriced < row.generations;
+            notes.long_context_estimate |= row.long_context > 0 && row.long_context < row.generations;
         }
         if let Some(m) = found {
             for row in &rows {
@@ -234,7 +234,7 @@ impl Notes {
             lines.push("Claude cache prices missing from the table are taken as 0.1x (read) and 1.25x (write) the input price.".into());
         }
         if self.long_context_estimate {
-            lines.push("Long-context (200k+) calls are counted per rollup cell, not per priced or unpriced call: they are shared in proportion to the calls, and the long calls' share of the tokens is bounded from below (each long call holds at least 200k prompt tokens, each other call fewer).".into());
+            lines.push("Long-context (200k+) calls are counted per rollup cell, not per call: they are shared between priced and unpriced calls in proportion to their counts, and their share of the cell's tokens is bounded from below (each long call holds at least 200k prompt tokens, each other call fewer), so long-context costs are lower bounds.".into());
         }
         lines
     }
