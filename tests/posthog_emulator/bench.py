@@ -4,7 +4,9 @@
 
 Without ``--events`` it writes synthetic traces (``synth_events.py``) to a temporary file first.
 Prints the load time, the emulator's resident memory after loading, and each query's time over
-HTTP (best of ``--repeat`` runs), with the number of rows it returned.
+HTTP (best of ``--repeat`` runs) with the emulator's and ClickHouse's share, the CPU seconds the
+emulator spent on it (a figure that does not depend on other load on the machine) and the number
+of rows it returned.
 """
 
 import argparse
@@ -74,6 +76,12 @@ QUERIES = {
 }
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> float:
     status = Path(f"/proc/{pid}/status").read_text()
     return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024
@@ -114,8 +122,9 @@ def main() -> None:
         print(f"startup + load: {time.perf_counter() - started:.1f}s; RSS after load: {rss_mb(process.pid):.0f} MB")
         try:
             for name, hogql in QUERIES.items():
-                best, rows, server, engine = None, 0, None, None
+                best, rows, server, engine, cpu = None, 0, None, None, None
                 for _ in range(args.repeat):
+                    cpu_before = cpu_seconds(process.pid)
                     started = time.perf_counter()
                     response = requests.post(
                         f"{url}/api/projects/1/query/",
@@ -123,15 +132,16 @@ def main() -> None:
                         headers={"Authorization": f"Bearer {KEY}"}, timeout=300,
                     )
                     elapsed = time.perf_counter() - started
+                    cpu_used = cpu_seconds(process.pid) - cpu_before
                     if response.status_code != 200:
                         raise SystemExit(f"{name}: {response.status_code} {response.text[:500]}")
                     body = response.json()
                     rows = len(body["results"])
                     timings = {t["k"]: t["t"] for t in body["timings"]}
                     if best is None or elapsed < best:
-                        best, server, engine = elapsed, timings["."], timings["./clickhouse_execute"]
+                        best, server, engine, cpu = elapsed, timings["."], timings["./clickhouse_execute"], cpu_used
                 print(f"{name:36s} {best:5.2f}s over HTTP ({server:5.2f}s in the emulator, "
-                      f"{engine:5.2f}s in ClickHouse)  {rows} rows")
+                      f"{engine:5.2f}s in ClickHouse, {cpu:5.2f} CPU-s)  {rows} rows")
             print(f"RSS after queries: {rss_mb(process.pid):.0f} MB; load average {os.getloadavg()[0]:.1f} "
                   f"on {os.cpu_count()} cores")
         finally:

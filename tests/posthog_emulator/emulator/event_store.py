@@ -337,7 +337,8 @@ class EventStore:
             f" SETTINGS readonly = 2, max_execution_time = {max_execution_time:g},"
             " timeout_overflow_mode = 'throw', output_format_json_quote_64bit_integers = 0,"
             " output_format_json_quote_denormals = 0, output_format_json_quote_decimals = 0,"
-            " join_use_nulls = 1, max_result_rows = 100000, date_time_output_format = 'iso'"
+            " join_use_nulls = 1, max_result_rows = 100000, date_time_output_format = 'iso',"
+            " compile_aggregate_expressions = 1, min_count_to_compile_aggregate_expression = 0"
         )
         with self._lock:
             try:

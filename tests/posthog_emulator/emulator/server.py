@@ -73,7 +73,6 @@ class Emulator:
         self.runner = QueryRunner(store, settings.max_execution_time)
         self.async_queries = AsyncQueries()
         self.executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="query")
-        self.dropped_capture_events = 0
 
     # ---- middleware ----------------------------------------------------------------------------
 
