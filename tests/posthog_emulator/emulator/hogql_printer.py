@@ -17,51 +17,27 @@ Queries the emulator does not model (person joins, cohorts, lazy tables) fail wi
 ``QueryError`` naming what is missing, rather than running something different.
 """
 
-import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Optional
 
 from .hogql_functions import COMPARISON_FUNCTIONS, FunctionMeta, arity_error, registry
+from .hogql_query_rules import reject_offset
+from .hogql_tables import AI_EVENTS_COLUMNS, AI_EVENTS_JSON_COLUMNS, EVENTS_COLUMNS, EVENTS_DATETIME_COLUMNS
+from .hogql_text_printer import HogQLPrinter
+from .sql_text import (
+    ARITHMETIC_OPS,
+    COMPARE_OPS,
+    NUMBER_TEXT,
+    QueryError,
+    escape_clickhouse_identifier,
+    escape_string,
+    print_constant,
+)
 
 DEFAULT_RETURNED_ROWS = 100
 MAX_SELECT_RETURNED_ROWS = 50000
 TIMEZONE = "UTC"
-
-OFFSET_NOT_ALLOWED_MESSAGE = (
-    "OFFSET is not supported on queries made with a personal API key. "
-    "For pagination, use keyset pagination on the `timestamp` column, e.g. "
-    "`WHERE timestamp > :last_seen_timestamp ORDER BY timestamp LIMIT N`. "
-    "For bulk data extraction, use batch exports: https://posthog.com/docs/cdp/batch-exports"
-)
-
-# Columns of PostHog's `events` table that the emulator stores. Nullable ones are marked.
-EVENTS_COLUMNS = {
-    "uuid": False,
-    "event": False,
-    "properties": False,
-    "timestamp": False,
-    "distinct_id": False,
-    "elements_chain": False,
-    "created_at": False,
-    "$session_id": True,
-    "$window_id": True,
-}
-EVENTS_DATETIME_COLUMNS = {"timestamp", "created_at"}
-
-# Columns of `posthog.ai_events` (nullable flag); JSON columns allow property access below them.
-AI_EVENTS_COLUMNS = {
-    "uuid": False, "event": False, "timestamp": False, "distinct_id": False, "properties": False,
-    "retention_days": False, "trace_id": False, "session_id": True, "parent_id": True, "span_id": True,
-    "span_type": True, "generation_id": True, "span_name": True, "trace_name": True, "model": True,
-    "provider": True, "framework": True, "total_tokens": True, "input_tokens": True, "output_tokens": True,
-    "reasoning_tokens": True, "cache_read_input_tokens": True, "cache_creation_input_tokens": True,
-    "input_cost_usd": True, "output_cost_usd": True, "total_cost_usd": True, "request_cost_usd": True,
-    "web_search_cost_usd": True, "latency": True, "time_to_first_token": True, "is_error": False, "error": True,
-    "error_normalized": True, "input": True, "output": True, "output_choices": True, "input_state": True,
-    "output_state": True, "tools": True,
-}
-AI_EVENTS_JSON_COLUMNS = {"properties", "input", "output", "output_choices", "input_state", "output_state", "tools"}
 
 DATETIME_FUNCTIONS = {
     "now", "current_timestamp", "toDateTime", "toDateTime64", "toDateTimeUS", "parseDateTime",
@@ -80,115 +56,6 @@ FIRST_ARG_TYPED_FUNCTIONS = {
     "addHours", "addMinutes", "addSeconds", "addQuarters", "subtractYears", "subtractMonths", "subtractWeeks",
     "subtractDays", "subtractHours", "subtractMinutes", "subtractSeconds", "subtractQuarters",
 }
-
-COMPARE_OPS = {
-    "==": "equals", "!=": "notEquals", "<": "less", ">": "greater", "<=": "lessOrEquals", ">=": "greaterOrEquals",
-    "like": "like", "not like": "notLike", "ilike": "ilike", "not ilike": "notILike", "in": "in",
-    "not in": "notIn", "global in": "globalIn", "global not in": "globalNotIn",
-}
-ARITHMETIC_OPS = {"+": "plus", "-": "minus", "*": "multiply", "/": "divide", "%": "modulo"}
-
-_ESCAPES = {
-    "\b": "\\b", "\f": "\\f", "\r": "\\r", "\n": "\\n", "\t": "\\t", "\0": "\\0", "\a": "\\a", "\v": "\\v",
-    "\\": "\\\\",
-}
-_STRING_ESCAPES = {**_ESCAPES, "'": "\\'"}
-_IDENTIFIER_ESCAPES = {**_ESCAPES, "`": "``"}
-_NUMBER_TEXT = re.compile(r"^-?(\d+(\.\d+)?([eE][+-]?\d+)?|Infinity|NaN|inf|nan)$")
-
-
-class QueryError(Exception):
-    """A HogQL query that PostHog would reject with ``hogql_query_error``."""
-
-
-def escape_string(value: str) -> str:
-    """PostHog's (clickhouse_driver's) single-quoted string escaping."""
-    value = value.encode("utf-8", "replace").decode("utf-8")
-    return "'" + "".join(_STRING_ESCAPES.get(c, c) for c in value) + "'"
-
-
-def escape_hogql_identifier(name: Any) -> str:
-    if isinstance(name, int):
-        return str(name)
-    if "%" in name:
-        raise QueryError(f'The HogQL identifier "{name}" is not permitted as it contains the "%" character')
-    if re.match(r"^[A-Za-z_$][A-Za-z0-9_$]*$", name):
-        return name
-    return "`" + "".join(_IDENTIFIER_ESCAPES.get(c, c) for c in name) + "`"
-
-
-def escape_clickhouse_identifier(name: Any) -> str:
-    if isinstance(name, int):
-        return str(name)
-    if "%" in name:
-        raise QueryError(f'The HogQL identifier "{name}" is not permitted as it contains the "%" character')
-    if re.match(r"^[A-Za-z_][A-Za-z0-9_$]*$", name):
-        return name
-    return "`" + "".join(_IDENTIFIER_ESCAPES.get(c, c) for c in name) + "`"
-
-
-def print_constant(value: Any, dialect: str = "clickhouse") -> str:
-    """PostHog's SQLValueEscaper for the JSON value types a query or its ``values`` can carry."""
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        if dialect == "clickhouse":
-            return "1" if value else "0"
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "NaN"
-        if math.isinf(value):
-            return "-Inf" if value < 0 else "Inf"
-        return str(value)
-    if isinstance(value, str):
-        return escape_string(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(print_constant(v, dialect) for v in value) + "]"
-    raise QueryError(f"SQLValueEscaper has no method visit_{type(value).__name__.lower()}")
-
-
-def fill_placeholders(node: Any, values: Optional[dict]) -> Any:
-    """Replace ``{name}`` placeholders with constants from ``values``, as PostHog's query runner does."""
-    if isinstance(node, list):
-        return [fill_placeholders(n, values) for n in node]
-    if not isinstance(node, dict):
-        return node
-    if node.get("node") == "Placeholder":
-        expr = node.get("expr") or {}
-        chain = expr.get("chain") if expr.get("node") == "Field" else None
-        if not chain or len(chain) != 1:
-            raise QueryError("Placeholder expressions are not yet supported")
-        name = chain[0]
-        if not values:
-            raise QueryError(f"Unresolved placeholder: {{{name}}}")
-        if name in values:
-            return {"node": "Constant", "value": values[name]}
-        raise QueryError(
-            f"Placeholder {{{name}}} is not available in this context. You can use the following: "
-            + ", ".join(f"{key}" for key in values)
-        )
-    return {k: fill_placeholders(v, values) for k, v in node.items()}
-
-
-def reject_offset(node: Any) -> None:
-    """PostHog refuses OFFSET anywhere in a query sent with a personal API key."""
-    if isinstance(node, list):
-        for n in node:
-            reject_offset(n)
-        return
-    if not isinstance(node, dict):
-        return
-    if node.get("node") in ("SelectQuery", "SelectSetQuery") and node.get("offset") is not None:
-        raise QueryError(OFFSET_NOT_ALLOWED_MESSAGE)
-    if node.get("node") == "LimitByExpr" and node.get("offset_value") is not None:
-        raise QueryError(OFFSET_NOT_ALLOWED_MESSAGE)
-    for key, value in node.items():
-        if key not in ("start", "end"):
-            reject_offset(value)
-
 
 @dataclass
 class Printed:
@@ -491,7 +358,7 @@ class ClickHousePrinter:
     def visit_Constant(self, node: dict) -> Printed:
         value = node.get("value")
         if node.get("value_type") == "number" and isinstance(value, str):
-            if not _NUMBER_TEXT.match(value):
+            if not NUMBER_TEXT.match(value):
                 raise QueryError(f"Invalid number: {value}")
             return Printed(value, False)
         return Printed(print_constant(value), value is None)
@@ -898,128 +765,6 @@ class ClickHousePrinter:
 
     def visit_JoinConstraint(self, node: dict) -> Printed:
         return self.visit(node["expr"])
-
-
-class HogQLPrinter:
-    """PostHog's HogQL printing of an expression, used for response column names and ``hogql``."""
-
-    def visit(self, node: Any) -> str:
-        if node is None:
-            return ""
-        method = getattr(self, f"visit_{node.get('node')}", None)
-        return method(node) if method else f"<{node.get('node')}>"
-
-    def visit_Constant(self, node):
-        value = node.get("value")
-        if node.get("value_type") == "number":
-            return str(value)
-        try:
-            return print_constant(value, "hogql")
-        except QueryError:
-            return repr(value)
-
-    def visit_Field(self, node):
-        if node["chain"] == ["*"]:
-            return "*"
-        return ".".join(escape_hogql_identifier(c) for c in node["chain"])
-
-    def visit_Alias(self, node):
-        return f"{self.visit(node['expr'])} AS {escape_hogql_identifier(node['alias'])}"
-
-    def visit_Call(self, node):
-        params = node.get("params")
-        params_part = f"({', '.join(self.visit(p) for p in params)})" if params is not None else ""
-        distinct = "DISTINCT " if node.get("distinct") else ""
-        return f"{node['name']}{params_part}({distinct}{', '.join(self.visit(a) for a in node.get('args') or [])})"
-
-    def visit_ArithmeticOperation(self, node):
-        return f"{ARITHMETIC_OPS.get(node['op'], node['op'])}({self.visit(node['left'])}, {self.visit(node['right'])})"
-
-    def visit_CompareOperation(self, node):
-        op = node["op"]
-        name = COMPARE_OPS.get(op) or {"=~": "match", "!~": "notMatch", "=~*": "imatch", "!~*": "notImatch"}.get(op, op)
-        return f"{name}({self.visit(node['left'])}, {self.visit(node['right'])})"
-
-    def visit_And(self, node):
-        return f"and({', '.join(self.visit(e) for e in node['exprs'])})"
-
-    def visit_Or(self, node):
-        return f"or({', '.join(self.visit(e) for e in node['exprs'])})"
-
-    def visit_Not(self, node):
-        return f"not({self.visit(node['expr'])})"
-
-    def visit_Tuple(self, node):
-        return f"tuple({', '.join(self.visit(e) for e in node['exprs'])})"
-
-    def visit_Array(self, node):
-        return f"[{', '.join(self.visit(e) for e in node['exprs'])}]"
-
-    def visit_ArrayAccess(self, node):
-        return f"{self.visit(node['array'])}[{self.visit(node['property'])}]"
-
-    def visit_TupleAccess(self, node):
-        return f"{self.visit(node['tuple'])}.{node['index']}"
-
-    def visit_Lambda(self, node):
-        args = [escape_hogql_identifier(a) for a in node["args"]]
-        head = args[0] if len(args) == 1 else f"({', '.join(args)})"
-        return f"{head} -> {self.visit(node['expr'])}"
-
-    def visit_BetweenExpr(self, node):
-        negated = " NOT" if node.get("negated") else ""
-        return f"{self.visit(node['expr'])}{negated} BETWEEN {self.visit(node['low'])} AND {self.visit(node['high'])}"
-
-    def visit_OrderExpr(self, node):
-        return f"{self.visit(node['expr'])} {node.get('order') or 'ASC'}"
-
-    def visit_WindowFunction(self, node):
-        exprs = ", ".join(self.visit(e) for e in node.get("exprs") or [])
-        return f"{node['name']}({exprs}) OVER (...)"
-
-    def visit_SelectQuery(self, node):
-        return "(" + self.print_select(node) + ")"
-
-    def visit_SelectSetQuery(self, node):
-        parts = [self.print_select(node["initial_select_query"])]
-        for sub in node.get("subsequent_select_queries") or []:
-            parts += [sub["set_operator"], self.print_select(sub["select_query"])]
-        return "(" + " ".join(parts) + ")"
-
-    def print_select(self, node: dict) -> str:
-        if node["node"] == "SelectSetQuery":
-            return self.visit_SelectSetQuery(node)[1:-1]
-        clauses = ["SELECT " + ("DISTINCT " if node.get("distinct") else "") + ", ".join(
-            self.visit(e) for e in node.get("select") or [])]
-        join = node.get("select_from")
-        froms = []
-        while join is not None:
-            table = join["table"]
-            text = self.visit(table) if table["node"] != "Field" else self.visit_Field(table)
-            if join.get("table_args") is not None:
-                text += "(" + ", ".join(self.visit(a) for a in join["table_args"]) + ")"
-            if join.get("alias"):
-                text += f" AS {escape_hogql_identifier(join['alias'])}"
-            if join.get("join_type"):
-                text = f"{join['join_type']} {text}"
-            if join.get("constraint"):
-                text += f" {join['constraint']['constraint_type']} {self.visit(join['constraint']['expr'])}"
-            froms.append(text)
-            join = join.get("next_join")
-        if froms:
-            clauses.append("FROM " + " ".join(froms))
-        for key, word in (("prewhere", "PREWHERE"), ("where", "WHERE")):
-            if node.get(key) is not None:
-                clauses.append(f"{word} {self.visit(node[key])}")
-        if node.get("group_by"):
-            clauses.append("GROUP BY " + ", ".join(self.visit(e) for e in node["group_by"]))
-        if node.get("having") is not None:
-            clauses.append("HAVING " + self.visit(node["having"]))
-        if node.get("order_by"):
-            clauses.append("ORDER BY " + ", ".join(self.visit(e) for e in node["order_by"]))
-        if node.get("limit") is not None:
-            clauses.append("LIMIT " + self.visit(node["limit"]))
-        return " ".join(clauses)
 
 
 def print_query(ast: dict, team_id: int, materialized: Optional[dict] = None) -> PrintedQuery:

@@ -19,8 +19,10 @@ from typing import Optional
 from . import api_errors
 from .event_store import EngineError, EventStore
 from .hogql_parse import HogQLSyntaxError, parse_select
-from .hogql_printer import QueryError, fill_placeholders, print_query
+from .hogql_printer import print_query
+from .hogql_query_rules import fill_placeholders
 from .result_values import convert_rows
+from .sql_text import QueryError
 
 # ClickHouse codes PostHog shows to users (errors.py, user_safe): code -> (code_name, fixed message or None).
 USER_SAFE_CLICKHOUSE_ERRORS = {
