@@ -1,4 +1,4 @@
-"""Printing ClickHouse SQL (and PostHog-style HogQL) from the parser's JSON AST.
+"""Printing ClickHouse SQL from the parser's JSON AST, the way PostHog's HogQL printer does.
 
 The printer follows PostHog's HogQL printer where it matters for results:
 
