@@ -359,6 +359,11 @@ class Emulator:
             "faults": self.faults.describe(),
         })
 
+    async def admin_running(self, request: web.Request) -> web.Response:
+        """Running queries per project; answers at once, even while ClickHouse is busy."""
+        self._check_admin(request)
+        return json_response({str(p.id): self.gate.running[p.id] for p in self.config.projects})
+
     async def admin_faults(self, request: web.Request) -> web.Response:
         self._check_admin(request)
         try:
@@ -420,6 +425,7 @@ class Emulator:
             routes += [web.post(path, self.flags), web.get(path, self.flags)]
         routes += [
             web.get("/_emulator/status", self.admin_status),
+            web.get("/_emulator/running", self.admin_running),
             web.post("/_emulator/faults", self.admin_faults),
             web.post("/_emulator/budget/reset", self.admin_reset_budget),
             web.post("/_emulator/events", self.admin_load_events),

@@ -54,6 +54,10 @@ def test_execution_time_limit_is_504(fresh_emulator_factory):
     }
 
 
+def running(emulator) -> int:
+    return requests.get(f"{emulator.url}/_emulator/running", headers=ADMIN, timeout=10).json()["1"]
+
+
 def test_at_most_three_concurrent_queries_per_project(fresh_emulator_factory):
     emulator = fresh_emulator_factory("--max-execution-time", "1.5", "--queue-timeout", "0.3")
     statuses = []
@@ -64,7 +68,10 @@ def test_at_most_three_concurrent_queries_per_project(fresh_emulator_factory):
     threads = [threading.Thread(target=slow) for _ in range(3)]
     for thread in threads:
         thread.start()
-    time.sleep(0.4)
+    deadline = time.time() + 10
+    while running(emulator) < 3 and time.time() < deadline:
+        time.sleep(0.02)
+    assert running(emulator) == 3
     response = emulator.query("SELECT 1")
     other_project = emulator.query("SELECT 1", project=2)
     for thread in threads:
