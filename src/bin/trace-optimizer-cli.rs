@@ -147,7 +147,8 @@ mod cli {
         let mut w = BufWriter::new(File::create(&out)?);
         let mut gen = DemoGenerator::new(cfg);
         let mut n = 0u64;
-        for mut event in gen.by_ref() {
+        for record in gen.by_ref() {
+            let mut event = record.event();
             if !payloads {
                 // As PostHog's newer ingestion does: content lives elsewhere.
                 for key in ["$ai_input", "$ai_output_choices", "$ai_tools"] {

@@ -21,37 +21,116 @@ pub struct TextDigest {
 }
 
 impl TextDigest {
-    /// Digests `text` in one pass (FNV is a running hash, so each prefix
-    /// hash is the running state at its cut).
+    /// Digests `text`.
     pub fn of(text: &str) -> TextDigest {
-        let mut hash = FNV_OFFSET;
-        let mut prefix_hashes = [None; PREFIX_CUTS.len()];
-        let mut chars = 0u64;
-        let mut head_end = text.len();
-        for (i, c) in text.char_indices() {
-            if chars == EXCERPT_CHARS {
-                head_end = i;
-            }
-            for (h, cut) in prefix_hashes.iter_mut().zip(PREFIX_CUTS) {
-                if chars == cut {
-                    *h = Some(hash);
-                }
-            }
-            let mut buf = [0; 4];
-            hash = fnv1a_extend(hash, c.encode_utf8(&mut buf).as_bytes());
-            chars += 1;
+        let mut w = DigestWriter::new();
+        w.push(text.as_bytes());
+        w.finish()
+    }
+}
+
+/// Digests text as it is written (for instance by `serde_json::to_writer`),
+/// so a payload is digested without ever being held whole. Input must be
+/// UTF-8 once complete; it may be split anywhere.
+#[derive(Clone, Debug)]
+pub struct DigestWriter {
+    hash: u64,
+    chars: u64,
+    prefix_hashes: [u64; PREFIX_CUTS.len()],
+    reached: usize,
+    head: Vec<u8>,
+    head_done: bool,
+    /// The last bytes written: at least enough for [`EXCERPT_CHARS`] characters.
+    tail: Vec<u8>,
+}
+
+/// Bytes kept for the tail: four per character at most.
+const TAIL_BYTES: usize = 4 * EXCERPT_CHARS as usize;
+
+impl DigestWriter {
+    /// An empty digest.
+    pub fn new() -> Self {
+        DigestWriter {
+            hash: FNV_OFFSET,
+            chars: 0,
+            prefix_hashes: [0; PREFIX_CUTS.len()],
+            reached: 0,
+            head: Vec::new(),
+            head_done: false,
+            tail: Vec::new(),
         }
-        let tail_start = match chars.checked_sub(EXCERPT_CHARS) {
-            Some(skip) if skip > 0 => text.char_indices().rev().nth(EXCERPT_CHARS as usize - 1).map_or(0, |(i, _)| i),
-            _ => 0,
+    }
+
+    /// Adds bytes. FNV is a running hash, so each prefix hash is the
+    /// running state at its cut.
+    pub fn push(&mut self, bytes: &[u8]) {
+        // The next character count at which something is recorded.
+        let next_mark = |w: &Self| {
+            let cut = PREFIX_CUTS.get(w.reached).copied().unwrap_or(u64::MAX);
+            if w.head_done { cut } else { cut.min(EXCERPT_CHARS) }
         };
-        TextDigest {
-            chars,
-            hash,
-            prefix_hashes: prefix_hashes.map(|h| h.unwrap_or(hash)),
-            head: text[..head_end].to_string(),
-            tail: text[tail_start..].to_string(),
+        let mut mark = next_mark(self);
+        let mut head_end = if self.head_done { 0 } else { bytes.len() };
+        for (i, &b) in bytes.iter().enumerate() {
+            if b & 0xC0 != 0x80 {
+                // A character starts here: `chars` characters lie before it.
+                if self.chars == mark {
+                    if !self.head_done && self.chars == EXCERPT_CHARS {
+                        self.head_done = true;
+                        head_end = i;
+                    }
+                    while self.reached < PREFIX_CUTS.len() && self.chars == PREFIX_CUTS[self.reached] {
+                        self.prefix_hashes[self.reached] = self.hash;
+                        self.reached += 1;
+                    }
+                    mark = next_mark(self);
+                }
+                self.chars += 1;
+            }
+            self.hash = (self.hash ^ u64::from(b)).wrapping_mul(FNV_PRIME);
         }
+        self.head.extend_from_slice(&bytes[..head_end]);
+        self.tail.extend_from_slice(bytes);
+        if self.tail.len() > 2 * TAIL_BYTES {
+            self.tail.drain(..self.tail.len() - TAIL_BYTES);
+        }
+    }
+
+    /// The digest of everything written.
+    pub fn finish(mut self) -> TextDigest {
+        let hash = self.hash;
+        for h in &mut self.prefix_hashes[self.reached..] {
+            *h = hash;
+        }
+        // The window may start inside a character: skip to the next one.
+        let keep = self.tail.len().saturating_sub(TAIL_BYTES);
+        let start = self.tail[keep..].iter().position(|b| b & 0xC0 != 0x80).map_or(self.tail.len(), |p| keep + p);
+        let tail = String::from_utf8_lossy(&self.tail[start..]);
+        let skip = tail.chars().count().saturating_sub(EXCERPT_CHARS as usize);
+        TextDigest {
+            chars: self.chars,
+            hash,
+            prefix_hashes: self.prefix_hashes,
+            head: String::from_utf8_lossy(&self.head).into_owned(),
+            tail: tail.chars().skip(skip).collect(),
+        }
+    }
+}
+
+impl Default for DigestWriter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::io::Write for DigestWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.push(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -64,15 +143,11 @@ pub fn prefix(s: &str, n: u64) -> &str {
 }
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0100_0000_01b3;
 
 /// FNV-1a, 64 bits: small, stable across platforms and Rust versions.
 pub fn fnv1a(bytes: &[u8]) -> u64 {
-    fnv1a_extend(FNV_OFFSET, bytes)
-}
-
-/// Continues an FNV-1a hash over more bytes.
-fn fnv1a_extend(hash: u64, bytes: &[u8]) -> u64 {
-    bytes.iter().fold(hash, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
+    bytes.iter().fold(FNV_OFFSET, |h, b| (h ^ u64::from(*b)).wrapping_mul(FNV_PRIME))
 }
 
 #[cfg(test)]
@@ -107,6 +182,16 @@ mod tests {
         assert_eq!(d.prefix_hashes[5], d.hash, "a cut past the end hashes the whole text");
         assert_eq!(TextDigest::of("short").head, "short");
         assert_eq!(TextDigest::of("short").tail, "short");
+    }
+
+    #[test]
+    fn writing_in_pieces_gives_the_same_digest() {
+        let text = "aé€😀".repeat(700);
+        let mut w = DigestWriter::new();
+        for chunk in text.as_bytes().chunks(7) {
+            w.push(chunk);
+        }
+        assert_eq!(w.finish(), TextDigest::of(&text));
     }
 
     #[test]

@@ -79,9 +79,14 @@ pub fn latency_vs_cost(m: &Metrics) -> Chart {
 }
 
 /// Draws `chart` into a box of the given height once the box is in the page.
+/// `name` marks the box (`data-chart`); its element id is made unique, since
+/// ECharts finds its box by id and a page may show a chart twice.
 #[component]
-pub fn ChartView(id: &'static str, chart: Chart, #[prop(default = 320)] height: u32) -> impl IntoView {
+pub fn ChartView(name: &'static str, chart: Chart, #[prop(default = 320)] height: u32) -> impl IntoView {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let id = format!("chart-{name}-{}", NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
     let node = NodeRef::<Div>::new();
+    let dom_id = id.clone();
     Effect::new(move |_| {
         let Some(el) = node.get() else { return };
         if !echarts_loaded() {
@@ -89,11 +94,11 @@ pub fn ChartView(id: &'static str, chart: Chart, #[prop(default = 320)] height: 
             return;
         }
         let width = el.client_width().max(300) as u32;
-        if let Err(e) = charming::WasmRenderer::new(width, height).render(id, &chart) {
-            leptos::logging::error!("chart {id}: {e:?}");
+        if let Err(e) = charming::WasmRenderer::new(width, height).render(&dom_id, &chart) {
+            leptos::logging::error!("chart {name}: {e:?}");
         }
     });
-    view! { <div class="chart" id=id node_ref=node style=format!("height:{height}px")></div> }
+    view! { <div class="chart" id=id data-chart=name node_ref=node style=format!("height:{height}px")></div> }
 }
 
 /// Whether the page loaded ECharts (`window.echarts`).

@@ -54,11 +54,11 @@ pub fn Dashboard(results: Arc<Results>) -> impl IntoView {
                 </div>
             })}
             <div class="charts">
-                <ChartView id="chart-cost-by-operation" chart=charts::cost_by_operation(m) />
-                <ChartView id="chart-cost-by-model" chart=charts::cost_by_model(m) />
-                <ChartView id="chart-daily-cost" chart=charts::daily_cost_by_model(m) />
-                <ChartView id="chart-latency-vs-cost" chart=charts::latency_vs_cost(m) />
-                <ChartView id="chart-error-rate" chart=charts::error_rate_by_operation(m) />
+                <ChartView name="cost-by-operation" chart=charts::cost_by_operation(m) />
+                <ChartView name="cost-by-model" chart=charts::cost_by_model(m) />
+                <ChartView name="daily-cost" chart=charts::daily_cost_by_model(m) />
+                <ChartView name="latency-vs-cost" chart=charts::latency_vs_cost(m) />
+                <ChartView name="error-rate" chart=charts::error_rate_by_operation(m) />
             </div>
             <h3>"Operations"</h3>
             <SortableTable id="operations-table"

@@ -21,7 +21,7 @@ pub fn ProgressView() -> impl IntoView {
             }
             .into_any(),
         ),
-        Phase::Running { step, source } => {
+        Phase::Running { step, source, detail } => {
             let current = STEPS.iter().position(|(s, _)| *s == step).unwrap_or(STEPS.len());
             Some(
                 view! {
@@ -37,6 +37,7 @@ pub fn ProgressView() -> impl IntoView {
                                 })
                                 .collect_view()}
                         </ol>
+                        <p class="hint">{detail}</p>
                     </section>
                 }
                 .into_any(),

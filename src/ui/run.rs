@@ -18,15 +18,29 @@ async fn yield_to_browser() {
     gloo_timers::future::TimeoutFuture::new(0).await;
 }
 
+/// Demo records generated between two paints.
+const DEMO_SLICE: usize = 2_000;
+
 /// Runs the built-in demo project through the whole pipeline.
 pub fn run_demo(state: AppState, settings: Settings) {
     leptos::task::spawn_local(async move {
         let label = "Demo project".to_string();
-        state.phase.set(Phase::Running { step: Step::Connect, source: label.clone() });
-        yield_to_browser().await;
         let cfg = DemoConfig { days: settings.window_days, ..DemoConfig::default() };
-        let window = Window::ending_at(cfg.end, settings.window_days);
-        let source = MemorySource::from_events(DemoGenerator::new(cfg));
+        let (total, window) = (cfg.generations, Window::ending_at(cfg.end, settings.window_days));
+        let mut demo = DemoGenerator::new(cfg);
+        let mut generations = Vec::with_capacity(total);
+        // In slices, so the page stays responsive and shows progress.
+        loop {
+            let detail = format!("generating the demo project: {} of {total} generations", generations.len());
+            state.phase.set(Phase::Running { step: Step::Connect, source: label.clone(), detail });
+            yield_to_browser().await;
+            let before = generations.len();
+            generations.extend(demo.by_ref().take(DEMO_SLICE).filter_map(|r| r.generation()));
+            if generations.len() == before {
+                break;
+            }
+        }
+        let source = MemorySource::from_generations(generations);
         run(state, source, window, settings, Origin { label, posthog: None }).await;
     });
 }
@@ -34,7 +48,7 @@ pub fn run_demo(state: AppState, settings: Settings) {
 /// Fetches with the plan and analyses; shared by every source.
 pub async fn run<S: DataSource>(state: AppState, source: S, window: Window, settings: Settings, origin: Origin) {
     let label = origin.label.clone();
-    let mut progress = |step| state.phase.set(Phase::Running { step, source: label.clone() });
+    let mut progress = |step| state.phase.set(Phase::Running { step, source: label.clone(), detail: String::new() });
     let fetched = match fetch(&source, window, &settings, &mut progress).await {
         Ok(f) => f,
         Err(failure) => {

@@ -10,7 +10,8 @@ use std::sync::Arc;
 #[derive(Clone, Debug, PartialEq)]
 pub enum Phase {
     Idle,
-    Running { step: Step, source: String },
+    /// `detail` says what the step is doing, when there is more to say.
+    Running { step: Step, source: String, detail: String },
     Failed(String),
     Done,
 }

@@ -50,7 +50,7 @@ pub fn SortableTable(id: &'static str, columns: Vec<&'static str>, rows: Vec<Vec
                 Some((c, false)) if c == i => " ▼",
                 _ => "",
             };
-            let click = move |_| sort.update(|s| *s = Some((i, !matches!(*s, Some((c, false)) if c == i))));
+            let click = move |_| sort.update(|s| *s = Some((i, !matches!(*s, Some((c, true)) if c == i))));
             view! { <th scope="col"><button class="sort" on:click=click>{*label}{arrow}</button></th> }
         })
         .collect_view();

@@ -10,7 +10,8 @@ mod text;
 
 pub use catalog::{DemoModel, Usage, MODELS};
 
-use crate::source::event::{Event, AI_GENERATION};
+use crate::source::digest::{DigestWriter, TextDigest};
+use crate::source::event::{Event, Generation, AI_GENERATION};
 use catalog::{ops, CLAUDE_HAIKU, CLAUDE_SONNET, GEMINI_FLASH, GPT_4O, GPT_4O_MINI};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use rand::{Rng, SeedableRng};
@@ -18,7 +19,8 @@ use rand_distr::{Distribution, LogNormal};
 use rand_pcg::Pcg64;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 
 /// The problems the generator can plant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,14 +100,16 @@ pub struct Truth {
     pub plants: Vec<PlantTruth>,
 }
 
-/// Streams the demo project's events; [`DemoGenerator::truth`] is complete
+/// Streams the demo project's records; [`DemoGenerator::truth`] is complete
 /// once the stream is exhausted.
 pub struct DemoGenerator {
     cfg: DemoConfig,
     rng: Pcg64,
     emitted: usize,
     trace_no: u64,
-    buffer: VecDeque<Event>,
+    buffer: VecDeque<DemoRecord>,
+    /// System prompts by operation, built once.
+    prompts: HashMap<&'static str, Arc<str>>,
     truth: Truth,
     /// Start of every uncached `draft_answer` call, to price caching at the end.
     draft_calls: Vec<DateTime<Utc>>,
@@ -139,7 +143,7 @@ impl DemoGenerator {
                 .collect(),
             ..Truth::default()
         };
-        DemoGenerator { cfg, rng, emitted: 0, trace_no: 0, buffer: VecDeque::new(), truth, draft_calls: vec![], done: false }
+        DemoGenerator { cfg, rng, emitted: 0, trace_no: 0, buffer: VecDeque::new(), prompts: HashMap::new(), truth, draft_calls: vec![], done: false }
     }
 
     /// The ground truth of what was emitted so far (final once exhausted).
@@ -158,6 +162,11 @@ impl DemoGenerator {
             }
             p.waste_usd += waste;
         }
+    }
+
+    /// The system prompt of `operation` (about `chars` characters).
+    fn prompt(&mut self, operation: &'static str, chars: usize) -> Arc<str> {
+        self.prompts.entry(operation).or_insert_with(|| text::system_prompt(operation, chars).into()).clone()
     }
 
     fn uuid(&mut self) -> String {
@@ -214,19 +223,15 @@ impl DemoGenerator {
         if self.rng.random_bool(0.25) {
             self.summarize_thread(&mut t);
         }
-        let mut props = Map::new();
-        props.insert("$ai_trace_id".into(), json!(t.id));
-        props.insert("$ai_span_name".into(), json!("support_request"));
-        props.insert("$ai_latency".into(), json!(round3((t.clock - started).num_milliseconds() as f64 / 1000.0)));
-        props.insert("$ai_lib".into(), json!("posthog-python"));
-        let trace_event = Event { uuid: self.uuid(), event: "$ai_trace".into(), distinct_id: t.user.clone(), timestamp: t.clock, properties: props };
+        let latency = round3((t.clock - started).num_milliseconds() as f64 / 1000.0);
+        let trace = Record::Trace { uuid: self.uuid(), distinct_id: t.user.clone(), timestamp: t.clock, trace_id: t.id.clone(), latency };
         self.truth.traces += 1;
         self.buffer.extend(t.events);
-        self.buffer.push_back(trace_event);
+        self.buffer.push_back(DemoRecord(trace));
     }
 
     fn safety_check(&mut self, t: &mut Trace) {
-        let call = Call::new(ops::SAFETY_CHECK, CLAUDE_HAIKU, text::system_prompt(ops::SAFETY_CHECK, 600), t.customer.clone());
+        let call = Call::new(ops::SAFETY_CHECK, CLAUDE_HAIKU, self.prompt(ops::SAFETY_CHECK, 600), t.customer.clone());
         let usage = Usage { input: self.tokens(230.0, 0.15), output: self.tokens(8.0, 0.2), ..Usage::default() };
         self.emit(t, call, usage, Outcome::text("{\"safe\": true}"));
     }
@@ -234,7 +239,7 @@ impl DemoGenerator {
     fn classify_intent(&mut self, t: &mut Trace) {
         let misuse = self.cfg.plants.model_misuse;
         let model = if misuse { CLAUDE_SONNET } else { CLAUDE_HAIKU };
-        let call = Call::new(ops::CLASSIFY_INTENT, model, text::system_prompt(ops::CLASSIFY_INTENT, 1_200), t.customer.clone());
+        let call = Call::new(ops::CLASSIFY_INTENT, model, self.prompt(ops::CLASSIFY_INTENT, 1_200), t.customer.clone());
         let usage = Usage { input: self.tokens(420.0, 0.2), output: self.tokens(6.0, 0.2), ..Usage::default() };
         let intent = ["refund", "replacement", "troubleshooting", "billing", "cancellation"][self.rng.random_range(0..5)];
         if let Some(cost) = self.emit(t, call, usage, Outcome::text(&format!("{{\"intent\": \"{intent}\"}}"))) {
@@ -246,7 +251,7 @@ impl DemoGenerator {
     }
 
     fn retrieve_context(&mut self, t: &mut Trace) {
-        let call = Call::new(ops::RETRIEVE_CONTEXT, GPT_4O_MINI, text::system_prompt(ops::RETRIEVE_CONTEXT, 900), t.customer.clone());
+        let call = Call::new(ops::RETRIEVE_CONTEXT, GPT_4O_MINI, self.prompt(ops::RETRIEVE_CONTEXT, 900), t.customer.clone());
         let usage = Usage { input: self.tokens(600.0, 0.3), output: self.tokens(60.0, 0.3), ..Usage::default() };
         let out = text::filler(&mut self.rng, 200);
         self.emit(t, call, usage, Outcome::text(&format!("search: {out}")));
@@ -260,7 +265,7 @@ impl DemoGenerator {
             _ => 4,
         };
         let storm = self.cfg.plants.retry_storm && self.rng.random_bool(0.04);
-        let system = text::system_prompt(ops::AGENT_STEP, 2_000);
+        let system = self.prompt(ops::AGENT_STEP, 2_000);
         let mut history = t.customer.clone();
         for turn in 0..turns {
             let last = turn + 1 == turns;
@@ -290,7 +295,7 @@ impl DemoGenerator {
     fn draft_answer(&mut self, t: &mut Trace) {
         let context_tokens = self.tokens(900.0, 0.15);
         let context = format!("{} Context: {}", t.customer, text::filler(&mut self.rng, (context_tokens as f64 * CHARS_PER_TOKEN) as usize));
-        let call = Call::new(ops::DRAFT_ANSWER, CLAUDE_SONNET, text::system_prompt(ops::DRAFT_ANSWER, DRAFT_SYSTEM_CHARS), context);
+        let call = Call::new(ops::DRAFT_ANSWER, CLAUDE_SONNET, self.prompt(ops::DRAFT_ANSWER, DRAFT_SYSTEM_CHARS), context);
         let output = self.tokens(350.0, 0.35);
         let usage = if self.cfg.plants.uncached_prompt {
             self.draft_calls.push(t.clock);
@@ -310,7 +315,7 @@ impl DemoGenerator {
     fn generate_title(&mut self, t: &mut Trace) {
         let truncation = self.cfg.plants.truncation;
         let max_tokens = if truncation { 12 } else { 40 };
-        let call = Call::new(ops::GENERATE_TITLE, GPT_4O_MINI, text::system_prompt(ops::GENERATE_TITLE, 500), t.customer.clone()).max_tokens(max_tokens);
+        let call = Call::new(ops::GENERATE_TITLE, GPT_4O_MINI, self.prompt(ops::GENERATE_TITLE, 500), t.customer.clone()).max_tokens(max_tokens);
         let wanted = if truncation { self.tokens(11.0, 0.35) } else { self.tokens(9.0, 0.3) };
         let usage = Usage { input: self.tokens(300.0, 0.2), output: wanted.min(max_tokens), ..Usage::default() };
         let mut outcome = Outcome::text("Customer asks about a damaged order and wants a");
@@ -324,7 +329,7 @@ impl DemoGenerator {
     }
 
     fn extract_entities(&mut self, t: &mut Trace) {
-        let call = Call::new(ops::EXTRACT_ENTITIES, GEMINI_FLASH, text::system_prompt(ops::EXTRACT_ENTITIES, 1_000), t.customer.clone());
+        let call = Call::new(ops::EXTRACT_ENTITIES, GEMINI_FLASH, self.prompt(ops::EXTRACT_ENTITIES, 1_000), t.customer.clone());
         let usage = Usage { input: self.tokens(900.0, 0.25), output: self.tokens(140.0, 0.3), ..Usage::default() };
         self.emit(t, call, usage, Outcome::text("{\"order_id\": \"…\", \"product\": \"…\", \"sentiment\": \"negative\"}"));
     }
@@ -335,7 +340,7 @@ impl DemoGenerator {
         let input = if bloated { (normal as f64 * self.rng.random_range(8.0..14.0)) as u64 } else { normal };
         let history_chars = ((input as f64 * CHARS_PER_TOKEN) as usize).min(12_000);
         let history = format!("{} Thread so far: {}", t.customer, text::filler(&mut self.rng, history_chars));
-        let call = Call::new(ops::SUMMARIZE_THREAD, GPT_4O, text::system_prompt(ops::SUMMARIZE_THREAD, 700), history);
+        let call = Call::new(ops::SUMMARIZE_THREAD, GPT_4O, self.prompt(ops::SUMMARIZE_THREAD, 700), history);
         let usage = Usage { input, output: self.tokens(260.0, 0.3), ..Usage::default() };
         let summary = text::filler(&mut self.rng, 1_000);
         if self.emit(t, call, usage, Outcome::text(&summary)).is_some() && bloated {
@@ -366,60 +371,21 @@ impl DemoGenerator {
     }
 
     fn push(&mut self, t: &mut Trace, call: &Call, usage: Usage, outcome: &Outcome, latency: f64) {
-        let m = call.model;
-        let mut p = Map::new();
-        p.insert("$ai_trace_id".into(), json!(t.id));
-        p.insert("$ai_span_id".into(), json!(self.uuid()));
-        p.insert("$ai_parent_id".into(), json!(t.id));
-        p.insert("$ai_span_name".into(), json!(call.operation));
-        p.insert("$ai_provider".into(), json!(m.provider));
-        p.insert("$ai_model".into(), json!(m.name));
-        p.insert("$ai_model_parameters".into(), json!({"temperature": 0.2, "max_tokens": call.max_tokens}));
-        p.insert("$ai_max_tokens".into(), json!(call.max_tokens));
-        p.insert("$ai_temperature".into(), json!(0.2));
-        p.insert("$ai_stream".into(), json!(false));
-        p.insert("$ai_input".into(), text::messages(&call.system, &[("user", call.user.clone())]));
-        if call.tools {
-            p.insert("$ai_tools".into(), json!([{"type": "function", "function": {"name": "lookup_order"}}]));
-        }
-        p.insert("$ai_latency".into(), json!(round3(latency)));
-        p.insert("$ai_lib".into(), json!("posthog-python"));
-        p.insert("$ai_lib_version".into(), json!("6.7.0"));
-        p.insert("$ai_base_url".into(), json!(format!("https://api.{}.example", m.provider)));
-        match outcome.error {
-            Some((status, message)) => {
-                p.insert("$ai_is_error".into(), json!(true));
-                p.insert("$ai_error".into(), json!(message));
-                if let Some(s) = status {
-                    p.insert("$ai_http_status".into(), json!(s));
-                }
-                p.insert("$ai_input_tokens".into(), json!(0));
-                p.insert("$ai_output_tokens".into(), json!(0));
-            }
-            None => {
-                p.insert("$ai_http_status".into(), json!(200));
-                p.insert("$ai_is_error".into(), json!(false));
-                p.insert("$ai_output_choices".into(), outcome.output.clone());
-                p.insert("$ai_stop_reason".into(), json!(outcome.stop_reason));
-                p.insert("$ai_input_tokens".into(), json!(usage.input));
-                p.insert("$ai_output_tokens".into(), json!(usage.output));
-                if usage.cache_read > 0 {
-                    p.insert("$ai_cache_read_input_tokens".into(), json!(usage.cache_read));
-                }
-                if usage.cache_write > 0 {
-                    p.insert("$ai_cache_creation_input_tokens".into(), json!(usage.cache_write));
-                }
-            }
-        }
-        let (input_cost, output_cost) = m.cost(&usage);
-        if m.priced_by_posthog {
-            p.insert("$ai_input_cost_usd".into(), json!(input_cost));
-            p.insert("$ai_output_cost_usd".into(), json!(output_cost));
-            p.insert("$ai_total_cost_usd".into(), json!(input_cost + output_cost));
-        }
-        let event = Event { uuid: self.uuid(), event: AI_GENERATION.into(), distinct_id: t.user.clone(), timestamp: t.clock, properties: p };
+        let (input_cost, output_cost) = call.model.cost(&usage);
+        let record = GenerationRecord {
+            uuid: self.uuid(),
+            span_id: self.uuid(),
+            distinct_id: t.user.clone(),
+            timestamp: t.clock,
+            trace_id: t.id.clone(),
+            call: call.clone(),
+            usage,
+            outcome: outcome.clone(),
+            latency: round3(latency),
+            cost: call.model.priced_by_posthog.then_some((input_cost, output_cost)),
+        };
         t.clock += Duration::milliseconds((latency * 1000.0) as i64 + 5);
-        t.events.push(event);
+        t.events.push(DemoRecord(Record::Generation(Box::new(record))));
         self.emitted += 1;
         self.truth.generations += 1;
         self.truth.cost_usd += input_cost + output_cost;
@@ -451,9 +417,9 @@ impl DemoGenerator {
 }
 
 impl Iterator for DemoGenerator {
-    type Item = Event;
+    type Item = DemoRecord;
 
-    fn next(&mut self) -> Option<Event> {
+    fn next(&mut self) -> Option<DemoRecord> {
         while self.buffer.is_empty() {
             if self.emitted >= self.cfg.generations {
                 if !self.done {
@@ -474,7 +440,161 @@ struct Trace {
     user: String,
     clock: DateTime<Utc>,
     customer: String,
-    events: Vec<Event>,
+    events: Vec<DemoRecord>,
+}
+
+/// One event of the demo project, as a PostHog [`Event`] (for export) or
+/// directly as the [`Generation`] the in-memory source reads, which skips
+/// building and re-reading the JSON. Both views agree (tested).
+pub struct DemoRecord(Record);
+
+enum Record {
+    Generation(Box<GenerationRecord>),
+    Trace { uuid: String, distinct_id: String, timestamp: DateTime<Utc>, trace_id: String, latency: f64 },
+}
+
+/// One LLM call of the demo.
+struct GenerationRecord {
+    uuid: String,
+    span_id: String,
+    distinct_id: String,
+    timestamp: DateTime<Utc>,
+    trace_id: String,
+    call: Call,
+    usage: Usage,
+    outcome: Outcome,
+    latency: f64,
+    /// PostHog's (input, output) cost; `None` when PostHog can't price the model.
+    cost: Option<(f64, f64)>,
+}
+
+/// A chat message as the SDKs record it in `$ai_input`.
+#[derive(Serialize)]
+struct Message<'a> {
+    role: &'a str,
+    content: &'a str,
+}
+
+impl DemoRecord {
+    /// The record as a PostHog event, properties as the Python SDK and
+    /// PostHog's ingestion leave them.
+    pub fn event(&self) -> Event {
+        match &self.0 {
+            Record::Trace { uuid, distinct_id, timestamp, trace_id, latency } => {
+                let mut p = Map::new();
+                p.insert("$ai_trace_id".into(), json!(trace_id));
+                p.insert("$ai_span_name".into(), json!("support_request"));
+                p.insert("$ai_latency".into(), json!(latency));
+                p.insert("$ai_lib".into(), json!("posthog-python"));
+                Event { uuid: uuid.clone(), event: "$ai_trace".into(), distinct_id: distinct_id.clone(), timestamp: *timestamp, properties: p }
+            }
+            Record::Generation(g) => g.event(),
+        }
+    }
+
+    /// The record as the in-memory source reads it; `None` for non-generations.
+    pub fn generation(&self) -> Option<Generation> {
+        match &self.0 {
+            Record::Generation(g) => Some(g.generation()),
+            Record::Trace { .. } => None,
+        }
+    }
+}
+
+impl GenerationRecord {
+    fn messages(&self) -> [Message<'_>; 2] {
+        [Message { role: "system", content: &self.call.system }, Message { role: "user", content: &self.call.user }]
+    }
+
+    fn event(&self) -> Event {
+        let (m, usage, outcome) = (self.call.model, &self.usage, &self.outcome);
+        let mut p = Map::new();
+        p.insert("$ai_trace_id".into(), json!(self.trace_id));
+        p.insert("$ai_span_id".into(), json!(self.span_id));
+        p.insert("$ai_parent_id".into(), json!(self.trace_id));
+        p.insert("$ai_span_name".into(), json!(self.call.operation));
+        p.insert("$ai_provider".into(), json!(m.provider));
+        p.insert("$ai_model".into(), json!(m.name));
+        p.insert("$ai_model_parameters".into(), json!({"temperature": 0.2, "max_tokens": self.call.max_tokens}));
+        p.insert("$ai_max_tokens".into(), json!(self.call.max_tokens));
+        p.insert("$ai_temperature".into(), json!(0.2));
+        p.insert("$ai_stream".into(), json!(false));
+        p.insert("$ai_input".into(), serde_json::to_value(self.messages()).unwrap_or_default());
+        if self.call.tools {
+            p.insert("$ai_tools".into(), json!([{"type": "function", "function": {"name": "lookup_order"}}]));
+        }
+        p.insert("$ai_latency".into(), json!(self.latency));
+        p.insert("$ai_lib".into(), json!("posthog-python"));
+        p.insert("$ai_lib_version".into(), json!("6.7.0"));
+        p.insert("$ai_base_url".into(), json!(format!("https://api.{}.example", m.provider)));
+        match outcome.error {
+            Some((status, message)) => {
+                p.insert("$ai_is_error".into(), json!(true));
+                p.insert("$ai_error".into(), json!(message));
+                if let Some(s) = status {
+                    p.insert("$ai_http_status".into(), json!(s));
+                }
+                p.insert("$ai_input_tokens".into(), json!(0));
+                p.insert("$ai_output_tokens".into(), json!(0));
+            }
+            None => {
+                p.insert("$ai_http_status".into(), json!(200));
+                p.insert("$ai_is_error".into(), json!(false));
+                p.insert("$ai_output_choices".into(), outcome.output.clone());
+                p.insert("$ai_stop_reason".into(), json!(outcome.stop_reason));
+                p.insert("$ai_input_tokens".into(), json!(usage.input));
+                p.insert("$ai_output_tokens".into(), json!(usage.output));
+                if usage.cache_read > 0 {
+                    p.insert("$ai_cache_read_input_tokens".into(), json!(usage.cache_read));
+                }
+                if usage.cache_write > 0 {
+                    p.insert("$ai_cache_creation_input_tokens".into(), json!(usage.cache_write));
+                }
+            }
+        }
+        if let Some((input_cost, output_cost)) = self.cost {
+            p.insert("$ai_input_cost_usd".into(), json!(input_cost));
+            p.insert("$ai_output_cost_usd".into(), json!(output_cost));
+            p.insert("$ai_total_cost_usd".into(), json!(input_cost + output_cost));
+        }
+        Event { uuid: self.uuid.clone(), event: AI_GENERATION.into(), distinct_id: self.distinct_id.clone(), timestamp: self.timestamp, properties: p }
+    }
+
+    fn generation(&self) -> Generation {
+        let (usage, failed) = (&self.usage, self.outcome.error);
+        let nonzero = |n: u64| (n > 0).then_some(n);
+        Generation {
+            uuid: self.uuid.clone(),
+            timestamp: self.timestamp,
+            trace_id: self.trace_id.clone(),
+            operation: self.call.operation.to_string(),
+            model: self.call.model.name.to_string(),
+            provider: self.call.model.provider.to_string(),
+            lib: "posthog-python".into(),
+            input_tokens: Some(usage.input),
+            output_tokens: Some(usage.output),
+            cache_read_tokens: failed.map_or(nonzero(usage.cache_read), |_| None),
+            cache_write_tokens: failed.map_or(nonzero(usage.cache_write), |_| None),
+            reasoning_tokens: None,
+            cost_usd: self.cost.map(|(i, o)| i + o),
+            latency_s: Some(self.latency),
+            is_error: failed.is_some(),
+            http_status: failed.map_or(Some(200), |(status, _)| status),
+            error: failed.map(|(_, message)| message.to_string()),
+            stop_reason: failed.map_or(Some(self.outcome.stop_reason.to_string()), |_| None),
+            max_tokens: Some(self.call.max_tokens),
+            input: Some(digest(&self.messages())),
+            output: failed.map_or(Some(digest(&self.outcome.output)), |_| None::<TextDigest>),
+        }
+    }
+}
+
+/// The digest of a value's compact JSON, as HogQL reads a JSON property.
+fn digest<T: Serialize>(value: &T) -> TextDigest {
+    let mut w = DigestWriter::new();
+    // Writing into a DigestWriter cannot fail.
+    let _ = serde_json::to_writer(&mut w, value);
+    w.finish()
 }
 
 /// One request an operation sends.
@@ -482,14 +602,14 @@ struct Trace {
 struct Call {
     operation: &'static str,
     model: DemoModel,
-    system: String,
+    system: Arc<str>,
     user: String,
     max_tokens: u64,
     tools: bool,
 }
 
 impl Call {
-    fn new(operation: &'static str, model: DemoModel, system: String, user: String) -> Self {
+    fn new(operation: &'static str, model: DemoModel, system: Arc<str>, user: String) -> Self {
         Call { operation, model, system, user, max_tokens: 1_024, tools: false }
     }
 

@@ -60,13 +60,6 @@ pub fn system_prompt(operation: &str, chars: usize) -> String {
     s
 }
 
-/// `$ai_input` as the OpenAI-style message list the SDKs send.
-pub fn messages(system: &str, turns: &[(&str, String)]) -> Value {
-    let mut v = vec![json!({"role": "system", "content": system})];
-    v.extend(turns.iter().map(|(role, content)| json!({"role": role, "content": content})));
-    Value::Array(v)
-}
-
 /// `$ai_output_choices` holding one assistant message.
 pub fn choice(content: &str) -> Value {
     json!([{"role": "assistant", "content": content}])

@@ -1,0 +1,110 @@
+//! Browser tests of the page's components, in headless Chromium:
+//! `cargo test --target wasm32-unknown-unknown --test browser`.
+#![cfg(target_arch = "wasm32")]
+
+use gloo_timers::future::TimeoutFuture;
+use trace_optimizer::ui::App;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{HtmlElement, HtmlInputElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+/// Loads ECharts into the runner's page (it has no <script> of ours).
+fn load_echarts() {
+    let doc = document();
+    if doc.get_element_by_id("echarts-src").is_some() {
+        return;
+    }
+    let s = doc.create_element("script").unwrap();
+    s.set_id("echarts-src");
+    s.set_text_content(Some(include_str!("../node_modules/echarts/dist/echarts.min.js")));
+    doc.head().unwrap().append_child(&s).unwrap();
+}
+
+/// Mounts the app into a fresh element; keep the handle alive.
+fn mount() -> (HtmlElement, leptos::mount::UnmountHandle<impl leptos::tachys::view::Mountable>) {
+    let host: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+    document().body().unwrap().append_child(&host).unwrap();
+    let handle = leptos::mount::mount_to(host.clone(), App);
+    (host, handle)
+}
+
+/// Waits until `selector` matches inside `root`, up to `ms` milliseconds.
+async fn wait_for(root: &HtmlElement, selector: &str, ms: u32) -> web_sys::Element {
+    for _ in 0..ms / 50 {
+        if let Some(el) = root.query_selector(selector).unwrap() {
+            return el;
+        }
+        TimeoutFuture::new(50).await;
+    }
+    panic!("{selector} did not appear within {ms} ms: {}", root.inner_html());
+}
+
+fn input(root: &HtmlElement, selector: &str, value: &str) {
+    let el: HtmlInputElement = root.query_selector(selector).unwrap().unwrap().unchecked_into();
+    el.set_value(value);
+    el.dispatch_event(&web_sys::Event::new("input").unwrap()).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn analyze_stays_disabled_until_key_and_project_are_filled() {
+    let (root, _h) = mount();
+    let analyze = || root.query_selector("#analyze").unwrap().unwrap().has_attribute("disabled");
+    assert!(analyze(), "nothing filled");
+    input(&root, "#api-key", "phx_test");
+    leptos::task::tick().await;
+    assert!(analyze(), "project missing");
+    input(&root, "#project-id", "42");
+    leptos::task::tick().await;
+    assert!(!analyze(), "key and project filled");
+    input(&root, "#window-days", "0");
+    leptos::task::tick().await;
+    assert!(analyze(), "a zero-day window is refused");
+    let key: HtmlInputElement = root.query_selector("#api-key").unwrap().unwrap().unchecked_into();
+    assert_eq!(key.type_(), "password");
+}
+
+#[wasm_bindgen_test]
+async fn demo_fills_tables_charts_and_a_safe_report() {
+    load_echarts();
+    let (root, _h) = mount();
+    let demo: HtmlElement = root.query_selector("#demo").unwrap().unwrap().unchecked_into();
+    demo.click();
+    wait_for(&root, "#operations-table tbody tr", 60_000).await;
+    let rows = root.query_selector_all("#operations-table tbody tr").unwrap();
+    assert_eq!(rows.length(), 8, "eight operations in the demo");
+    assert_eq!(root.query_selector_all("#models-table tbody tr").unwrap().length(), 5);
+    let report = root.query_selector("#report-html").unwrap().unwrap();
+    let text = report.text_content().unwrap();
+    assert!(text.contains("Executive Summary") && text.contains("Cost Analysis"), "{text}");
+    assert!(report.query_selector("script, img, iframe").unwrap().is_none(), "raw HTML must not render");
+    leptos::task::tick().await;
+    for name in ["cost-by-operation", "cost-by-model", "daily-cost", "latency-vs-cost", "error-rate"] {
+        wait_for(&root, &format!("[data-chart={name}] canvas"), 5_000).await;
+    }
+}
+
+#[wasm_bindgen_test]
+async fn table_headers_sort_rows() {
+    let (root, _h) = mount();
+    let demo: HtmlElement = root.query_selector("#demo").unwrap().unwrap().unchecked_into();
+    demo.click();
+    wait_for(&root, "#models-table tbody tr", 60_000).await;
+    let first_cell = || root.query_selector("#models-table tbody tr td").unwrap().unwrap().text_content().unwrap();
+    let by_cost = first_cell();
+    let header: HtmlElement = root.query_selector("#models-table th button").unwrap().unwrap().unchecked_into();
+    header.click();
+    leptos::task::tick().await;
+    let ascending = first_cell();
+    header.click();
+    leptos::task::tick().await;
+    let descending = first_cell();
+    assert_eq!(ascending, "claude-3-5-haiku-20241022", "alphabetical first");
+    assert_eq!(descending, "gpt-4o-mini", "alphabetical last");
+    assert_ne!(by_cost, ascending);
+}

@@ -1,0 +1,10 @@
+// Runs the end-to-end tests: node tests/e2e/run.mjs --base URL --demo-events FILE
+import { run } from './harness.mjs';
+import './demo.test.mjs';
+
+const arg = (name) => {
+  const i = process.argv.indexOf(name);
+  if (i < 0 || !process.argv[i + 1]) throw new Error(`missing ${name}`);
+  return process.argv[i + 1];
+};
+await run({ base: arg('--base'), demoEvents: arg('--demo-events') });
