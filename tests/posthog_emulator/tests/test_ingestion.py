@@ -129,3 +129,21 @@ def test_sdk_fixtures_load_and_aggregate(sink, name):
     errors = sum(1 for e in generations if e["properties"].get("$ai_is_error") is True)
     assert rows[0][:2] == [len(generations), errors]
     assert rows[0][2] >= 1
+
+
+@pytest.mark.parametrize("capture_mode, gzip_body", [("v0", True), ("v1", False)])
+def test_sdk_capture_modes_and_gzip(sink, capture_mode, gzip_body):
+    errors = []
+    client = Posthog(TOKEN, host=sink.url, sync_mode=True, capture_mode=capture_mode, gzip=gzip_body,
+                     on_error=lambda error, batch: errors.append(error))
+    trace = f"mode-{capture_mode}"
+    client.capture("$ai_generation", distinct_id="sdk", properties={
+        "$ai_trace_id": trace, "$ai_model": "gpt-4o", "$ai_input_tokens": 10, "$ai_output_tokens": 5})
+    client.capture("checkout", distinct_id="sdk", properties={"$ai_trace_id": trace})
+    client.flush()
+    client.shutdown()
+    assert errors == []
+    rows = sink.rows("SELECT event, toFloat(properties.$ai_total_cost_usd) FROM events "
+                     "WHERE properties.$ai_trace_id = {t} ORDER BY event", {"t": trace})
+    assert rows[0][0] == "$ai_generation" and rows[0][1] == pytest.approx(10 * 2.5e-6 + 5 * 1e-5)
+    assert rows[1] == ["checkout", None]
