@@ -1,5 +1,7 @@
 """Auth, scopes, project scoping, account endpoints and CORS, each with PostHog's exact answer."""
 
+import json
+
 import requests
 
 QUERY = {"query": {"kind": "HogQLQuery", "query": "SELECT 1"}}
@@ -143,3 +145,24 @@ def test_cors_on_success_and_error_echoes_origin_and_exposes_nothing(emulator):
 def test_no_cors_headers_without_origin(emulator):
     response = post_query(emulator, headers={"Authorization": "Bearer phx_emulator_all"})
     assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_keys_from_flags_replace_the_defaults(fresh_emulator_factory, tmp_path):
+    emulator = fresh_emulator_factory("--key", "phx_flag=query:read@2")
+    assert emulator.query("SELECT 1", key="phx_flag", project=2).status_code == 200
+    assert emulator.query("SELECT 1", key="phx_flag", project=1).status_code == 403
+    assert emulator.query("SELECT 1", key="phx_emulator_all").status_code == 401
+
+
+def test_projects_and_keys_from_a_config_file(fresh_emulator_factory, tmp_path):
+    config = tmp_path / "emulator.json"
+    config.write_text(json.dumps({
+        "organization": {"id": "org-7", "name": "Seven"},
+        "projects": [{"id": 7, "name": "Seven", "api_token": "phc_seven"}],
+        "keys": [{"value": "phx_seven", "scopes": ["query:read", "user:read"]}],
+    }))
+    emulator = fresh_emulator_factory("--config", str(config))
+    assert emulator.query("SELECT 1", key="phx_seven", project=7).status_code == 200
+    me = emulator.get("/api/users/@me/", key="phx_seven").json()
+    assert me["team"]["id"] == 7 and me["organization"]["name"] == "Seven"
+    assert emulator.query("SELECT 1", key="phx_seven", project=1).status_code == 404
