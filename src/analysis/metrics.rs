@@ -23,8 +23,9 @@ impl Totals {
     fn add(&mut self, row: &RollupRow, costing: &Costing) {
         self.calls += row.generations;
         self.errors += if row.is_error { row.generations } else { 0 };
-        self.cost_usd += costing.total(row.cost_usd, &row.unpriced_tokens, &row.model, &row.provider);
-        if costing.backfill(&row.unpriced_tokens, &row.model, &row.provider).is_none() {
+        let backfill = costing.backfill_row(row);
+        self.cost_usd += row.cost_usd + backfill.unwrap_or(0.0);
+        if backfill.is_none() {
             self.unpriced_calls += row.unpriced;
         }
         self.tokens.add(&row.tokens);

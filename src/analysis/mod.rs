@@ -45,6 +45,7 @@ pub struct Analysis {
     pub window: Window,
     pub overview: Overview,
     pub costing: pricing::Costing,
+    pub pricing: pricing::PricingReport,
     pub metrics: metrics::Metrics,
 }
 
@@ -55,9 +56,9 @@ impl Analysis {
     }
 }
 
-/// Runs every stage on `data`.
-pub fn analyze(data: &Dataset, settings: &Settings, origin: &Origin) -> Analysis {
-    let costing = pricing::Costing::default();
+/// Runs every stage on `data`, pricing with `prices`.
+pub fn analyze(data: &Dataset, settings: &Settings, origin: &Origin, prices: &pricing::PriceTable) -> Analysis {
+    let (costing, pricing) = pricing::price_rollup(prices, &data.rollup);
     let metrics = metrics::compute(data, &costing);
-    Analysis { settings: settings.clone(), origin: origin.clone(), window: data.window, overview: data.overview.clone(), costing, metrics }
+    Analysis { settings: settings.clone(), origin: origin.clone(), window: data.window, overview: data.overview.clone(), costing, pricing, metrics }
 }

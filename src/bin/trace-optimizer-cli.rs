@@ -4,6 +4,7 @@
 //! ```text
 //! trace-optimizer-cli [analyze] --events FILE.jsonl [--events ...] --out DIR
 //!     [--window-days 30] [--top-n 5] [--sample-size 15] [--min-recs 3] [--now RFC3339]
+//!     [--prices model_prices_and_context_window.json]
 //! trace-optimizer-cli export-demo --out FILE.jsonl [--generations 20000] [--seed 7] [--days 30] [--clean]
 //!     [--payloads full|none]
 //! ```
@@ -32,6 +33,7 @@ mod cli {
     use std::path::PathBuf;
     use std::time::Instant;
     use trace_optimizer::analysis::dataset::Window;
+    use trace_optimizer::analysis::pricing::PriceTable;
     use trace_optimizer::analysis::{analyze, Origin, Settings};
     use trace_optimizer::source::demo::{DemoConfig, DemoGenerator, Plants};
     use trace_optimizer::source::event::{Event, Generation};
@@ -55,6 +57,7 @@ mod cli {
     fn analyze_events(args: Vec<OsString>) -> Result<()> {
         let mut p = lexopt::Parser::from_args(args);
         let (mut events, mut out, mut now) = (Vec::<PathBuf>::new(), None::<PathBuf>, None::<DateTime<Utc>>);
+        let mut prices = None::<PathBuf>;
         let mut settings = Settings::default();
         while let Some(arg) = p.next()? {
             match arg {
@@ -65,6 +68,7 @@ mod cli {
                 Long("sample-size") => settings.sample_size = p.value()?.parse()?,
                 Long("min-recs") => settings.min_recommendations = p.value()?.parse()?,
                 Long("now") => now = Some(p.value()?.string()?.parse()?),
+                Long("prices") => prices = Some(p.value()?.into()),
                 _ => return Err(arg.unexpected().into()),
             }
         }
@@ -88,7 +92,11 @@ mod cli {
             eprintln!("warning: {query}: {e}");
         }
         let origin = Origin { label: events.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "), posthog: None };
-        let analysis = analyze(&fetched.dataset, &settings, &origin);
+        let table = match &prices {
+            Some(path) => PriceTable::from_litellm_json(&std::fs::read_to_string(path)?).map_err(|e| format!("{}: {e}", path.display()))?,
+            None => PriceTable::bundled().clone(),
+        };
+        let analysis = analyze(&fetched.dataset, &settings, &origin, &table);
         std::fs::create_dir_all(&out)?;
         for f in trace_optimizer::report::files(&analysis) {
             let path = out.join(f.path);

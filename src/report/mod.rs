@@ -19,5 +19,8 @@ pub struct ReportFile {
 
 /// Every file of the results bundle, in a fixed order.
 pub fn files(a: &Analysis) -> Vec<ReportFile> {
-    vec![ReportFile { path: "recommendations.md", content: recommendations_md(a) }]
+    vec![
+        ReportFile { path: "recommendations.md", content: recommendations_md(a) },
+        ReportFile { path: "data/model_pricing.json", content: crate::analysis::pricing::model_pricing_json(&a.pricing) },
+    ]
 }

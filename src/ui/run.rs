@@ -4,6 +4,7 @@
 
 use super::state::{AppState, Phase, Results};
 use crate::analysis::dataset::Window;
+use crate::analysis::pricing::PriceTable;
 use crate::analysis::{analyze, Origin, Settings};
 use crate::report::recommendations_md;
 use crate::source::demo::{DemoConfig, DemoGenerator};
@@ -41,12 +42,13 @@ pub fn run_demo(state: AppState, settings: Settings) {
             }
         }
         let source = MemorySource::from_generations(generations);
-        run(state, source, window, settings, Origin { label, posthog: None }).await;
+        // The demo works offline: it prices with the bundled snapshot.
+        run(state, source, window, settings, Origin { label, posthog: None }, PriceTable::bundled()).await;
     });
 }
 
 /// Fetches with the plan and analyses; shared by every source.
-pub async fn run<S: DataSource>(state: AppState, source: S, window: Window, settings: Settings, origin: Origin) {
+pub async fn run<S: DataSource>(state: AppState, source: S, window: Window, settings: Settings, origin: Origin, prices: &PriceTable) {
     let label = origin.label.clone();
     let mut progress = |step| state.phase.set(Phase::Running { step, source: label.clone(), detail: String::new() });
     let fetched = match fetch(&source, window, &settings, &mut progress).await {
@@ -57,7 +59,7 @@ pub async fn run<S: DataSource>(state: AppState, source: S, window: Window, sett
         }
     };
     yield_to_browser().await;
-    let analysis = analyze(&fetched.dataset, &settings, &origin);
+    let analysis = analyze(&fetched.dataset, &settings, &origin, prices);
     let report_md = recommendations_md(&analysis);
     let warnings = fetched.warnings.iter().map(|(q, e)| format!("{q}: {e}")).collect();
     state.results.set(Some(Arc::new(Results { analysis, report_md, warnings })));

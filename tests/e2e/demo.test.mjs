@@ -2,14 +2,14 @@
 // the report's figures checked against the oracle on the same events.
 import { readFileSync } from 'node:fs';
 import { test, expect } from './harness.mjs';
-import { readEvents, totals, usd, count } from './oracle.mjs';
+import { readEvents, snapshotPrices, totals, usd, count } from './oracle.mjs';
 
 // The demo project's window: the 30 days before 2026-11-16T00:00Z.
 const END = Date.parse('2026-11-16T00:00:00Z');
 const START = END - 30 * 86400e3;
 
 test('demo report downloads with the sections and totals of the raw events', async ({ page, ctx, errors }) => {
-  const oracle = totals(readEvents(ctx.demoEvents), START, END);
+  const oracle = totals(readEvents(ctx.demoEvents), START, END, snapshotPrices(ctx.priceSnapshot));
   await page.goto(ctx.base);
   await page.click('#demo');
   await page.waitForSelector('#report-html h2', { timeout: 60000 });

@@ -9,8 +9,23 @@ export function readEvents(path) {
 
 const num = (v) => (v === undefined || v === null || v === '' || Number.isNaN(Number(v)) ? null : Number(v));
 
-/** Totals of the $ai_generation events in [start, end). */
-export function totals(events, start, end) {
+/**
+ * Per-token [input, output] prices from the bundled LiteLLM snapshot, for
+ * the calls PostHog left unpriced. The oracle assumes the one rule it needs:
+ * `gemini-2.0-flash-001` is LiteLLM's `gemini-2.0-flash` (a dated id).
+ */
+export function snapshotPrices(path) {
+  const snap = JSON.parse(readFileSync(path, 'utf8'));
+  const col = (name) => snap.columns.indexOf(name);
+  const price = (key) => {
+    const row = snap.models.find((m) => m[0] === key);
+    return row && [row[col('input_cost_per_token')], row[col('output_cost_per_token')]];
+  };
+  return { 'gemini-2.0-flash-001': price('vertex_ai/gemini-2.0-flash') };
+}
+
+/** Totals of the $ai_generation events in [start, end), unpriced calls priced with `prices`. */
+export function totals(events, start, end, prices = {}) {
   const byOp = new Map();
   let calls = 0, cost = 0, errors = 0;
   for (const e of events) {
@@ -19,7 +34,9 @@ export function totals(events, start, end) {
     if (t < start || t >= end) continue;
     const p = e.properties;
     const op = p.$ai_span_name || 'unnamed';
-    const c = num(p.$ai_total_cost_usd) ?? 0;
+    const known = num(p.$ai_total_cost_usd);
+    const price = prices[p.$ai_model];
+    const c = known ?? (price ? (num(p.$ai_input_tokens) ?? 0) * price[0] + (num(p.$ai_output_tokens) ?? 0) * price[1] : 0);
     calls += 1; cost += c;
     if (p.$ai_is_error === true || p.$ai_is_error === 'true') errors += 1;
     const o = byOp.get(op) || { calls: 0, cost: 0 };

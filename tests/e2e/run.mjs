@@ -7,4 +7,5 @@ const arg = (name) => {
   if (i < 0 || !process.argv[i + 1]) throw new Error(`missing ${name}`);
   return process.argv[i + 1];
 };
-await run({ base: arg('--base'), demoEvents: arg('--demo-events') });
+const here = new URL('.', import.meta.url).pathname;
+await run({ base: arg('--base'), demoEvents: arg('--demo-events'), priceSnapshot: `${here}../../src/analysis/pricing/litellm_prices.json` });

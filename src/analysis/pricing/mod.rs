@@ -134,22 +134,8 @@ impl Costing {
         self.prices.get(&(model.to_string(), provider.to_string())).map(|r| &r.price)
     }
 
-    /// PostHog's cost plus the backfilled cost of unpriced generations
-    /// (zero for them when the model has no price either).
-    pub fn total(&self, posthog_cost: f64, unpriced: &TokenSums, model: &str, provider: &str) -> f64 {
-        posthog_cost + self.backfill(unpriced, model, provider).unwrap_or(0.0)
-    }
-
-    /// The cost of unpriced tokens, when the model has a price.
-    pub fn backfill(&self, unpriced: &TokenSums, model: &str, provider: &str) -> Option<f64> {
-        if *unpriced == TokenSums::default() {
-            return Some(0.0);
-        }
-        Some(self.price(model, provider)?.cost(unpriced, provider, false))
-    }
-
     /// The cost of a rollup row's unpriced tokens, when its model has a
-    /// price. Unlike [`Costing::backfill`] it honours long-context prices:
+    /// price. It honours long-context prices:
     /// the row's long calls are shared between priced and unpriced calls in
     /// proportion to their counts (exact when all or none are unpriced), then
     /// priced as [`ModelPrice::cost_mixed`] says.

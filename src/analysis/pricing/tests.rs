@@ -30,11 +30,19 @@ fn long_context_reprices_the_whole_request() {
 #[test]
 fn backfill_needs_a_price() {
     let mut c = Costing::default();
-    let t = TokenSums { input: 1_000_000, ..TokenSums::default() };
-    assert_eq!(c.backfill(&t, "m", "p"), None);
-    assert_eq!(c.total(1.0, &t, "m", "p"), 1.0);
+    let row = RollupRow {
+        model: "m".into(),
+        provider: "p".into(),
+        generations: 4,
+        unpriced: 4,
+        unpriced_tokens: TokenSums { input: 1_000_000, ..TokenSums::default() },
+        ..RollupRow::default()
+    };
+    assert_eq!(c.backfill_row(&row), None);
     c.prices.insert(("m".into(), "p".into()), Resolution { key: "m".into(), rule: "exact".into(), price: ModelPrice { input: 1e-6, ..ModelPrice::default() } });
-    assert!((c.total(1.0, &t, "m", "p") - 2.0).abs() < 1e-12);
+    assert!((c.backfill_row(&row).unwrap() - 1.0).abs() < 1e-12);
+    let priced = RollupRow { unpriced: 0, unpriced_tokens: TokenSums::default(), ..row };
+    assert_eq!(c.backfill_row(&priced), Some(0.0), "nothing to backfill");
 }
 
 #[test]

@@ -57,12 +57,13 @@ pub const CLAUDE_HAIKU: DemoModel = DemoModel {
     priced_by_posthog: true,
 };
 /// A dated model id PostHog's table does not list: its calls arrive unpriced.
+/// Its list price is LiteLLM's for `gemini-2.0-flash`.
 pub const GEMINI_FLASH: DemoModel = DemoModel {
     name: "gemini-2.0-flash-001",
     provider: "gemini",
-    input: 0.1,
-    output: 0.4,
-    cache_read: 0.025,
+    input: 0.15,
+    output: 0.6,
+    cache_read: 0.0375,
     cache_write: 0.0,
     tokens_per_s: 150.0,
     priced_by_posthog: false,

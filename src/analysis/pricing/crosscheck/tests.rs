@@ -49,7 +49,6 @@ fn unpriced_generations_are_backfilled_and_counted() {
     // The costing agrees with the report, and metrics' totals follow from it.
     assert_eq!(costing.prices.len(), 2);
     assert!(near(costing.backfill_row(&rollup[1]).unwrap(), gemini_usd));
-    assert!(near(costing.total(0.0, &rollup[1].unpriced_tokens, "gemini-2.0-flash-001", "gemini"), gemini_usd));
     assert_eq!(report.models[0].model, "gemini-2.0-flash-001", "most expensive first");
     assert!(report.notes.iter().any(|n| n.contains("another provider")));
 }
