@@ -1,6 +1,7 @@
 //! Stage 10, the report files, written from an [`crate::analysis::Analysis`].
 //! Plain text out, deterministic for the same analysis.
 
+pub mod bundle;
 pub mod format;
 pub mod markdown;
 mod recommendations;
