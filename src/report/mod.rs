@@ -2,6 +2,7 @@
 //! Plain text out, deterministic for the same analysis.
 
 pub mod bundle;
+mod csv_files;
 pub mod format;
 pub mod markdown;
 mod recommendations;
@@ -22,6 +23,8 @@ pub struct ReportFile {
 pub fn files(a: &Analysis) -> Vec<ReportFile> {
     vec![
         ReportFile { path: "recommendations.md", content: recommendations_md(a) },
+        ReportFile { path: "data/metrics_by_span.csv", content: csv_files::metrics_by_span(&a.metrics) },
+        ReportFile { path: "data/metrics_by_model.csv", content: csv_files::metrics_by_model(&a.metrics) },
         ReportFile { path: "data/model_pricing.json", content: crate::analysis::pricing::model_pricing_json(&a.pricing) },
     ]
 }
