@@ -7,6 +7,7 @@ pub mod charts;
 mod connect_panel;
 mod dashboard;
 mod download;
+mod figures;
 mod headline;
 mod progress;
 mod report_view;
