@@ -1,0 +1,33 @@
+//! Compute time of the analysis core in the browser (wasm, headless
+//! Chromium) on 100k and 1M (trace, operation) rows. Prints figures; run by
+//! `scripts/bench-core` (not part of the test command: it takes a while).
+#![cfg(target_arch = "wasm32")]
+
+#[path = "support/scaled.rs"]
+mod scaled;
+
+use trace_optimizer::analysis::pricing::PriceTable;
+use trace_optimizer::analysis::select::select;
+use trace_optimizer::analysis::{analyze, Origin, Settings};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn now_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+}
+
+#[wasm_bindgen_test]
+fn core_compute_time_in_the_browser() {
+    let base = scaled::demo_dataset(5_000);
+    for rows in [100_000, 1_000_000] {
+        let data = scaled::scaled(&base, rows);
+        let t = now_ms();
+        let picked = select(&data.rollup, &data.trace_ops, &Settings::default());
+        let a = analyze(&data, &Settings::default(), &Origin::default(), PriceTable::bundled());
+        let files = trace_optimizer::report::files(&a);
+        let ms = now_ms() - t;
+        assert!(!files.is_empty() && !picked.trace_ids().is_empty());
+        web_sys::console::log_1(&format!("core (wasm):   {rows:>9} trace-operation rows: trace selection, analysis and report files in {ms:.1} ms").into());
+    }
+}
