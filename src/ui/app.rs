@@ -5,6 +5,7 @@ use super::dashboard::Dashboard;
 use super::progress::ProgressView;
 use super::report_view::ReportView;
 use super::state::AppState;
+use super::trace_view::TraceView;
 use leptos::prelude::*;
 
 /// The whole application.
@@ -23,6 +24,7 @@ pub fn App() -> impl IntoView {
             <ProgressView />
             {move || results().map(|r| view! {
                 <Dashboard results=r.clone() />
+                <TraceView results=r.clone() />
                 <ReportView results=r />
             })}
         </main>

@@ -14,5 +14,6 @@ mod report_view;
 pub mod run;
 pub mod state;
 mod table;
+mod trace_view;
 
 pub use app::App;

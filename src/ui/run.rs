@@ -62,6 +62,7 @@ pub async fn run<S: DataSource>(state: AppState, source: S, window: Window, sett
     let analysis = analyze(&fetched.dataset, &settings, &origin, prices);
     let report_md = recommendations_md(&analysis);
     let warnings = fetched.warnings.iter().map(|(q, e)| format!("{q}: {e}")).collect();
-    state.results.set(Some(Arc::new(Results { analysis, report_md, warnings })));
+    let (selection, generations) = (fetched.selection, fetched.dataset.generations);
+    state.results.set(Some(Arc::new(Results { analysis, report_md, warnings, selection, generations })));
     state.phase.set(Phase::Done);
 }

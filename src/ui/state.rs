@@ -1,6 +1,8 @@
 //! What the page shows, as signals: the phase of the current run and the
 //! results of the last one that finished.
 
+use crate::analysis::dataset::GenerationRow;
+use crate::analysis::select::Selection;
 use crate::analysis::Analysis;
 use crate::source::plan::Step;
 use leptos::prelude::*;
@@ -23,6 +25,9 @@ pub struct Results {
     pub report_md: String,
     /// Queries that failed without stopping the run.
     pub warnings: Vec<String>,
+    /// The traces read closely, and their generations.
+    pub selection: Selection,
+    pub generations: Vec<GenerationRow>,
 }
 
 /// The page's state, shared through context.
