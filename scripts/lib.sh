@@ -70,3 +70,21 @@ ensure_web_toolchain() {
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
+
+# Starts the PostHog emulator in the background on a free port with the
+# given arguments (e.g. --events FILE.jsonl); sets EMULATOR_URL and
+# EMULATOR_PID. Output goes to $1.
+start_emulator() {
+  local log="$1"; shift
+  "$ROOT/scripts/posthog-emulator" --port 0 "$@" >"$log" 2>&1 &
+  EMULATOR_PID=$!
+  EMULATOR_URL=""
+  for _ in $(seq 600); do
+    EMULATOR_URL="$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$log" | head -n 1)"
+    [ -n "$EMULATOR_URL" ] && return 0
+    kill -0 "$EMULATOR_PID" 2>/dev/null || break
+    sleep 0.2
+  done
+  echo "the PostHog emulator did not start:" >&2; cat "$log" >&2
+  return 1
+}

@@ -6,7 +6,8 @@ use super::dataset::{RollupRow, TraceOpRow};
 use super::stats::outlier_thresholds;
 use super::Settings;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Why a trace was picked for the qualitative sample.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -69,8 +70,15 @@ pub fn top_operations(rollup: &[RollupRow], n: usize) -> Vec<String> {
 /// Picks outliers and the sample from the per-trace rows.
 pub fn select(rollup: &[RollupRow], trace_ops: &[TraceOpRow], settings: &Settings) -> Selection {
     let mut sel = Selection::default();
-    for op in top_operations(rollup, settings.top_n) {
-        let mut rows: Vec<&TraceOpRow> = trace_ops.iter().filter(|r| r.operation == op).collect();
+    let top = top_operations(rollup, settings.top_n);
+    // One pass over the rows, however many operations are deep-dived.
+    let mut by_op: Vec<Vec<&TraceOpRow>> = vec![Vec::new(); top.len()];
+    for r in trace_ops {
+        if let Some(i) = top.iter().position(|op| *op == r.operation) {
+            by_op[i].push(r);
+        }
+    }
+    for (op, mut rows) in top.into_iter().zip(by_op) {
         let costs: Vec<f64> = rows.iter().map(|r| r.cost_usd).collect();
         let Some(t) = outlier_thresholds(&costs) else { continue };
         let cut = t.sd_rule.min(t.mad_rule);
@@ -93,36 +101,92 @@ struct TraceTotal<'a> {
     errors: u64,
 }
 
-/// Spreads `size` traces over the strata, round-robin, skipping traces
-/// already taken and strata that have nothing (no errors, say).
-fn sample(trace_ops: &[TraceOpRow], size: usize) -> Vec<(String, Stratum)> {
-    let mut by_trace: BTreeMap<&str, TraceTotal> = BTreeMap::new();
-    for r in trace_ops {
-        let t = by_trace.entry(&r.trace_id).or_insert(TraceTotal { id: &r.trace_id, cost: 0.0, latency: 0.0, errors: 0 });
+/// Sums the rows of each trace. Rows come from the plan ordered by trace id,
+/// so runs of one id are summed without hashing; any other order falls
+/// back to a map.
+fn trace_totals(trace_ops: &[TraceOpRow]) -> Vec<TraceTotal<'_>> {
+    let add = |t: &mut TraceTotal, r: &TraceOpRow| {
         t.cost += r.cost_usd;
         t.latency += r.latency_s;
         t.errors += r.errors;
-    }
-    let traces: Vec<TraceTotal> = by_trace.into_values().collect();
-    let ranked = |key: &dyn Fn(&TraceTotal) -> f64, filter: &dyn Fn(&TraceTotal) -> bool| {
-        let mut v: Vec<&TraceTotal> = traces.iter().filter(|t| filter(t)).collect();
-        v.sort_by(|a, b| key(b).total_cmp(&key(a)).then(a.id.cmp(b.id)));
-        v.into_iter().map(|t| t.id).collect::<Vec<_>>()
     };
-    let by_cost = ranked(&|t| t.cost, &|_| true);
-    let mid = by_cost.len() / 2;
-    let median_out: Vec<&str> = (0..by_cost.len()).map(|i| if i % 2 == 0 { mid + i / 2 } else { mid.wrapping_sub(i / 2 + 1) }).filter_map(|i| by_cost.get(i).copied()).collect();
+    let empty = |id| TraceTotal { id, cost: 0.0, latency: 0.0, errors: 0 };
+    let mut runs: Vec<TraceTotal> = Vec::new();
+    for r in trace_ops {
+        match runs.last_mut() {
+            Some(t) if t.id == r.trace_id => add(t, r),
+            _ => {
+                let mut t = empty(&r.trace_id);
+                add(&mut t, r);
+                runs.push(t);
+            }
+        }
+    }
+    if runs.windows(2).all(|w| w[0].id < w[1].id) {
+        return runs;
+    }
+    let mut by_id: HashMap<&str, TraceTotal> = HashMap::new();
+    for r in trace_ops {
+        add(by_id.entry(&r.trace_id).or_insert_with(|| empty(&r.trace_id)), r);
+    }
+    by_id.into_values().collect()
+}
+
+/// An order on traces: a key, largest first, ties broken by id.
+fn by<'a>(key: fn(&TraceTotal) -> f64) -> impl Fn(&&TraceTotal<'a>, &&TraceTotal<'a>) -> Ordering + Copy {
+    move |a, b| key(b).total_cmp(&key(a)).then(a.id.cmp(b.id))
+}
+
+/// The ids at ranks `lo..hi` of `v` under `cmp`, in order, without sorting
+/// all of `v` (a million traces, when only a few dozen are wanted).
+fn ranks<'a>(mut v: Vec<&'a TraceTotal<'a>>, cmp: impl Fn(&&TraceTotal<'a>, &&TraceTotal<'a>) -> Ordering + Copy, lo: usize, hi: usize) -> Vec<&'a str> {
+    let (lo, hi) = (lo.min(v.len()), hi.min(v.len()));
+    if lo >= hi {
+        return Vec::new();
+    }
+    if lo > 0 {
+        v.select_nth_unstable_by(lo, cmp);
+    }
+    let rest = &mut v[lo..];
+    let k = hi - lo;
+    if k < rest.len() {
+        rest.select_nth_unstable_by(k - 1, cmp);
+    }
+    let window = &mut rest[..k];
+    window.sort_by(cmp);
+    window.iter().map(|t| t.id).collect()
+}
+
+/// Spreads `size` traces over the strata, round-robin, skipping traces
+/// already taken and strata that have nothing (no errors, say). Each
+/// stratum needs at most `2 x size` candidates: at most `size` are taken.
+fn sample(trace_ops: &[TraceOpRow], size: usize) -> Vec<(String, Stratum)> {
+    let totals = trace_totals(trace_ops);
+    let traces: Vec<&TraceTotal> = totals.iter().collect();
+    let (n, k) = (traces.len(), 2 * size);
+    let cost = by(|t| t.cost);
+    let mid = n / 2;
+    let around = ranks(traces.clone(), cost, mid.saturating_sub(k), mid + k);
+    let mid_at = mid - mid.saturating_sub(k);
+    // Outward from the median: mid, mid-1, mid+1, mid-2, ...
+    let median_out: Vec<&str> = (0..around.len())
+        .map(|i| if i % 2 == 0 { mid_at + i / 2 } else { mid_at.wrapping_sub(i / 2 + 1) })
+        .filter_map(|i| around.get(i).copied())
+        .collect();
+    let mut cheapest = ranks(traces.clone(), cost, n.saturating_sub(k), n);
+    cheapest.reverse();
+    let errored: Vec<&TraceTotal> = traces.iter().copied().filter(|t| t.errors > 0).collect();
     let queues: Vec<(Stratum, Vec<&str>)> = vec![
-        (Stratum::MostExpensive, by_cost.clone()),
+        (Stratum::MostExpensive, ranks(traces.clone(), cost, 0, k)),
         (Stratum::Median, median_out),
-        (Stratum::Cheapest, by_cost.iter().rev().copied().collect()),
-        (Stratum::Slowest, ranked(&|t| t.latency, &|_| true)),
-        (Stratum::Errored, ranked(&|t| t.errors as f64, &|t| t.errors > 0)),
+        (Stratum::Cheapest, cheapest),
+        (Stratum::Slowest, ranks(traces.clone(), by(|t| t.latency), 0, k)),
+        (Stratum::Errored, ranks(errored, by(|t| t.errors as f64), 0, k)),
     ];
     let mut taken: BTreeSet<&str> = BTreeSet::new();
     let mut cursors = vec![0usize; queues.len()];
     let mut out = Vec::new();
-    while out.len() < size.min(traces.len()) {
+    while out.len() < size.min(n) {
         let before = out.len();
         for (i, (stratum, q)) in queues.iter().enumerate() {
             if out.len() >= size {
@@ -161,6 +225,66 @@ mod tests {
         assert_eq!(ids, ["t19", "t08", "t00", "slow", "bad"], "t08 sits in the middle of 22 traces by cost");
         assert_eq!(s.iter().map(|(_, st)| *st).collect::<Vec<_>>(), Stratum::ALL);
         assert_eq!(sample(&rows, 100).len(), 22, "never more than there are traces");
+    }
+
+    /// The strata by full sorts: what `sample` must equal.
+    fn sample_by_sorting(rows: &[TraceOpRow], size: usize) -> Vec<(String, Stratum)> {
+        let mut t: BTreeMap<&str, (f64, f64, u64)> = BTreeMap::new();
+        for r in rows {
+            let e = t.entry(&r.trace_id).or_default();
+            *e = (e.0 + r.cost_usd, e.1 + r.latency_s, e.2 + r.errors);
+        }
+        let rank = |key: &dyn Fn(&(f64, f64, u64)) -> f64, keep: &dyn Fn(&(f64, f64, u64)) -> bool| {
+            let mut v: Vec<(&str, (f64, f64, u64))> = t.iter().filter(|(_, x)| keep(x)).map(|(k, x)| (*k, *x)).collect();
+            v.sort_by(|a, b| key(&b.1).total_cmp(&key(&a.1)).then(a.0.cmp(b.0)));
+            v.into_iter().map(|(k, _)| k).collect::<Vec<_>>()
+        };
+        let cost = rank(&|x| x.0, &|_| true);
+        let mid = cost.len() / 2;
+        let median: Vec<&str> = (0..cost.len()).map(|i| if i % 2 == 0 { mid + i / 2 } else { mid.wrapping_sub(i / 2 + 1) }).filter_map(|i| cost.get(i).copied()).collect();
+        let queues = [cost.clone(), median, cost.iter().rev().copied().collect(), rank(&|x| x.1, &|_| true), rank(&|x| x.2 as f64, &|x| x.2 > 0)];
+        let mut taken = BTreeSet::new();
+        let mut cursors = [0usize; 5];
+        let mut out = Vec::new();
+        while out.len() < size.min(t.len()) {
+            let before = out.len();
+            for (i, q) in queues.iter().enumerate() {
+                if out.len() >= size {
+                    break;
+                }
+                while let Some(id) = q.get(cursors[i]) {
+                    cursors[i] += 1;
+                    if taken.insert(*id) {
+                        out.push((id.to_string(), Stratum::ALL[i]));
+                        break;
+                    }
+                }
+            }
+            if out.len() == before {
+                break;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn partial_ranking_picks_what_full_sorting_picks() {
+        for seed in 0..40u64 {
+            let n = 1 + (seed * 7 % 90) as usize;
+            let rows: Vec<TraceOpRow> = (0..n)
+                .map(|i| {
+                    let h = (i as u64 + seed * 1000).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+                    // Few distinct values, so ties are common.
+                    row(&format!("t{}", h % 50), "a", (h >> 20 & 7) as f64, (h >> 30 & 3) as f64, h >> 40 & 1)
+                })
+                .collect();
+            let mut in_plan_order = rows.clone();
+            in_plan_order.sort_by(|a, b| a.trace_id.cmp(&b.trace_id));
+            for size in [1, 3, 15] {
+                assert_eq!(sample(&rows, size), sample_by_sorting(&rows, size), "seed {seed} size {size}");
+                assert_eq!(sample(&in_plan_order, size), sample_by_sorting(&rows, size), "sorted, seed {seed} size {size}");
+            }
+        }
     }
 
     #[test]

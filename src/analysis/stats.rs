@@ -90,12 +90,26 @@ pub struct OutlierThresholds {
 }
 
 /// Thresholds above which a value is an outlier; `None` when empty.
+/// Linear time: medians by selection, not by sorting.
 pub fn outlier_thresholds(values: &[f64]) -> Option<OutlierThresholds> {
-    let s = sorted(values);
-    Some(OutlierThresholds {
-        sd_rule: mean(&s)? + 2.0 * std_pop(&s)?,
-        mad_rule: quantile_sorted(&s, 0.5)? + 3.0 * MAD_SCALE * mad(&s)?,
-    })
+    let mut v = values.to_vec();
+    let med = median_in_place(&mut v)?;
+    for x in &mut v {
+        *x = (*x - med).abs();
+    }
+    let mad = median_in_place(&mut v)?;
+    Some(OutlierThresholds { sd_rule: mean(values)? + 2.0 * std_pop(values)?, mad_rule: med + 3.0 * MAD_SCALE * mad })
+}
+
+/// The type-7 median of `v` (reordering it); `None` when empty.
+pub fn median_in_place(v: &mut [f64]) -> Option<f64> {
+    let n = v.len();
+    if n == 0 {
+        return None;
+    }
+    let lo = (n - 1) / 2;
+    let (_, &mut a, right) = v.select_nth_unstable_by(lo, f64::total_cmp);
+    Some(if n % 2 == 1 { a } else { (a + right.iter().copied().fold(f64::INFINITY, f64::min)) / 2.0 })
 }
 
 /// Share of the total held by the largest `fraction` of values
@@ -228,6 +242,14 @@ mod properties {
             prop_assert!((b.median - (a.median * c + d)).abs() < tol);
             prop_assert!((b.std - a.std * c).abs() < tol);
             prop_assert!((mad(&w).unwrap() - mad(&v).unwrap() * c).abs() < tol);
+        }
+
+        #[test]
+        fn selection_median_equals_sorted_median(v in costs()) {
+            let mut w = v.clone();
+            prop_assert_eq!(median_in_place(&mut w), quantile_sorted(&sorted(&v), 0.5));
+            let t = outlier_thresholds(&v).unwrap();
+            prop_assert!((t.mad_rule - (quantile_sorted(&sorted(&v), 0.5).unwrap() + 3.0 * MAD_SCALE * mad(&v).unwrap())).abs() < 1e-9);
         }
 
         #[test]
