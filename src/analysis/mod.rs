@@ -2,6 +2,7 @@
 //! compact rows ([`dataset::Dataset`]) into findings, stage by stage.
 
 pub mod dataset;
+pub mod history;
 pub mod links;
 pub mod metrics;
 pub mod pricing;

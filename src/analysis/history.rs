@@ -1,0 +1,237 @@
+//! Stage 9, history: what changed since a prior analysis. Fixes the user
+//! marked shipped or rejected are not proposed again, each prior target is
+//! checked against today's numbers (hit or miss), and operations that got
+//! worse are flagged as regressions.
+//!
+//! The prior analysis is the `analysis.json` of an earlier results bundle
+//! ([`FollowUp`]); it holds numbers and decisions, never trace content.
+
+use super::metrics::GroupMetrics;
+use super::Analysis;
+use serde::{Deserialize, Serialize};
+
+/// A number the product can recompute from any analysis, so a target set
+/// today can be checked next time. Lower is better for all of them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Metric {
+    /// Average cost per call of an operation (USD).
+    CostPerCall { operation: String },
+    /// Share of an operation's calls that failed.
+    ErrorRate { operation: String },
+    /// Average input tokens per call of an operation.
+    InputTokensPerCall { operation: String },
+    /// 95th percentile latency of an operation (seconds).
+    P95Latency { operation: String },
+    /// An operation's cost scaled to 30 days (USD).
+    MonthlyCost { operation: String },
+}
+
+impl Metric {
+    /// The operation the metric is about.
+    pub fn operation(&self) -> &str {
+        match self {
+            Metric::CostPerCall { operation }
+            | Metric::ErrorRate { operation }
+            | Metric::InputTokensPerCall { operation }
+            | Metric::P95Latency { operation }
+            | Metric::MonthlyCost { operation } => operation,
+        }
+    }
+
+    /// The metric's value in `a`, if the operation is there.
+    pub fn value(&self, a: &Analysis) -> Option<f64> {
+        let g = operation(a, self.operation())?;
+        let t = &g.totals;
+        Some(match self {
+            Metric::CostPerCall { .. } => t.avg_cost(),
+            Metric::ErrorRate { .. } => t.error_rate(),
+            Metric::InputTokensPerCall { .. } => super::metrics::ratio(t.tokens.input as f64, t.calls as f64),
+            Metric::P95Latency { .. } => g.p95_latency_s,
+            Metric::MonthlyCost { .. } => a.monthly(t.cost_usd),
+        })
+    }
+
+    /// A label for tables (`cost per call of draft_answer`).
+    pub fn label(&self) -> String {
+        let what = match self {
+            Metric::CostPerCall { .. } => "cost per call",
+            Metric::ErrorRate { .. } => "error rate",
+            Metric::InputTokensPerCall { .. } => "input tokens per call",
+            Metric::P95Latency { .. } => "p95 latency",
+            Metric::MonthlyCost { .. } => "monthly cost",
+        };
+        format!("{what} of {}", self.operation())
+    }
+}
+
+fn operation<'a>(a: &'a Analysis, name: &str) -> Option<&'a GroupMetrics> {
+    a.metrics.by_operation.iter().find(|g| g.name == name)
+}
+
+/// What the user decided about a recommendation.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    #[default]
+    Open,
+    Shipped,
+    Rejected,
+}
+
+/// A recommendation as the follow-up file keeps it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PriorRecommendation {
+    /// Stable across runs: the kind of fix and the operation it applies to.
+    pub id: String,
+    pub title: String,
+    #[serde(default)]
+    pub status: Status,
+    pub metric: Option<Metric>,
+    #[serde(default)]
+    pub baseline: Option<f64>,
+    #[serde(default)]
+    pub target: Option<f64>,
+}
+
+/// One operation's numbers, kept for regression checks.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OperationSnapshot {
+    pub operation: String,
+    pub calls: u64,
+    pub cost_per_call: f64,
+    pub error_rate: f64,
+    pub p95_latency_s: f64,
+}
+
+/// `analysis.json`: what a later run needs to follow up on this one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FollowUp {
+    /// `trace-optimizer/analysis@1`.
+    pub format: String,
+    pub source: String,
+    pub window_start: chrono::DateTime<chrono::Utc>,
+    pub window_end: chrono::DateTime<chrono::Utc>,
+    pub generations: u64,
+    pub cost_usd: f64,
+    pub operations: Vec<OperationSnapshot>,
+    pub recommendations: Vec<PriorRecommendation>,
+}
+
+/// The format tag of [`FollowUp`].
+pub const FORMAT: &str = "trace-optimizer/analysis@1";
+
+impl FollowUp {
+    /// The follow-up record of `a`, with its recommendations.
+    pub fn of(a: &Analysis, recommendations: Vec<PriorRecommendation>) -> Self {
+        FollowUp {
+            format: FORMAT.into(),
+            source: a.origin.label.clone(),
+            window_start: a.window.start,
+            window_end: a.window.end,
+            generations: a.metrics.totals.calls,
+            cost_usd: a.metrics.totals.cost_usd,
+            operations: a
+                .metrics
+                .by_operation
+                .iter()
+                .map(|g| OperationSnapshot {
+                    operation: g.name.clone(),
+                    calls: g.totals.calls,
+                    cost_per_call: g.totals.avg_cost(),
+                    error_rate: g.totals.error_rate(),
+                    p95_latency_s: g.p95_latency_s,
+                })
+                .collect(),
+            recommendations,
+        }
+    }
+
+    /// Reads an `analysis.json`, refusing other files with a clear message.
+    pub fn parse(json: &str) -> Result<Self, String> {
+        let f: FollowUp = serde_json::from_str(json).map_err(|e| format!("not a Trace Optimizer analysis.json: {e}"))?;
+        if f.format != FORMAT {
+            return Err(format!("analysis.json of an unknown format `{}` (expected {FORMAT})", f.format));
+        }
+        Ok(f)
+    }
+}
+
+/// A prior target checked against today.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TargetCheck {
+    pub id: String,
+    pub title: String,
+    pub metric: Metric,
+    pub baseline: f64,
+    pub target: f64,
+    /// `None` when the operation no longer appears.
+    pub current: Option<f64>,
+    pub hit: bool,
+}
+
+/// An operation that got worse since the prior analysis.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Regression {
+    pub operation: String,
+    pub what: String,
+    pub before: f64,
+    pub now: f64,
+}
+
+/// Stage 9's result.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct History {
+    /// Whether there was a prior analysis at all.
+    pub has_prior: bool,
+    pub prior_window_end: Option<chrono::DateTime<chrono::Utc>>,
+    /// Recommendation ids not to propose again (shipped or rejected).
+    pub settled: Vec<(String, Status)>,
+    pub targets: Vec<TargetCheck>,
+    pub regressions: Vec<Regression>,
+}
+
+/// Regression thresholds: relative rise and, for rates, an absolute floor,
+/// so noise on small numbers is not called a regression.
+pub const COST_PER_CALL_RISE: f64 = 0.20;
+pub const ERROR_RATE_RISE_POINTS: f64 = 0.01;
+pub const ERROR_RATE_RISE: f64 = 0.50;
+pub const LATENCY_RISE: f64 = 0.30;
+/// Operations with fewer calls than this in either window are not compared.
+pub const MIN_CALLS: u64 = 50;
+
+/// Compares `current` with `prior`.
+pub fn compare(prior: Option<&FollowUp>, current: &Analysis) -> History {
+    let Some(prior) = prior else { return History::default() };
+    let settled = prior.recommendations.iter().filter(|r| r.status != Status::Open).map(|r| (r.id.clone(), r.status)).collect();
+    let targets = prior
+        .recommendations
+        .iter()
+        .filter(|r| r.status != Status::Rejected)
+        .filter_map(|r| {
+            let (metric, baseline, target) = (r.metric.clone()?, r.baseline?, r.target?);
+            let current_value = metric.value(current);
+            Some(TargetCheck { id: r.id.clone(), title: r.title.clone(), hit: current_value.is_some_and(|v| v <= target), current: current_value, metric, baseline, target })
+        })
+        .collect();
+    let mut regressions = Vec::new();
+    for before in &prior.operations {
+        let Some(now) = operation(current, &before.operation) else { continue };
+        if before.calls < MIN_CALLS || now.totals.calls < MIN_CALLS {
+            continue;
+        }
+        let mut flag = |what: &str, b: f64, n: f64, worse: bool| {
+            if worse {
+                regressions.push(Regression { operation: before.operation.clone(), what: what.into(), before: b, now: n });
+            }
+        };
+        let (cpc, err, p95) = (now.totals.avg_cost(), now.totals.error_rate(), now.p95_latency_s);
+        flag("cost per call", before.cost_per_call, cpc, cpc > before.cost_per_call * (1.0 + COST_PER_CALL_RISE));
+        flag("error rate", before.error_rate, err, err > before.error_rate + ERROR_RATE_RISE_POINTS && err > before.error_rate * (1.0 + ERROR_RATE_RISE));
+        flag("p95 latency", before.p95_latency_s, p95, p95 > before.p95_latency_s * (1.0 + LATENCY_RISE));
+    }
+    History { has_prior: true, prior_window_end: Some(prior.window_end), settled, targets, regressions }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,78 @@
+use super::*;
+use crate::analysis::dataset::{Dataset, Overview, RollupRow, TokenSums, Window};
+use crate::analysis::pricing::PriceTable;
+use crate::analysis::{analyze, Origin, Settings};
+use chrono::{NaiveDate, TimeZone, Utc};
+
+/// An analysis with one operation `op`: `calls` calls costing `cost`, `errors` failed.
+fn analysis(calls: u64, cost: f64, errors: u64) -> Analysis {
+    let row = |is_error: bool, n: u64, c: f64| RollupRow {
+        day: NaiveDate::from_ymd_opt(2026, 11, 5).unwrap(),
+        operation: "op".into(),
+        model: "gpt-4o".into(),
+        provider: "openai".into(),
+        is_error,
+        generations: n,
+        cost_usd: c,
+        tokens: TokenSums { input: n * 1000, ..TokenSums::default() },
+        ..RollupRow::default()
+    };
+    let data = Dataset {
+        window: Window { start: Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap(), end: Utc.with_ymd_and_hms(2026, 11, 11, 0, 0, 0).unwrap() },
+        overview: Overview::default(),
+        rollup: vec![row(false, calls - errors, cost), row(true, errors, 0.0)],
+        latency: vec![],
+        trace_ops: vec![],
+        prefixes: vec![],
+        errors: vec![],
+        generations: vec![],
+        sampling: None,
+    };
+    analyze(&data, &Settings::default(), &Origin::default(), PriceTable::bundled())
+}
+
+fn prior(recs: Vec<PriorRecommendation>) -> FollowUp {
+    FollowUp::of(&analysis(1000, 10.0, 10), recs)
+}
+
+fn rec(id: &str, status: Status, target: f64) -> PriorRecommendation {
+    PriorRecommendation { id: id.into(), title: id.into(), status, metric: Some(Metric::CostPerCall { operation: "op".into() }), baseline: Some(0.01), target: Some(target) }
+}
+
+#[test]
+fn first_analysis_has_no_history() {
+    let h = compare(None, &analysis(1000, 10.0, 10));
+    assert!(!h.has_prior && h.targets.is_empty() && h.regressions.is_empty());
+}
+
+#[test]
+fn targets_hit_or_miss_with_numbers() {
+    let p = prior(vec![rec("a", Status::Shipped, 0.008), rec("b", Status::Shipped, 0.004), rec("c", Status::Rejected, 0.004)]);
+    let h = compare(Some(&p), &analysis(1000, 6.0, 10));
+    let by_id = |id: &str| h.targets.iter().find(|t| t.id == id).unwrap();
+    assert!(by_id("a").hit, "0.006 per call meets 0.008");
+    assert!(!by_id("b").hit, "0.006 per call misses 0.004");
+    assert!((by_id("a").current.unwrap() - 0.006).abs() < 1e-12);
+    assert!(h.targets.iter().all(|t| t.id != "c"), "rejected fixes have no target to check");
+    assert_eq!(h.settled.len(), 3);
+}
+
+#[test]
+fn regressions_need_a_real_rise() {
+    let p = prior(vec![]);
+    assert!(compare(Some(&p), &analysis(1000, 11.0, 12)).regressions.is_empty(), "10% dearer, 0.2 points more errors: noise");
+    let h = compare(Some(&p), &analysis(1000, 13.0, 40));
+    let what: Vec<&str> = h.regressions.iter().map(|r| r.what.as_str()).collect();
+    assert_eq!(what, ["cost per call", "error rate"]);
+    assert!(compare(Some(&p), &analysis(40, 13.0, 30)).regressions.is_empty(), "too few calls to judge");
+}
+
+#[test]
+fn follow_up_round_trips_and_refuses_other_files() {
+    let p = prior(vec![rec("a", Status::Open, 0.005)]);
+    let json = serde_json::to_string_pretty(&p).unwrap();
+    assert_eq!(FollowUp::parse(&json).unwrap(), p);
+    assert!(FollowUp::parse("{\"format\": \"other\"}").is_err());
+    let wrong = json.replace(FORMAT, "trace-optimizer/analysis@9");
+    assert!(FollowUp::parse(&wrong).unwrap_err().contains("unknown format"));
+}
