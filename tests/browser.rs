@@ -133,3 +133,42 @@ async fn trace_view_shows_hostile_excerpts_as_text() {
     // seed, two of the traces read carry one, shown above as plain text.
     assert!(hostile_seen >= 1, "no hostile excerpt among the traces read: the check above proved nothing");
 }
+
+fn stored_key() -> Option<String> {
+    web_sys::window().unwrap().local_storage().unwrap().unwrap().get_item("trace-optimizer.personal-api-key").unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn key_reaches_local_storage_only_after_opting_in() {
+    web_sys::window().unwrap().local_storage().unwrap().unwrap().clear().unwrap();
+    let (root, _h) = mount();
+    input(&root, "#api-key", "phx_secret_value");
+    input(&root, "#project-id", "7");
+    leptos::task::tick().await;
+    let click = |sel: &str| root.query_selector(sel).unwrap().unwrap().unchecked_into::<HtmlElement>().click();
+    click("#analyze");
+    leptos::task::tick().await;
+    assert_eq!(stored_key(), None, "not opted in");
+    click("#remember-key");
+    leptos::task::tick().await;
+    click("#analyze");
+    leptos::task::tick().await;
+    assert_eq!(stored_key().as_deref(), Some("phx_secret_value"));
+    click("#remember-key");
+    leptos::task::tick().await;
+    assert_eq!(stored_key(), None, "unchecking forgets at once");
+}
+
+#[wasm_bindgen_test]
+async fn out_of_range_settings_are_explained_and_block_runs() {
+    let (root, _h) = mount();
+    input(&root, "#sample-size", "0");
+    leptos::task::tick().await;
+    let message = wait_for(&root, ".invalid", 1_000).await.text_content().unwrap();
+    assert!(message.contains("Sample size"), "{message}");
+    assert!(root.query_selector("#demo").unwrap().unwrap().has_attribute("disabled"));
+    input(&root, "#sample-size", "15");
+    leptos::task::tick().await;
+    assert!(root.query_selector(".invalid").unwrap().is_none());
+    assert!(!root.query_selector("#demo").unwrap().unwrap().has_attribute("disabled"));
+}

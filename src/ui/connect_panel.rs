@@ -1,13 +1,17 @@
-//! The connect panel: region or host, personal API key, project, window.
+//! The connect panel: host or region, personal API key, project, window,
+//! and the analysis settings of PRODUCT.md's inputs.
 
+use super::key_store;
 use super::run::run_demo;
 use super::state::AppState;
 use crate::analysis::Settings;
 use leptos::prelude::*;
 
-/// PostHog's cloud regions and self-hosted instances.
+/// Where PostHog lives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HostChoice {
+    /// US cloud, then EU cloud if the key is unknown there.
+    Auto,
     Us,
     Eu,
     Custom,
@@ -16,40 +20,92 @@ pub enum HostChoice {
 impl HostChoice {
     fn from_value(v: &str) -> Self {
         match v {
+            "us" => HostChoice::Us,
             "eu" => HostChoice::Eu,
             "custom" => HostChoice::Custom,
-            _ => HostChoice::Us,
+            _ => HostChoice::Auto,
+        }
+    }
+
+    fn value(self) -> &'static str {
+        match self {
+            HostChoice::Auto => "auto",
+            HostChoice::Us => "us",
+            HostChoice::Eu => "eu",
+            HostChoice::Custom => "custom",
         }
     }
 }
 
-/// Collects what a run needs; "Try the demo project" needs nothing.
+/// Reads a whole number in `range`, or says what is wrong with it.
+fn number(label: &str, text: &str, range: std::ops::RangeInclusive<usize>) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if range.contains(&n) => Ok(n),
+        _ => Err(format!("{label} must be a whole number from {} to {}", range.start(), range.end())),
+    }
+}
+
+/// The analysis settings from the form's text fields.
+pub fn settings_from(days: &str, top_n: &str, sample: &str, min_recs: &str) -> Result<Settings, String> {
+    Ok(Settings {
+        window_days: number("Window", days, 1..=365)? as u32,
+        top_n: number("Top operations", top_n, 1..=20)?,
+        sample_size: number("Sample size", sample, 1..=100)?,
+        min_recommendations: number("Minimum recommendations", min_recs, 0..=10)?,
+    })
+}
+
+/// Collects what a run needs; "Try the demo project" needs no key.
 #[component]
 pub fn ConnectPanel() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let host = RwSignal::new(HostChoice::Us);
-    let custom_url = RwSignal::new(String::new());
-    let key = RwSignal::new(String::new());
-    let project = RwSignal::new(String::new());
+    let remembered = key_store::load();
+    let saved: serde_json::Value = remembered.as_ref().and_then(|(_, c)| serde_json::from_str(c).ok()).unwrap_or_default();
+    let field = |name: &str| saved[name].as_str().unwrap_or_default().to_string();
+    let (saved_host, saved_url, saved_project) = (HostChoice::from_value(&field("host")), field("url"), field("project"));
+    let host = RwSignal::new(saved_host);
+    let custom_url = RwSignal::new(saved_url);
+    let key = RwSignal::new(remembered.as_ref().map(|(k, _)| k.clone()).unwrap_or_default());
+    let remember = RwSignal::new(remembered.is_some());
+    let project = RwSignal::new(saved_project);
     let days = RwSignal::new(String::from("30"));
-    let window_days = move || days.get().trim().parse::<u32>().ok().filter(|d| (1..=365).contains(d));
+    let top_n = RwSignal::new(String::from("5"));
+    let sample = RwSignal::new(String::from("15"));
+    let min_recs = RwSignal::new(String::from("3"));
+    let settings = move || settings_from(&days.get(), &top_n.get(), &sample.get(), &min_recs.get());
     let filled = move || {
         !key.get().trim().is_empty()
             && !project.get().trim().is_empty()
-            && window_days().is_some()
+            && settings().is_ok()
             && (host.get() != HostChoice::Custom || custom_url.get().trim().starts_with("http"))
     };
+    let on_remember = move |ev: leptos::ev::Event| {
+        let on = event_target_checked(&ev);
+        remember.set(on);
+        if !on {
+            key_store::forget();
+        }
+    };
     let demo = move |_| {
-        let settings = Settings { window_days: window_days().unwrap_or(30), ..Settings::default() };
-        run_demo(state, settings);
+        if let Ok(s) = settings() {
+            run_demo(state, s);
+        }
+    };
+    let analyze = move |_| {
+        if remember.get_untracked() {
+            let connection = serde_json::json!({"host": host.get_untracked().value(), "url": custom_url.get_untracked(), "project": project.get_untracked()});
+            key_store::save(&key.get_untracked(), &connection.to_string());
+        }
     };
     view! {
         <section class="panel connect" aria-label="Connect to PostHog">
             <h2>"Connect"</h2>
             <div class="fields">
                 <label>"PostHog host"
-                    <select id="host" on:change=move |ev| host.set(HostChoice::from_value(&event_target_value(&ev)))>
-                        <option value="us" selected=true>"US cloud (us.posthog.com)"</option>
+                    <select id="host" on:change=move |ev| host.set(HostChoice::from_value(&event_target_value(&ev)))
+                        prop:value=move || host.get().value()>
+                        <option value="auto">"Cloud: US, else EU"</option>
+                        <option value="us">"US cloud (us.posthog.com)"</option>
                         <option value="eu">"EU cloud (eu.posthog.com)"</option>
                         <option value="custom">"Self-hosted URL"</option>
                     </select>
@@ -73,9 +129,28 @@ pub fn ConnectPanel() -> impl IntoView {
                         prop:value=days on:input=move |ev| days.set(event_target_value(&ev)) />
                 </label>
             </div>
+            <label class="check">
+                <input id="remember-key" type="checkbox" prop:checked=remember on:change=on_remember />
+                "Remember the key in this browser (kept in local storage, readable by anyone using this browser profile)"
+            </label>
+            <details class="advanced">
+                <summary>"Analysis settings"</summary>
+                <div class="fields">
+                    <label>"Top operations deep-dived"
+                        <input id="top-n" type="number" min="1" max="20" prop:value=top_n on:input=move |ev| top_n.set(event_target_value(&ev)) />
+                    </label>
+                    <label>"Traces read qualitatively"
+                        <input id="sample-size" type="number" min="1" max="100" prop:value=sample on:input=move |ev| sample.set(event_target_value(&ev)) />
+                    </label>
+                    <label>"Minimum recommendations"
+                        <input id="min-recs" type="number" min="0" max="10" prop:value=min_recs on:input=move |ev| min_recs.set(event_target_value(&ev)) />
+                    </label>
+                </div>
+            </details>
+            {move || settings().err().map(|e| view! { <p class="invalid" role="alert">{e}</p> })}
             <div class="actions">
-                <button id="analyze" class="primary" disabled=move || !filled() || state.busy()>"Analyze"</button>
-                <button id="demo" on:click=demo disabled=move || state.busy()>"Try the demo project"</button>
+                <button id="analyze" class="primary" on:click=analyze disabled=move || !filled() || state.busy()>"Analyze"</button>
+                <button id="demo" on:click=demo disabled=move || settings().is_err() || state.busy()>"Try the demo project"</button>
                 <span class="hint">"The demo runs entirely in this page, with no key and no network."</span>
             </div>
         </section>

@@ -9,6 +9,7 @@ mod dashboard;
 mod download;
 mod figures;
 mod headline;
+mod key_store;
 mod progress;
 mod report_view;
 pub mod run;
