@@ -172,3 +172,17 @@ async fn out_of_range_settings_are_explained_and_block_runs() {
     assert!(root.query_selector(".invalid").unwrap().is_none());
     assert!(!root.query_selector("#demo").unwrap().unwrap().has_attribute("disabled"));
 }
+
+#[wasm_bindgen_test]
+async fn cancel_stops_a_run_and_keeps_earlier_results() {
+    let (root, _h) = mount();
+    let click = |sel: &str| root.query_selector(sel).unwrap().unwrap().unchecked_into::<HtmlElement>().click();
+    click("#demo");
+    wait_for(&root, "#operations-table tbody tr", 60_000).await;
+    click("#demo");
+    wait_for(&root, "#cancel", 5_000).await;
+    click("#cancel");
+    wait_for(&root, "#cancelled", 10_000).await;
+    assert_eq!(root.query_selector_all("#operations-table tbody tr").unwrap().length(), 8, "the first run's results stay");
+    assert!(!root.query_selector("#demo").unwrap().unwrap().has_attribute("disabled"), "a new run can start");
+}

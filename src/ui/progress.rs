@@ -12,6 +12,14 @@ pub fn ProgressView() -> impl IntoView {
     let state = expect_context::<AppState>();
     move || match state.phase.get() {
         Phase::Idle | Phase::Done => None,
+        Phase::Cancelled => Some(
+            view! {
+                <section class="panel" role="status">
+                    <p id="cancelled">"Cancelled. Results of an earlier run, if any, are still below."</p>
+                </section>
+            }
+            .into_any(),
+        ),
         Phase::Failed(message) => Some(
             view! {
                 <section class="panel failed" role="alert">
@@ -38,6 +46,7 @@ pub fn ProgressView() -> impl IntoView {
                                 .collect_view()}
                         </ol>
                         <p class="hint">{detail}</p>
+                        <button id="cancel" on:click=move |_| state.cancel.set(true)>"Cancel"</button>
                     </section>
                 }
                 .into_any(),

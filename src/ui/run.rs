@@ -30,11 +30,15 @@ pub fn run_demo(state: AppState, settings: Settings) {
         let (total, window) = (cfg.generations, Window::ending_at(cfg.end, settings.window_days));
         let mut demo = DemoGenerator::new(cfg);
         let mut generations = Vec::with_capacity(total);
-        // In slices, so the page stays responsive and shows progress.
+        state.start(Step::Connect, &label, String::new());
+        // In slices, so the page stays responsive, shows progress and can stop.
         loop {
             let detail = format!("generating the demo project: {} of {total} generations", generations.len());
             state.phase.set(Phase::Running { step: Step::Connect, source: label.clone(), detail });
             yield_to_browser().await;
+            if state.cancelled() {
+                return;
+            }
             let before = generations.len();
             generations.extend(demo.by_ref().take(DEMO_SLICE).filter_map(|r| r.generation()));
             if generations.len() == before {
@@ -59,6 +63,9 @@ pub async fn run<S: DataSource>(state: AppState, source: S, window: Window, sett
         }
     };
     yield_to_browser().await;
+    if state.cancelled() {
+        return;
+    }
     let analysis = analyze(&fetched.dataset, &settings, &origin, prices);
     let report_md = recommendations_md(&analysis);
     let warnings = fetched.warnings.iter().map(|(q, e)| format!("{q}: {e}")).collect();

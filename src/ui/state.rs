@@ -15,6 +15,8 @@ pub enum Phase {
     /// `detail` says what the step is doing, when there is more to say.
     Running { step: Step, source: String, detail: String },
     Failed(String),
+    /// The user stopped the run; earlier results stay on screen.
+    Cancelled,
     Done,
 }
 
@@ -35,12 +37,29 @@ pub struct Results {
 pub struct AppState {
     pub phase: RwSignal<Phase>,
     pub results: RwSignal<Option<Arc<Results>>>,
+    /// Set by the Cancel button; the running step stops at its next check.
+    pub cancel: RwSignal<bool>,
 }
 
 impl AppState {
     /// A fresh, idle state.
     pub fn new() -> Self {
-        AppState { phase: RwSignal::new(Phase::Idle), results: RwSignal::new(None) }
+        AppState { phase: RwSignal::new(Phase::Idle), results: RwSignal::new(None), cancel: RwSignal::new(false) }
+    }
+
+    /// Marks the start of a run.
+    pub fn start(&self, step: Step, source: &str, detail: String) {
+        self.cancel.set(false);
+        self.phase.set(Phase::Running { step, source: source.to_string(), detail });
+    }
+
+    /// Whether the user asked to stop; if so, records the cancellation.
+    pub fn cancelled(&self) -> bool {
+        let c = self.cancel.get_untracked();
+        if c {
+            self.phase.set(Phase::Cancelled);
+        }
+        c
     }
 
     /// Whether a run is under way.
