@@ -20,7 +20,7 @@ pub use crosscheck::{model_pricing_json, price_rollup, ModelPricing, PricingRepo
 pub use resolve::{Match, Rule};
 pub use table::{PriceEntry, PriceTable, TableSource, CHAT_MODES, LITELLM_LIVE_URL};
 
-use crate::analysis::dataset::{RollupRow, TokenSums};
+use crate::analysis::dataset::{RollupRow, TokenSums, TraceOpRow};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -145,6 +145,20 @@ impl Costing {
         }
         let price = self.price(&row.model, &row.provider)?;
         Some(price.cost_mixed(&row.unpriced_tokens, &row.provider, unpriced_long_context(row), row.unpriced as f64))
+    }
+}
+
+impl Costing {
+    /// A per-trace row's cost: PostHog's plus its unpriced tokens priced at
+    /// the first of its models that has a price (a trace-operation almost
+    /// always runs one model). Rows carry model names only, so the price is
+    /// looked up by name whatever the provider.
+    pub fn trace_op_cost(&self, row: &TraceOpRow) -> f64 {
+        if row.unpriced_tokens == TokenSums::default() {
+            return row.cost_usd;
+        }
+        let priced = row.models.iter().find_map(|m| self.prices.iter().find(|((model, _), _)| model == m).map(|((_, provider), r)| (provider, &r.price)));
+        row.cost_usd + priced.map_or(0.0, |(provider, price)| price.cost(&row.unpriced_tokens, provider, false))
     }
 }
 

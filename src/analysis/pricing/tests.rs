@@ -104,3 +104,18 @@ fn costing_round_trips_through_json() {
     assert!(text.starts_with(r#"{"prices":[{"model":"gpt-4o","provider":"openai","resolution":{"key":"gpt-4o""#), "{text}");
     assert_eq!(serde_json::from_str::<Costing>(&text).unwrap(), c);
 }
+
+#[test]
+fn trace_rows_backfill_with_their_models_price() {
+    let mut c = Costing::default();
+    c.prices.insert(("m".into(), "p".into()), Resolution { key: "m".into(), rule: "exact".into(), price: ModelPrice { input: 1e-6, output: 2e-6, ..ModelPrice::default() } });
+    let row = crate::analysis::dataset::TraceOpRow {
+        cost_usd: 0.5,
+        models: vec!["m".into()],
+        unpriced_tokens: TokenSums { input: 1000, output: 500, ..TokenSums::default() },
+        ..Default::default()
+    };
+    assert!((c.trace_op_cost(&row) - (0.5 + 1000.0 * 1e-6 + 500.0 * 2e-6)).abs() < 1e-12);
+    let unknown = crate::analysis::dataset::TraceOpRow { models: vec!["other".into()], ..row };
+    assert_eq!(c.trace_op_cost(&unknown), 0.5, "no price: PostHog's cost only");
+}
