@@ -2,12 +2,16 @@
 //! compact rows ([`dataset::Dataset`]) into findings, stage by stage.
 
 pub mod dataset;
+pub mod failures;
 pub mod history;
 pub mod links;
 pub mod metrics;
 pub mod pricing;
+pub mod qualitative;
+pub mod root_causes;
 pub mod select;
 pub mod stats;
+pub mod variance;
 
 use dataset::{Dataset, Overview, Window};
 use serde::{Deserialize, Serialize};
