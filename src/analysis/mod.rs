@@ -13,7 +13,7 @@ pub mod select;
 pub mod stats;
 pub mod variance;
 
-use dataset::{Dataset, Overview, Window};
+use dataset::{Dataset, Overview, Sampling, Window};
 use serde::{Deserialize, Serialize};
 
 /// What the user asked for (PRODUCT.md, "Inputs").
@@ -53,6 +53,16 @@ pub struct Analysis {
     pub costing: pricing::Costing,
     pub pricing: pricing::PricingReport,
     pub metrics: metrics::Metrics,
+    /// How the per-trace rows were sampled, when the project was too large to read whole.
+    pub sampling: Option<Sampling>,
+    /// Stage 4: per-trace cost distributions of the top operations.
+    pub variance: variance::Variance,
+    /// Stage 5: what explains the outlier traces.
+    pub root_causes: root_causes::RootCauses,
+    /// Stage 6: errors, rate limits, timeouts, truncation, empty outputs.
+    pub failures: failures::Failures,
+    /// Stage 7: the tagged qualitative sample.
+    pub qualitative: qualitative::Qualitative,
 }
 
 impl Analysis {
@@ -66,5 +76,24 @@ impl Analysis {
 pub fn analyze(data: &Dataset, settings: &Settings, origin: &Origin, prices: &pricing::PriceTable) -> Analysis {
     let (costing, pricing) = pricing::price_rollup(prices, &data.rollup);
     let metrics = metrics::compute(data, &costing);
-    Analysis { settings: settings.clone(), origin: origin.clone(), window: data.window, overview: data.overview.clone(), costing, pricing, metrics }
+    let selection = select::select(&data.rollup, &data.trace_ops, settings);
+    let top: Vec<String> = metrics.by_operation.iter().take(settings.top_n).map(|g| g.name.clone()).collect();
+    let variance = variance::compute(data, &costing, &top);
+    let root_causes = root_causes::compute(data, &costing, &selection, metrics.totals.cost_usd);
+    let failures = failures::compute(data, &metrics);
+    let qualitative = qualitative::compute(data, &costing, &selection);
+    Analysis {
+        settings: settings.clone(),
+        origin: origin.clone(),
+        window: data.window,
+        overview: data.overview.clone(),
+        costing,
+        pricing,
+        metrics,
+        sampling: data.sampling.clone(),
+        variance,
+        root_causes,
+        failures,
+        qualitative,
+    }
 }

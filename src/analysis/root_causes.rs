@@ -59,6 +59,8 @@ impl Cause {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Diagnosis {
     pub trace_id: String,
+    /// The trace's first generation in the operation (for links to PostHog).
+    pub first_seen: chrono::DateTime<chrono::Utc>,
     pub operation: String,
     pub cost_usd: f64,
     /// Cost over the operation's median per-trace cost.
@@ -153,6 +155,7 @@ pub fn compute(data: &Dataset, costing: &Costing, selection: &Selection, total_c
             let cost = costing.trace_op_cost(r);
             diagnoses.push(Diagnosis {
                 trace_id: id.clone(),
+                first_seen: r.first_seen,
                 operation: op.clone(),
                 cost_usd: cost,
                 times_median: if base.cost > 0.0 { cost / base.cost } else { 0.0 },

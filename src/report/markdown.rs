@@ -46,8 +46,16 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     s
 }
 
+/// `text` (already escaped) as a link to `url`, or as plain text without one.
+pub fn link(text: &str, url: Option<String>) -> String {
+    match url {
+        Some(u) => format!("[{text}]({u})"),
+        None => text.to_string(),
+    }
+}
+
 fn is_numeric_header(h: &str) -> bool {
-    !matches!(h, "Operation" | "Model" | "Provider" | "Trace" | "Issue" | "Tag" | "Recommendation" | "Stage" | "Metric" | "File" | "Period" | "Message" | "Status")
+    !matches!(h, "Operation" | "Model" | "Provider" | "Trace" | "Issue" | "Tag" | "Recommendation" | "Stage" | "Metric" | "File" | "Period" | "Message" | "Status" | "Kind" | "Causes" | "Tags" | "Stratum" | "Input excerpt" | "Output excerpt" | "By operation" | "Frequency" | "Operations" | "Example traces" | "Contents" | "Table entry" | "PostHog's cost")
 }
 
 /// Renders Markdown to HTML for the page. Raw HTML (block or inline) is

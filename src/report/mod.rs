@@ -1,10 +1,15 @@
 //! Stage 10, the report files, written from an [`crate::analysis::Analysis`].
 //! Plain text out, deterministic for the same analysis.
 
+mod appendix;
 pub mod bundle;
 mod csv_files;
+mod failure_modes;
 pub mod format;
+mod investigation;
+mod json_files;
 pub mod markdown;
+mod qualitative_findings;
 mod recommendations;
 
 pub use recommendations::recommendations_md;
@@ -25,6 +30,11 @@ pub fn files(a: &Analysis) -> Vec<ReportFile> {
         ReportFile { path: "recommendations.md", content: recommendations_md(a) },
         ReportFile { path: "data/metrics_by_span.csv", content: csv_files::metrics_by_span(&a.metrics) },
         ReportFile { path: "data/metrics_by_model.csv", content: csv_files::metrics_by_model(&a.metrics) },
+        ReportFile { path: "data/cost_variance.json", content: json_files::cost_variance(a) },
+        ReportFile { path: "data/qualitative_samples.json", content: json_files::qualitative_samples(a) },
         ReportFile { path: "data/model_pricing.json", content: crate::analysis::pricing::model_pricing_json(&a.pricing) },
     ]
 }
+
+#[cfg(test)]
+mod tests;

@@ -11,6 +11,10 @@ pub fn recommendations_md(a: &Analysis) -> String {
     md.push_str("# LLM Cost and Quality Report\n\n");
     md.push_str(&executive_summary(a));
     md.push_str(&cost_analysis(a));
+    md.push_str(&super::investigation::high_variance_investigation(a));
+    md.push_str(&super::failure_modes::failure_mode_analysis(a));
+    md.push_str(&super::qualitative_findings::qualitative_findings(a));
+    md.push_str(&super::appendix::appendix(a));
     md
 }
 

@@ -1,0 +1,65 @@
+use super::markdown::to_html;
+use super::*;
+use crate::analysis::dataset::Window;
+use crate::analysis::pricing::PriceTable;
+use crate::analysis::{analyze, Origin, Settings};
+use crate::source::digest::TextDigest;
+use crate::source::demo::{DemoConfig, DemoGenerator};
+use crate::source::memory::MemorySource;
+use crate::source::plan::fetch;
+
+/// A small demo project, analysed; `hostile` renames an operation and a
+/// trace and fills excerpts with markup, as a user's users might.
+fn demo_analysis(hostile: bool) -> Analysis {
+    let cfg = DemoConfig { generations: 3_000, ..DemoConfig::default() };
+    let window = Window::ending_at(cfg.end, cfg.days);
+    let mut gens: Vec<_> = DemoGenerator::new(cfg).filter_map(|r| r.generation()).collect();
+    if hostile {
+        for g in &mut gens {
+            if g.operation == "summarize_thread" {
+                g.operation = "sum|<script>alert(1)</script>".into();
+            }
+            g.trace_id.push_str("<img src=x onerror=alert(1)>");
+            g.input = Some(TextDigest::of("<script>steal()</script> ```\n# not a heading\n| cell |"));
+        }
+    }
+    let source = MemorySource::from_generations(gens);
+    let data = futures::executor::block_on(fetch(&source, window, &Settings::default(), &mut |_| {})).expect("demo fetch").dataset;
+    let origin = Origin { label: "Demo".into(), posthog: Some(("https://us.posthog.com".into(), "1".into())) };
+    analyze(&data, &Settings::default(), &origin, &PriceTable::bundled())
+}
+
+#[test]
+fn sections_come_in_the_specified_order() {
+    let md = recommendations_md(&demo_analysis(false));
+    let sections = ["## Executive Summary", "## Cost Analysis", "## High-Variance Investigation", "## Failure-Mode Analysis", "## Qualitative Findings", "## Appendix"];
+    let at: Vec<usize> = sections.iter().map(|s| md.find(&format!("\n{s}\n")).unwrap_or_else(|| panic!("{s} missing"))).collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{at:?}");
+    assert!(md.contains("](https://us.posthog.com/project/1/llm-analytics/traces/"), "trace ids link to PostHog");
+}
+
+#[test]
+fn files_are_deterministic_and_their_json_parses() {
+    let (a, b) = (files(&demo_analysis(false)), files(&demo_analysis(false)));
+    assert_eq!(a, b);
+    for f in a.iter().filter(|f| f.path.ends_with(".json")) {
+        serde_json::from_str::<serde_json::Value>(&f.content).unwrap_or_else(|e| panic!("{}: {e}", f.path));
+    }
+    let variance: serde_json::Value = serde_json::from_str(&a.iter().find(|f| f.path == "data/cost_variance.json").unwrap().content).unwrap();
+    assert_eq!(variance["operations"].as_array().unwrap().len(), Settings::default().top_n);
+    let samples: serde_json::Value = serde_json::from_str(&a.iter().find(|f| f.path == "data/qualitative_samples.json").unwrap().content).unwrap();
+    assert_eq!(samples["samples"].as_array().unwrap().len(), Settings::default().sample_size);
+}
+
+#[test]
+fn hostile_names_and_excerpts_stay_text() {
+    let md = recommendations_md(&demo_analysis(true));
+    let html = to_html(&md);
+    for tag in ["<script", "<img", "<pre"] {
+        assert!(!html.contains(tag), "{tag} reached the HTML");
+    }
+    assert_eq!(html.matches("<h1").count(), 1, "only the report's own title is a heading");
+    assert!(html.contains("sum|&lt;script&gt;alert(1)&lt;/script&gt;"), "the operation name is shown as text");
+    assert!(html.contains("&lt;script&gt;steal()&lt;/script&gt;"), "excerpts are shown as text");
+    assert!(md.contains("%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E"), "trace ids are percent-encoded in links");
+}
