@@ -84,9 +84,27 @@ async fn demo_fills_tables_charts_and_a_safe_report() {
     assert!(text.contains("Executive Summary") && text.contains("Cost Analysis"), "{text}");
     assert!(report.query_selector("script, img, iframe").unwrap().is_none(), "raw HTML must not render");
     leptos::task::tick().await;
-    for name in ["cost-by-operation", "cost-by-model", "daily-cost", "latency-vs-cost", "error-rate"] {
+    for name in ["cost-by-operation", "cost-by-model", "daily-cost", "latency-vs-cost", "error-rate", "trace-cost-1", "trace-cost-5"] {
         wait_for(&root, &format!("[data-chart={name}] canvas"), 5_000).await;
     }
+}
+
+#[wasm_bindgen_test]
+async fn changing_a_tag_updates_frequencies_and_the_report() {
+    let (root, _h) = mount();
+    let demo: HtmlElement = root.query_selector("#demo").unwrap().unwrap().unchecked_into();
+    demo.click();
+    wait_for(&root, ".sample input[data-tag=tool_abuse]", 60_000).await;
+    let frequencies = || root.query_selector("#tag-frequencies").unwrap().unwrap().text_content().unwrap();
+    let report = || root.query_selector("#report-html").unwrap().unwrap().text_content().unwrap();
+    assert!(!frequencies().contains("tool_abuse"), "no sampled demo trace loops on tools: {}", frequencies());
+    let first: HtmlElement = root.query_selector(".sample input[data-tag=tool_abuse]").unwrap().unwrap().unchecked_into();
+    first.click();
+    leptos::task::tick().await;
+    let after = frequencies();
+    assert!(after.contains("tool_abuse: seen in 1/15 sampled traces"), "{after}");
+    assert!(report().contains("changed by the reader"), "the report follows the reader's tags");
+    assert!(root.query_selector(".sample.edited").unwrap().is_some());
 }
 
 #[wasm_bindgen_test]

@@ -3,6 +3,7 @@
 use super::connect_panel::ConnectPanel;
 use super::dashboard::Dashboard;
 use super::progress::ProgressView;
+use super::qualitative_view::QualitativeSample;
 use super::report_view::ReportView;
 use super::state::AppState;
 use super::trace_view::TraceView;
@@ -25,6 +26,7 @@ pub fn App() -> impl IntoView {
             {move || results().map(|r| view! {
                 <Dashboard results=r.clone() />
                 <TraceView results=r.clone() />
+                <QualitativeSample results=r.clone() />
                 <ReportView results=r />
             })}
         </main>

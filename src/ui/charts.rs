@@ -2,6 +2,7 @@
 //! analysis (plain data), and [`ChartView`], which draws one into the page.
 
 use crate::analysis::metrics::Metrics;
+use crate::analysis::variance::OperationVariance;
 use charming::component::{Axis, Grid, Legend, Title};
 use charming::element::{AxisLabel, AxisType, Tooltip, Trigger};
 use charming::series::{Bar, Scatter};
@@ -78,15 +79,27 @@ pub fn latency_vs_cost(m: &Metrics) -> Chart {
     chart
 }
 
+/// Histogram of one operation's per-trace cost on log-spaced bins, with
+/// the outlier thresholds named in the title.
+pub fn trace_cost_distribution(v: &OperationVariance) -> Chart {
+    let label = |x: f64| if x >= 0.01 { format!("${x:.2}") } else { format!("${x:.4}") };
+    let bins: Vec<String> = v.histogram.iter().map(|b| format!("{}-{}", label(b.lo), label(b.hi))).collect();
+    base(&format!("{}: cost per trace (outlier above {})", v.operation, label(v.thresholds.sd_rule.min(v.thresholds.mad_rule))))
+        .grid(Grid::new().left("3%").right("4%").contain_label(true))
+        .x_axis(Axis::new().type_(AxisType::Category).axis_label(AxisLabel::new().rotate(30)).data(bins))
+        .y_axis(Axis::new().type_(AxisType::Value).name("traces"))
+        .series(Bar::new().name("Traces").data(v.histogram.iter().map(|b| b.count as f64).collect()))
+}
+
 /// Draws `chart` into a box of the given height once the box is in the page.
 /// `name` marks the box (`data-chart`); its element id is made unique, since
 /// ECharts finds its box by id and a page may show a chart twice.
 #[component]
-pub fn ChartView(name: &'static str, chart: Chart, #[prop(default = 320)] height: u32) -> impl IntoView {
+pub fn ChartView(#[prop(into)] name: String, chart: Chart, #[prop(default = 320)] height: u32) -> impl IntoView {
     static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let id = format!("chart-{name}-{}", NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
     let node = NodeRef::<Div>::new();
-    let dom_id = id.clone();
+    let (dom_id, label) = (id.clone(), name.clone());
     Effect::new(move |_| {
         let Some(el) = node.get() else { return };
         if !echarts_loaded() {
@@ -95,7 +108,7 @@ pub fn ChartView(name: &'static str, chart: Chart, #[prop(default = 320)] height
         }
         let width = el.client_width().max(300) as u32;
         if let Err(e) = charming::WasmRenderer::new(width, height).render(&dom_id, &chart) {
-            leptos::logging::error!("chart {name}: {e:?}");
+            leptos::logging::error!("chart {label}: {e:?}");
         }
     });
     view! { <div class="chart" id=id data-chart=name node_ref=node style=format!("height:{height}px")></div> }

@@ -60,6 +60,12 @@ pub fn Dashboard(results: Arc<Results>) -> impl IntoView {
                 <ChartView name="latency-vs-cost" chart=charts::latency_vs_cost(m) />
                 <ChartView name="error-rate" chart=charts::error_rate_by_operation(m) />
             </div>
+            <h3>"Cost per trace in the top operations"</h3>
+            <div class="charts">
+                {results.analysis.variance.operations.iter().enumerate().map(|(i, v)| view! {
+                    <ChartView name=format!("trace-cost-{}", i + 1) chart=charts::trace_cost_distribution(v) height=260 />
+                }).collect_view()}
+            </div>
             <h3>"Operations"</h3>
             <SortableTable id="operations-table"
                 columns=vec!["Operation", "Calls", "Cost", "Share", "Avg cost/call", "Tokens", "p50 latency", "p95 latency", "Error rate"]

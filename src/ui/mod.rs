@@ -11,6 +11,7 @@ mod figures;
 mod headline;
 mod key_store;
 mod progress;
+mod qualitative_view;
 mod report_view;
 pub mod run;
 pub mod state;

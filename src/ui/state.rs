@@ -73,3 +73,17 @@ impl Default for AppState {
         Self::new()
     }
 }
+
+impl Results {
+    /// The same results with a changed analysis (the reader's tags), the
+    /// report rewritten from it.
+    pub fn with_analysis(&self, analysis: Analysis) -> Results {
+        Results {
+            report_md: crate::report::recommendations_md(&analysis),
+            analysis,
+            warnings: self.warnings.clone(),
+            selection: self.selection.clone(),
+            generations: self.generations.clone(),
+        }
+    }
+}
