@@ -108,6 +108,23 @@ async fn changing_a_tag_updates_frequencies_and_the_report() {
 }
 
 #[wasm_bindgen_test]
+async fn what_if_prices_an_operation_at_another_model() {
+    let (root, _h) = mount();
+    let demo: HtmlElement = root.query_selector("#demo").unwrap().unwrap().unchecked_into();
+    demo.click();
+    wait_for(&root, "#what-if-model", 60_000).await;
+    let result = || root.query_selector("#what-if-result").unwrap().unwrap().text_content().unwrap();
+    assert!(result().starts_with("Pick a model"), "{}", result());
+    input(&root, "#what-if-model", "gpt-4o-mini");
+    leptos::task::tick().await;
+    let text = result();
+    assert!(text.contains("at gpt-4o-mini (-") && text.contains("Per 30 days"), "a cheaper model lowers the cost: {text}");
+    input(&root, "#what-if-model", "no-such-model");
+    leptos::task::tick().await;
+    assert!(result().contains("No price for"), "{}", result());
+}
+
+#[wasm_bindgen_test]
 async fn table_headers_sort_rows() {
     let (root, _h) = mount();
     let demo: HtmlElement = root.query_selector("#demo").unwrap().unwrap().unchecked_into();

@@ -65,6 +65,15 @@ pub struct GroupMetrics {
     pub p95_latency_s: f64,
 }
 
+/// One operation's calls to one model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OperationModel {
+    pub operation: String,
+    pub model: String,
+    pub provider: String,
+    pub totals: Totals,
+}
+
 /// One day of the window.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Day {
@@ -100,6 +109,9 @@ pub struct Metrics {
     pub by_model: Vec<GroupMetrics>,
     /// Every day of the window, oldest first (days without calls included).
     pub daily: Vec<Day>,
+    /// Totals by operation and model, ordered by operation, model, provider:
+    /// each operation's token mix, for pricing it at another model.
+    pub by_operation_model: Vec<OperationModel>,
     /// Daily cost, calls and error rate: over complete days only.
     pub cost_trend: Trend,
     pub calls_trend: Trend,
@@ -120,6 +132,7 @@ pub fn compute(data: &Dataset, costing: &Costing) -> Metrics {
     let mut totals = Totals::default();
     let mut ops: BTreeMap<&str, Totals> = BTreeMap::new();
     let mut models: BTreeMap<(&str, &str), Totals> = BTreeMap::new();
+    let mut op_models: BTreeMap<(&str, &str, &str), Totals> = BTreeMap::new();
     let mut days: BTreeMap<NaiveDate, Day> = window_days(&data.window)
         .map(|day| (day, Day { day, totals: Totals::default(), cost_by_model: BTreeMap::new() }))
         .collect();
@@ -127,6 +140,7 @@ pub fn compute(data: &Dataset, costing: &Costing) -> Metrics {
         totals.add(row, costing);
         ops.entry(&row.operation).or_default().add(row, costing);
         models.entry((&row.model, &row.provider)).or_default().add(row, costing);
+        op_models.entry((&row.operation, &row.model, &row.provider)).or_default().add(row, costing);
         let day = days.entry(row.day).or_insert_with(|| Day { day: row.day, totals: Totals::default(), cost_by_model: BTreeMap::new() });
         let before = day.totals.cost_usd;
         day.totals.add(row, costing);
@@ -159,6 +173,10 @@ pub fn compute(data: &Dataset, costing: &Costing) -> Metrics {
         by_operation,
         by_model,
         daily,
+        by_operation_model: op_models
+            .into_iter()
+            .map(|((operation, model, provider), totals)| OperationModel { operation: operation.into(), model: model.into(), provider: provider.into(), totals })
+            .collect(),
     }
 }
 

@@ -89,6 +89,7 @@ mod tests {
             by_operation: names.iter().map(group).collect(),
             by_model: names.iter().map(group).collect(),
             daily: vec![],
+            by_operation_model: vec![],
             cost_trend: Trend::default(),
             calls_trend: Trend::default(),
             error_rate_trend: Trend::default(),

@@ -7,6 +7,7 @@ use super::qualitative_view::QualitativeSample;
 use super::report_view::ReportView;
 use super::state::AppState;
 use super::trace_view::TraceView;
+use super::what_if::WhatIf;
 use leptos::prelude::*;
 
 /// The whole application.
@@ -26,6 +27,7 @@ pub fn App() -> impl IntoView {
             {move || results().map(|r| view! {
                 <Dashboard results=r.clone() />
                 <TraceView results=r.clone() />
+                <WhatIf results=r.clone() />
                 <QualitativeSample results=r.clone() />
                 <ReportView results=r />
             })}

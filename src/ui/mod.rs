@@ -17,5 +17,6 @@ pub mod run;
 pub mod state;
 mod table;
 mod trace_view;
+mod what_if;
 
 pub use app::App;

@@ -13,6 +13,7 @@
 
 mod crosscheck;
 mod names;
+pub use names::provider_family;
 pub mod resolve;
 mod table;
 

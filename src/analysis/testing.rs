@@ -1,0 +1,31 @@
+//! Test fixtures of the analysis: the demo project, analysed.
+
+use super::dataset::Window;
+use super::pricing::PriceTable;
+use super::{analyze, Analysis, Origin, Settings};
+use crate::source::demo::{DemoConfig, DemoGenerator};
+use crate::source::digest::TextDigest;
+use crate::source::memory::MemorySource;
+use crate::source::plan::fetch;
+
+/// A small demo project, analysed; `hostile` renames an operation and a
+/// trace and fills excerpts with markup, as a user's users might.
+pub fn demo_analysis(hostile: bool) -> Analysis {
+    let cfg = DemoConfig { generations: 3_000, ..DemoConfig::default() };
+    let window = Window::ending_at(cfg.end, cfg.days);
+    let mut gens: Vec<_> = DemoGenerator::new(cfg).filter_map(|r| r.generation()).collect();
+    if hostile {
+        for g in &mut gens {
+            if g.operation == "summarize_thread" {
+                g.operation = "sum|<script>alert(1)</script>".into();
+            }
+            g.trace_id.push_str("<img src=x onerror=alert(1)>");
+            g.input = Some(TextDigest::of("<script>steal()</script> ```\n# not a heading\n| cell |"));
+        }
+    }
+    let source = MemorySource::from_generations(gens);
+    let data = futures::executor::block_on(fetch(&source, window, &Settings::default(), &mut |_| {})).expect("demo fetch").dataset;
+    let origin = Origin { label: "Demo".into(), posthog: Some(("https://us.posthog.com".into(), "1".into())) };
+    analyze(&data, &Settings::default(), &origin, &PriceTable::bundled())
+}
+
