@@ -45,6 +45,11 @@ async fn wait_for(root: &HtmlElement, selector: &str, ms: u32) -> web_sys::Eleme
     panic!("{selector} did not appear within {ms} ms: {}", root.inner_html());
 }
 
+fn click(root: &HtmlElement, selector: &str) {
+    let el: HtmlElement = root.query_selector(selector).unwrap().unwrap().unchecked_into();
+    el.click();
+}
+
 fn input(root: &HtmlElement, selector: &str, value: &str) {
     let el: HtmlInputElement = root.query_selector(selector).unwrap().unwrap().unchecked_into();
     el.set_value(value);
@@ -73,8 +78,7 @@ async fn analyze_stays_disabled_until_key_and_project_are_filled() {
 async fn demo_fills_tables_charts_and_a_safe_report() {
     load_echarts();
     let (root, _h) = mount();
-    let demo: HtmlElement = root.query_selector("#demo").unwrap().unwrap().unchecked_into();
-    demo.click();
+    click(&root, "#demo");
     wait_for(&root, "#operations-table tbody tr", 60_000).await;
     let rows = root.query_selector_all("#operations-table tbody tr").unwrap();
     assert_eq!(rows.length(), 8, "eight operations in the demo");
@@ -92,8 +96,7 @@ async fn demo_fills_tables_charts_and_a_safe_report() {
 #[wasm_bindgen_test]
 async fn changing_a_tag_updates_frequencies_and_the_report() {
     let (root, _h) = mount();
-    let demo: HtmlElement = root.query_selector("#demo").unwrap().unwrap().unchecked_into();
-    demo.click();
+    click(&root, "#demo");
     wait_for(&root, ".sample input[data-tag=tool_abuse]", 60_000).await;
     let frequencies = || root.query_selector("#tag-frequencies").unwrap().unwrap().text_content().unwrap();
     let report = || root.query_selector("#report-html").unwrap().unwrap().text_content().unwrap();
@@ -110,8 +113,7 @@ async fn changing_a_tag_updates_frequencies_and_the_report() {
 #[wasm_bindgen_test]
 async fn what_if_prices_an_operation_at_another_model() {
     let (root, _h) = mount();
-    let demo: HtmlElement = root.query_selector("#demo").unwrap().unwrap().unchecked_into();
-    demo.click();
+    click(&root, "#demo");
     wait_for(&root, "#what-if-model", 60_000).await;
     let result = || root.query_selector("#what-if-result").unwrap().unwrap().text_content().unwrap();
     assert!(result().starts_with("Pick a model"), "{}", result());
@@ -127,8 +129,7 @@ async fn what_if_prices_an_operation_at_another_model() {
 #[wasm_bindgen_test]
 async fn table_headers_sort_rows() {
     let (root, _h) = mount();
-    let demo: HtmlElement = root.query_selector("#demo").unwrap().unwrap().unchecked_into();
-    demo.click();
+    click(&root, "#demo");
     wait_for(&root, "#models-table tbody tr", 60_000).await;
     let first_cell = || root.query_selector("#models-table tbody tr td").unwrap().unwrap().text_content().unwrap();
     let by_cost = first_cell();
@@ -147,8 +148,7 @@ async fn table_headers_sort_rows() {
 #[wasm_bindgen_test]
 async fn trace_view_shows_hostile_excerpts_as_text() {
     let (root, _h) = mount();
-    let demo: HtmlElement = root.query_selector("#demo").unwrap().unwrap().unchecked_into();
-    demo.click();
+    click(&root, "#demo");
     wait_for(&root, "#traces-table tbody tr", 60_000).await;
     let buttons = root.query_selector_all("#traces-table button.link").unwrap();
     assert!(buttons.length() >= 15, "outliers and the 15-trace sample: {}", buttons.length());
