@@ -221,3 +221,17 @@ async fn cancel_stops_a_run_and_keeps_earlier_results() {
     assert_eq!(root.query_selector_all("#operations-table tbody tr").unwrap().length(), 8, "the first run's results stay");
     assert!(!root.query_selector("#demo").unwrap().unwrap().has_attribute("disabled"), "a new run can start");
 }
+
+#[wasm_bindgen_test]
+async fn live_prices_are_used_when_they_load_and_the_snapshot_otherwise() {
+    use trace_optimizer::ui::live_prices::live_or_bundled;
+    let json = r#"{"gpt-4o":{"litellm_provider":"openai","mode":"chat","input_cost_per_token":2.5e-6,"output_cost_per_token":1e-5}}"#;
+    let url = format!("data:application/json,{}", js_sys::encode_uri_component(json));
+    let (table, note) = live_or_bundled(&url, 5_000).await;
+    assert!(table.source().live && note.is_none());
+    assert_eq!(table.entries().len(), 1);
+    let (table, note) = live_or_bundled("http://127.0.0.1:9/prices.json", 5_000).await;
+    assert!(!table.source().live, "the bundled snapshot");
+    let note = note.expect("the reason is kept");
+    assert!(note.starts_with("Live LiteLLM prices could not be read (network:") && note.contains("bundled snapshot"), "{note}");
+}

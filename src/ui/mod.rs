@@ -10,6 +10,7 @@ mod download;
 mod figures;
 mod headline;
 mod key_store;
+pub mod live_prices;
 mod progress;
 mod qualitative_view;
 mod report_view;
