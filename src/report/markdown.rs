@@ -5,23 +5,37 @@
 
 use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag};
 
-/// Escapes text for a Markdown paragraph or table cell: markup characters
-/// are backslash-escaped, angle brackets become entities, and line breaks
-/// become spaces (a table row is one line).
+/// Escapes text for a Markdown paragraph or table cell, so it renders as
+/// exactly itself: angle brackets and ampersands become entities, line
+/// breaks become spaces (a table row is one line), leading whitespace goes
+/// (it would start a code block), and markup characters are backslash-escaped
+/// where they could mean something: emphasis, code, links, tables and
+/// strikethrough anywhere; `_` unless inside a word (`draft_answer` stays
+/// readable); list, heading and rule markers at the start.
 pub fn escape(text: &str) -> String {
+    let chars: Vec<char> = text.trim_start().chars().filter(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t')).collect();
+    let digits = chars.iter().take_while(|c| c.is_ascii_digit()).count();
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    for (i, &c) in chars.iter().enumerate() {
+        let word = |j: Option<usize>| j.and_then(|j| chars.get(j)).is_some_and(|c| c.is_alphanumeric());
+        let special = match c {
+            '\\' | '`' | '*' | '[' | ']' | '(' | ')' | '|' | '~' => true,
+            '_' => !(word(i.checked_sub(1)) && word(Some(i + 1))),
+            '-' | '+' | '=' | '#' => i == 0,
+            '.' => i == digits && (1..=9).contains(&digits),
+            _ => false,
+        };
         match c {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
             '\n' | '\r' | '\t' => out.push(' '),
-            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '-' | '!' | '|' | '~' | '$' => {
-                out.push('\\');
+            c => {
+                if special {
+                    out.push('\\');
+                }
                 out.push(c);
             }
-            c if c.is_control() => {}
-            c => out.push(c),
         }
     }
     out
@@ -110,6 +124,37 @@ mod tests {
         let html = to_html(&escape(hostile));
         assert!(!html.contains("<script") && !html.contains("<a ") && !html.contains("<em>") && !html.contains("<code>"), "{html}");
         assert!(html.contains("&lt;script&gt;alert('x')&lt;/script&gt;"), "{html}");
+    }
+
+    /// What a paragraph of `text` shows: whitespace as HTML collapses it at
+    /// the ends, and the HTML escapes of `&`, `<` and `>`.
+    fn shown(text: &str) -> String {
+        let flat: String = text.chars().filter(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t')).map(|c| if c.is_whitespace() && c.is_ascii() { ' ' } else { c }).collect();
+        flat.trim().replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2_000))]
+        #[test]
+        fn any_text_renders_as_itself(chars in proptest::collection::vec(proptest::sample::select(
+            "ab1 9_*-+#.)([]!`~|<>&\"\\{}$=:/\n\té".chars().collect::<Vec<_>>()), 0..40)) {
+            let text: String = chars.into_iter().collect();
+            let expected = shown(&text);
+            let html = to_html(&escape(&text));
+            let paragraph = if expected.is_empty() { String::new() } else { format!("<p>{expected}</p>\n") };
+            proptest::prop_assert_eq!(&html, &paragraph, "text {:?}", text);
+            let cell = to_html(&table(&["Trace"], &[vec![escape(&text)]]));
+            proptest::prop_assert!(cell.contains(&format!("<td>{expected}</td>")), "text {:?}: {}", text, cell);
+        }
+    }
+
+    #[test]
+    fn names_stay_readable() {
+        assert_eq!(escape("draft_answer"), "draft_answer");
+        assert_eq!(escape("665333cc-f4df-4766"), "665333cc-f4df-4766");
+        assert_eq!(escape("_x_ *y* - 1. #"), "\\_x\\_ \\*y\\* - 1. #");
+        assert_eq!(escape("- item"), "\\- item");
+        assert_eq!(escape("12. step"), "12\\. step");
     }
 
     #[test]

@@ -17,13 +17,13 @@ test('demo report downloads with the sections and totals of the raw events', asy
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-recommendations')]);
   expect(download.suggestedFilename() === 'recommendations.md', download.suggestedFilename());
   const md = readFileSync(await download.path(), 'utf8');
-  for (const section of ['## Executive Summary', '## Cost Analysis']) {
+  for (const section of ['## Executive Summary', '## Cost Analysis', '## High-Variance Investigation', '## Failure-Mode Analysis', '## Qualitative Findings', '## Appendix']) {
     expect(md.includes(`\n${section}\n`), `missing ${section}`);
   }
   expect(md.includes(`**Generations analyzed:** ${count(oracle.calls)} in`), `generations: want ${count(oracle.calls)}`);
   expect(md.includes(`**Total cost:** ${usd(oracle.cost)} `), `total cost: want ${usd(oracle.cost)}`);
   for (const [op, o] of oracle.byOp) {
-    const row = md.split('\n').find((l) => l.startsWith(`| ${op.replaceAll('_', '\\_')} |`));
+    const row = md.split('\n').find((l) => l.startsWith(`| ${op} |`));
     expect(row, `no row for ${op}`);
     const cells = row.split('|').map((c) => c.trim());
     expect(cells[2] === count(o.calls), `${op} calls ${cells[2]} != ${count(o.calls)}`);
