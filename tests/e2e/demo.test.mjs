@@ -2,7 +2,7 @@
 // the report's figures checked against the oracle on the same events.
 import { readFileSync } from 'node:fs';
 import { test, expect } from './harness.mjs';
-import { readEvents, snapshotPrices, totals, usd, count } from './oracle.mjs';
+import { readEvents, snapshotPrices, totals, usd, count, figures, distribution, quantile, tableAfter, value } from './oracle.mjs';
 import { unzip } from './unzip.mjs';
 
 // The demo project's window: the 30 days before 2026-11-16T00:00Z.
@@ -30,7 +30,50 @@ test('demo report downloads with the sections and totals of the raw events', asy
     expect(cells[3] === usd(o.cost), `${op} cost ${cells[3]} != ${usd(o.cost)}`);
   }
   expect(errors.length === 0, `page errors: ${errors.join(' | ')}`);
+  checkTables(md, figures(readEvents(ctx.demoEvents), START, END, snapshotPrices(ctx.priceSnapshot)));
 });
+
+/** `cell` shows `want` to the precision it is printed with. */
+function near(cell, want, what) {
+  const shown = value(cell), digits = (cell.split('.')[1] || '').replace(/[^0-9]/g, '').length;
+  const tol = 0.5 * 10 ** -digits / (cell.endsWith('%') ? 100 : 1) + 1e-12;
+  expect(Math.abs(shown - want) <= tol, `${what}: report shows ${cell}, oracle ${want}`);
+}
+
+/** Every figure of the cost, variance and failure tables against the oracle. */
+function checkTables(md, o) {
+  for (const [op, calls, cost, share, avg, tokens, p50, p95, rate] of tableAfter(md, '### Cost by operation')) {
+    const g = o.byOp.get(op);
+    expect(g, `operation ${op} is not in the events`);
+    expect(value(calls) === g.calls && value(tokens) === g.tokens, `${op} calls/tokens`);
+    near(cost, g.cost, `${op} cost`); near(share, g.cost / o.cost, `${op} share`); near(avg, g.cost / g.calls, `${op} avg`);
+    near(p50, quantile(g.latencies, 0.5), `${op} p50`); near(p95, quantile(g.latencies, 0.95), `${op} p95`); near(rate, g.errors / g.calls, `${op} error rate`);
+  }
+  expect(tableAfter(md, '### Cost by operation').length === o.byOp.size, 'every operation listed');
+  for (const [model, , calls, cost, share, tokens, p50, rate] of tableAfter(md, '### Cost by model')) {
+    const g = o.byModel.get(model);
+    expect(g && value(calls) === g.calls && value(tokens) === g.tokens, `model ${model} calls/tokens`);
+    near(cost, g.cost, `${model} cost`); near(share, g.cost / o.cost, `${model} share`);
+    near(p50, quantile(g.latencies, 0.5), `${model} p50`); near(rate, g.errors / g.calls, `${model} error rate`);
+  }
+  const variance = tableAfter(md, '## High-Variance Investigation');
+  const top = [...o.byOp.entries()].sort((a, b) => b[1].cost - a[1].cost).slice(0, 5).map(([op]) => op);
+  expect(JSON.stringify(variance.map((r) => r[0])) === JSON.stringify(top), `top operations ${variance.map((r) => r[0])} != ${top}`);
+  for (const [op, n, min, median, mean, std, p95, p99, max, outliers, top1, top10] of variance) {
+    const d = distribution([...o.traceCost.get(op).values()]);
+    expect(value(n) === d.n && outliers === `${d.outliersSd} / ${d.outliersMad}`, `${op}: n ${n} outliers ${outliers} vs ${d.n} ${d.outliersSd} / ${d.outliersMad}`);
+    for (const [cell, want, what] of [[min, d.min, 'min'], [median, d.median, 'median'], [mean, d.mean, 'mean'], [std, d.std, 'std'], [p95, d.p95, 'p95'], [p99, d.p99, 'p99'], [max, d.max, 'max'], [top1, d.top1, 'top 1%'], [top10, d.top10, 'top 10%']]) {
+      near(cell, want, `${op} ${what}`);
+    }
+  }
+  const groups = tableAfter(md, '## Failure-Mode Analysis');
+  for (const [op, status, , calls] of groups) {
+    expect(value(calls) === o.errorGroups.get(`${op}|${status}`), `errors of ${op} with status ${status}: ${calls}`);
+  }
+  for (const [op, , truncated] of tableAfter(md, '### Outputs')) {
+    expect(value(truncated.split(' ')[0]) === o.truncated.get(op), `truncated outputs of ${op}: ${truncated}`);
+  }
+}
 
 test('raw HTML in the rendered report never becomes markup', async ({ page, ctx }) => {
   await page.goto(ctx.base);
@@ -43,14 +86,15 @@ test('results bundle holds the report, data files and a PNG of every chart', asy
   await page.goto(ctx.base);
   await page.click('#demo');
   await page.waitForSelector('[data-chart=error-rate] canvas', { timeout: 60000 });
+  await page.waitForSelector('[data-chart=trace-cost-5] canvas', { timeout: 10000 });
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-bundle')]);
   expect(download.suggestedFilename() === 'trace-optimizer-results.zip', download.suggestedFilename());
   const entries = unzip(readFileSync(await download.path()));
-  for (const name of ['recommendations.md', 'data/metrics_by_span.csv', 'data/metrics_by_model.csv', 'data/model_pricing.json']) {
+  for (const name of ['recommendations.md', 'data/metrics_by_span.csv', 'data/metrics_by_model.csv', 'data/cost_variance.json', 'data/qualitative_samples.json', 'data/model_pricing.json']) {
     expect(entries.has(name), `bundle lacks ${name}: ${[...entries.keys()]}`);
   }
   const pngs = [...entries.keys()].filter((n) => n.startsWith('figures/') && n.endsWith('.png'));
-  expect(pngs.length === 5, `five chart images, got ${pngs}`);
+  expect(pngs.length === 10, `ten chart images, got ${pngs}`);
   for (const n of pngs) expect(entries.get(n).subarray(1, 4).toString() === 'PNG', `${n} is not a PNG`);
   const csv = entries.get('data/metrics_by_span.csv').toString();
   expect(csv.split('\n')[0].startsWith('operation,calls,errors'), csv.split('\n')[0]);

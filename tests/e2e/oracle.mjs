@@ -54,3 +54,78 @@ export function usd(x) {
 
 /** Formats a count with thousands separators. */
 export const count = (n) => n.toLocaleString('en-US');
+
+// Statistics as the report states its method: type-7 quantiles, population sd.
+const sorted = (xs) => [...xs].sort((a, b) => a - b);
+export function quantile(xs, p) {
+  const s = sorted(xs), h = (s.length - 1) * p, lo = Math.floor(h);
+  return lo + 1 < s.length ? s[lo] + (h - lo) * (s[lo + 1] - s[lo]) : s[lo];
+}
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const sd = (xs) => { const m = mean(xs); return Math.sqrt(mean(xs.map((x) => (x - m) ** 2))); };
+
+/** Per-trace cost distribution of one operation, as the High-Variance table shows it. */
+export function distribution(costs) {
+  const med = quantile(costs, 0.5), mad = quantile(costs.map((c) => Math.abs(c - med)), 0.5);
+  const sdRule = mean(costs) + 2 * sd(costs), madRule = med + 3 * 1.4826 * mad;
+  const desc = sorted(costs).reverse(), total = costs.reduce((a, b) => a + b, 0);
+  const top = (f) => desc.slice(0, Math.max(1, Math.ceil(costs.length * f))).reduce((a, b) => a + b, 0) / total;
+  return {
+    n: costs.length, min: desc[desc.length - 1], median: med, mean: mean(costs), std: sd(costs),
+    p95: quantile(costs, 0.95), p99: quantile(costs, 0.99), max: desc[0],
+    outliersSd: costs.filter((c) => c > sdRule).length, outliersMad: costs.filter((c) => c > madRule).length,
+    top1: top(0.01), top10: top(0.1),
+  };
+}
+
+/**
+ * Every figure the report's tables show, from the $ai_generation events in
+ * [start, end): by operation, by model, per-trace cost by operation, error
+ * groups by operation and HTTP status, and truncated outputs by operation.
+ */
+export function figures(events, start, end, prices = {}) {
+  const group = () => ({ calls: 0, cost: 0, tokens: 0, errors: 0, latencies: [] });
+  const byOp = new Map(), byModel = new Map(), traceCost = new Map(), errorGroups = new Map(), truncated = new Map();
+  let cost = 0;
+  for (const e of events) {
+    if (e.event !== '$ai_generation') continue;
+    const t = Date.parse(e.timestamp);
+    if (t < start || t >= end) continue;
+    const p = e.properties, op = p.$ai_span_name || 'unnamed', price = prices[p.$ai_model];
+    const input = num(p.$ai_input_tokens) ?? 0, output = num(p.$ai_output_tokens) ?? 0;
+    const c = num(p.$ai_total_cost_usd) ?? (price ? input * price[0] + output * price[1] : 0);
+    const failed = p.$ai_is_error === true || p.$ai_is_error === 'true';
+    cost += c;
+    for (const [map, key] of [[byOp, op], [byModel, p.$ai_model]]) {
+      const g = map.get(key) || group();
+      g.calls += 1; g.cost += c; g.tokens += input + output; g.errors += failed ? 1 : 0; g.latencies.push(num(p.$ai_latency) ?? 0);
+      map.set(key, g);
+    }
+    const perTrace = traceCost.get(op) || new Map();
+    perTrace.set(p.$ai_trace_id, (perTrace.get(p.$ai_trace_id) || 0) + c);
+    traceCost.set(op, perTrace);
+    if (failed) {
+      const key = `${op}|${p.$ai_http_status ?? '-'}`;
+      errorGroups.set(key, (errorGroups.get(key) || 0) + 1);
+    }
+    const max = num(p.$ai_max_tokens);
+    const cut = ['length', 'max_tokens'].includes(p.$ai_stop_reason) || (max > 0 && output >= max);
+    truncated.set(op, (truncated.get(op) || 0) + (cut ? 1 : 0));
+  }
+  return { cost, byOp, byModel, traceCost, errorGroups, truncated };
+}
+
+/** The rows of the first Markdown table after `heading`, cells unescaped. */
+export function tableAfter(md, heading) {
+  const lines = md.slice(md.indexOf(`\n${heading}\n`) + heading.length + 2).split('\n');
+  const first = lines.findIndex((l) => l.startsWith('|'));
+  const rows = [];
+  for (const l of lines.slice(first + 2)) {
+    if (!l.startsWith('|')) break;
+    rows.push(l.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim().replace(/\\(.)/g, '$1')));
+  }
+  return rows;
+}
+
+/** A report cell as a number: `$1,234.56`, `43.1%`, `6.46 s`, `2,617`. */
+export const value = (cell) => Number(cell.replace(/[$,%s ]/g, '')) / (cell.endsWith('%') ? 100 : 1);
