@@ -105,6 +105,8 @@ pub struct Failures {
     pub by_kind: BTreeMap<FailureKind, u64>,
     /// Every operation, most truncation first.
     pub outputs: Vec<OutputHealth>,
+    /// Error rows the errors query returned (it keeps the most frequent groups only).
+    pub error_rows: usize,
 }
 
 impl Failures {
@@ -148,7 +150,7 @@ pub fn compute(data: &Dataset, metrics: &Metrics) -> Failures {
         })
         .collect();
     errors.sort_by(|a, b| b.calls.cmp(&a.calls).then((&a.operation, a.http_status).cmp(&(&b.operation, b.http_status))));
-    Failures { errors, by_kind, outputs: outputs(&data.trace_ops) }
+    Failures { errors, by_kind, outputs: outputs(&data.trace_ops), error_rows: data.errors.len() }
 }
 
 fn outputs(trace_ops: &[TraceOpRow]) -> Vec<OutputHealth> {
