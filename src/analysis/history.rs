@@ -185,10 +185,17 @@ pub struct History {
     /// Whether there was a prior analysis at all.
     pub has_prior: bool,
     pub prior_window_end: Option<chrono::DateTime<chrono::Utc>>,
-    /// Recommendation ids not to propose again (shipped or rejected).
-    pub settled: Vec<(String, Status)>,
+    /// Recommendations not to propose again (shipped or rejected), as the prior file had them.
+    pub settled: Vec<PriorRecommendation>,
     pub targets: Vec<TargetCheck>,
     pub regressions: Vec<Regression>,
+}
+
+impl History {
+    /// Whether the prior analysis settled recommendation `id` (shipped or rejected).
+    pub fn is_settled(&self, id: &str) -> bool {
+        self.settled.iter().any(|r| r.id == id)
+    }
 }
 
 /// Regression thresholds: relative rise and, for rates, an absolute floor,
@@ -203,7 +210,7 @@ pub const MIN_CALLS: u64 = 50;
 /// Compares `current` with `prior`.
 pub fn compare(prior: Option<&FollowUp>, current: &Analysis) -> History {
     let Some(prior) = prior else { return History::default() };
-    let settled = prior.recommendations.iter().filter(|r| r.status != Status::Open).map(|r| (r.id.clone(), r.status)).collect();
+    let settled = prior.recommendations.iter().filter(|r| r.status != Status::Open).cloned().collect();
     let targets = prior
         .recommendations
         .iter()

@@ -66,6 +66,8 @@ pub struct Analysis {
     pub failures: failures::Failures,
     /// Stage 7: the tagged qualitative sample.
     pub qualitative: qualitative::Qualitative,
+    /// Stage 9: what changed since the prior analysis, if one was given.
+    pub history: history::History,
 }
 
 impl Analysis {
@@ -75,8 +77,14 @@ impl Analysis {
     }
 }
 
-/// Runs every stage on `data`, pricing with `prices`.
+/// Runs every stage on `data`, pricing with `prices`, as a first analysis.
 pub fn analyze(data: &Dataset, settings: &Settings, origin: &Origin, prices: &pricing::PriceTable) -> Analysis {
+    analyze_following(data, settings, origin, prices, None)
+}
+
+/// Runs every stage on `data`, following up on `prior` (the `analysis.json`
+/// of an earlier results bundle) when given.
+pub fn analyze_following(data: &Dataset, settings: &Settings, origin: &Origin, prices: &pricing::PriceTable, prior: Option<&history::FollowUp>) -> Analysis {
     let (costing, pricing) = pricing::price_rollup(prices, &data.rollup);
     let metrics = metrics::compute(data, &costing);
     let selection = select::select(&data.rollup, &data.trace_ops, settings);
@@ -85,7 +93,7 @@ pub fn analyze(data: &Dataset, settings: &Settings, origin: &Origin, prices: &pr
     let root_causes = root_causes::compute(data, &costing, &selection, metrics.totals.cost_usd);
     let failures = failures::compute(data, &metrics);
     let qualitative = qualitative::compute(data, &costing, &selection);
-    Analysis {
+    let mut a = Analysis {
         settings: settings.clone(),
         origin: origin.clone(),
         window: data.window,
@@ -98,5 +106,8 @@ pub fn analyze(data: &Dataset, settings: &Settings, origin: &Origin, prices: &pr
         root_causes,
         failures,
         qualitative,
-    }
+        history: history::History::default(),
+    };
+    a.history = history::compare(prior, &a);
+    a
 }

@@ -1,6 +1,6 @@
 //! Test fixtures of the analysis: the demo project, analysed.
 
-use super::dataset::Window;
+use super::dataset::{Dataset, Window};
 use super::pricing::PriceTable;
 use super::{analyze, Analysis, Origin, Settings};
 use crate::source::demo::{DemoConfig, DemoGenerator};
@@ -8,9 +8,9 @@ use crate::source::digest::TextDigest;
 use crate::source::memory::MemorySource;
 use crate::source::plan::fetch;
 
-/// A small demo project, analysed; `hostile` renames an operation and a
-/// trace and fills excerpts with markup, as a user's users might.
-pub fn demo_analysis(hostile: bool) -> Analysis {
+/// A small demo project's compact rows; `hostile` renames an operation and
+/// a trace and fills excerpts with markup, as a user's users might.
+pub fn demo_dataset(hostile: bool) -> Dataset {
     let cfg = DemoConfig { generations: 3_000, ..DemoConfig::default() };
     let window = Window::ending_at(cfg.end, cfg.days);
     let mut gens: Vec<_> = DemoGenerator::new(cfg).filter_map(|r| r.generation()).collect();
@@ -24,7 +24,12 @@ pub fn demo_analysis(hostile: bool) -> Analysis {
         }
     }
     let source = MemorySource::from_generations(gens);
-    let data = futures::executor::block_on(fetch(&source, window, &Settings::default(), &mut |_| {})).expect("demo fetch").dataset;
+    futures::executor::block_on(fetch(&source, window, &Settings::default(), &mut |_| {})).expect("demo fetch").dataset
+}
+
+/// [`demo_dataset`], analysed as a PostHog project (trace links included).
+pub fn demo_analysis(hostile: bool) -> Analysis {
+    let data = demo_dataset(hostile);
     let origin = Origin { label: "Demo".into(), posthog: Some(("https://us.posthog.com".into(), "1".into())) };
     analyze(&data, &Settings::default(), &origin, &PriceTable::bundled())
 }

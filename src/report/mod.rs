@@ -6,6 +6,7 @@ pub mod bundle;
 mod csv_files;
 mod failure_modes;
 pub mod format;
+mod history_notes;
 mod investigation;
 mod json_files;
 pub mod markdown;

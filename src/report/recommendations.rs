@@ -49,6 +49,7 @@ fn executive_summary(a: &Analysis) -> String {
     if m.totals.unpriced_calls > 0 {
         s.push_str(&format!("- **Unpriced:** {} calls have no known price and count as $0\n", count(m.totals.unpriced_calls)));
     }
+    s.push_str(&super::history_notes::since_prior(a));
     s.push('\n');
     s
 }

@@ -37,3 +37,22 @@ fn hostile_names_and_excerpts_stay_text() {
     assert!(html.contains("&lt;script&gt;steal()&lt;/script&gt;"), "excerpts are shown as text");
     assert!(md.contains("%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E"), "trace ids are percent-encoded in links");
 }
+
+#[test]
+fn a_follow_up_reports_targets_regressions_and_settled_fixes() {
+    use crate::analysis::history::{FollowUp, Metric, PriorRecommendation, Status};
+    let first = demo_analysis(false);
+    assert!(recommendations_md(&first).contains("**History:** first analysis of this project"));
+    let draft = Metric::CostPerCall { operation: "draft_answer".into() };
+    let now = draft.value(&first).unwrap();
+    let rec = |id: &str, status, target: f64| PriorRecommendation { id: id.into(), title: format!("fix {id}"), status, metric: Some(draft.clone()), baseline: Some(now * 1.5), target: Some(target) };
+    let mut prior = FollowUp::of(&first, vec![rec("met", Status::Shipped, now * 1.01), rec("missed", Status::Open, now * 0.5), rec("no", Status::Rejected, now * 0.1)]);
+    prior.operations.iter_mut().find(|o| o.operation == "agent_step").unwrap().cost_per_call /= 2.0;
+    let data = crate::analysis::testing::demo_dataset(false);
+    let a = crate::analysis::analyze_following(&data, &first.settings, &first.origin, crate::analysis::pricing::PriceTable::bundled(), Some(&prior));
+    let md = recommendations_md(&a);
+    assert!(md.contains("1 of 2 prior targets met, 1 regressions, 2 fixes settled"), "rejected targets are not checked");
+    assert!(md.contains("| fix met | cost per call of draft_answer |") && md.contains("| hit |") && md.contains("| miss |"));
+    assert!(md.contains("| agent_step | cost per call |"), "cost per call doubled against the prior file");
+    assert!(md.contains("Not proposed again: fix met (shipped), fix no (rejected)."));
+}
