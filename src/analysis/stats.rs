@@ -247,7 +247,9 @@ mod properties {
         #[test]
         fn selection_median_equals_sorted_median(v in costs()) {
             let mut w = v.clone();
-            prop_assert_eq!(median_in_place(&mut w), quantile_sorted(&sorted(&v), 0.5));
+            // The same value up to the rounding of two ways to interpolate a midpoint.
+            let (m, q) = (median_in_place(&mut w).unwrap(), quantile_sorted(&sorted(&v), 0.5).unwrap());
+            prop_assert!((m - q).abs() <= 1e-12 * q.abs().max(1.0), "{m} vs {q}");
             let t = outlier_thresholds(&v).unwrap();
             prop_assert!((t.mad_rule - (quantile_sorted(&sorted(&v), 0.5).unwrap() + 3.0 * MAD_SCALE * mad(&v).unwrap())).abs() < 1e-9);
         }
