@@ -45,6 +45,11 @@ pub struct Overview {
     pub last_seen: Option<DateTime<Utc>>,
     /// SDK names (`$ai_lib`, else `$lib`), most used first.
     pub libs: Vec<String>,
+    /// Generations whose prompt or output is recorded in `events`
+    /// (`$ai_input` or `$ai_output_choices` present). Zero when the project's
+    /// ingestion keeps payloads elsewhere (`posthog.ai_events`).
+    #[serde(default)]
+    pub with_payloads: u64,
 }
 
 /// One cell of the rollup: day x operation x model x error status.

@@ -1,10 +1,14 @@
-//! The analysis on exported PostHog events, natively: the same query plan
-//! and core as the web app, answered by the in-memory source.
+//! The analysis natively: the same query plan and core as the web app, on
+//! exported PostHog events (the in-memory source) or on a PostHog project
+//! (HogQL through PostHog's query API).
 //!
 //! ```text
 //! trace-optimizer-cli [analyze] --events FILE.jsonl [--events ...] --out DIR
 //!     [--window-days 30] [--top-n 5] [--sample-size 15] [--min-recs 3] [--now RFC3339]
 //!     [--prices model_prices_and_context_window.json]
+//! POSTHOG_PERSONAL_API_KEY=phx_... trace-optimizer-cli [analyze] --posthog-host us|eu|auto|URL
+//!     --project ID --out DIR [same options]
+//! POSTHOG_PERSONAL_API_KEY=phx_... trace-optimizer-cli projects --posthog-host us|eu|auto|URL
 //! trace-optimizer-cli export-demo --out FILE.jsonl [--generations 20000] [--seed 7] [--days 30] [--clean]
 //!     [--payloads full|none]
 //! ```
@@ -38,7 +42,9 @@ mod cli {
     use trace_optimizer::source::demo::{DemoConfig, DemoGenerator, Plants};
     use trace_optimizer::source::event::{Event, Generation};
     use trace_optimizer::source::memory::MemorySource;
-    use trace_optimizer::source::plan::fetch;
+    use trace_optimizer::source::plan::{fetch, Fetched};
+    use trace_optimizer::source::posthog::native::NativeTransport;
+    use trace_optimizer::source::posthog::{discover, ApiKey, Client, Host, Notice, PostHogSource};
 
     type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
@@ -46,6 +52,7 @@ mod cli {
         match args.first().and_then(|a| a.to_str()) {
             Some("export-demo") => export_demo(args[1..].to_vec()),
             Some("analyze") => analyze_events(args[1..].to_vec()),
+            Some("projects") => list_projects(args[1..].to_vec()),
             Some("-h" | "--help") | None => {
                 println!("{}", include_str!("usage.txt"));
                 Ok(())
@@ -54,14 +61,23 @@ mod cli {
         }
     }
 
+    /// Where the events come from.
+    enum From {
+        Files(Vec<PathBuf>),
+        PostHog { host: Host, project: String },
+    }
+
     fn analyze_events(args: Vec<OsString>) -> Result<()> {
         let mut p = lexopt::Parser::from_args(args);
         let (mut events, mut out, mut now) = (Vec::<PathBuf>::new(), None::<PathBuf>, None::<DateTime<Utc>>);
+        let (mut host, mut project) = (None::<Host>, None::<String>);
         let mut prices = None::<PathBuf>;
         let mut settings = Settings::default();
         while let Some(arg) = p.next()? {
             match arg {
                 Long("events") => events.push(p.value()?.into()),
+                Long("posthog-host") => host = Some(Host::parse(&p.value()?.string()?)?),
+                Long("project") => project = Some(p.value()?.string()?),
                 Long("out") => out = Some(p.value()?.into()),
                 Long("window-days") => settings.window_days = p.value()?.parse()?,
                 Long("top-n") => settings.top_n = p.value()?.parse()?,
@@ -73,25 +89,20 @@ mod cli {
             }
         }
         let out = out.ok_or("--out DIR is required")?;
-        if events.is_empty() {
-            return Err("at least one --events FILE.jsonl is required".into());
-        }
+        let from = match (host, events.is_empty()) {
+            (Some(host), true) => From::PostHog { host, project: project.ok_or("--project ID is required with --posthog-host (list them: trace-optimizer-cli projects)")? },
+            (None, false) => From::Files(events),
+            (Some(_), false) => return Err("give --events files or --posthog-host, not both".into()),
+            (None, true) => return Err("at least one --events FILE.jsonl (or --posthog-host and --project) is required".into()),
+        };
         let started = Instant::now();
-        let mut generations = Vec::new();
-        for path in &events {
-            read_generations(path, &mut generations)?;
-        }
-        let newest = generations.iter().map(|g| g.timestamp).max().ok_or("the files hold no $ai_generation events")?;
-        // The window ends just after the newest event unless --now says otherwise.
-        let end = now.unwrap_or(newest + Duration::seconds(1));
-        let window = Window::ending_at(end, settings.window_days);
-        let source = MemorySource::from_generations(generations);
-        let loaded = started.elapsed();
-        let fetched = futures::executor::block_on(fetch(&source, window, &settings, &mut |_| {})).map_err(|f| f.error.to_string())?;
+        let (fetched, origin) = match from {
+            From::Files(files) => fetch_files(&files, now, &settings)?,
+            From::PostHog { host, project } => fetch_posthog(host, &project, now, &settings)?,
+        };
         for (query, e) in &fetched.warnings {
             eprintln!("warning: {query}: {e}");
         }
-        let origin = Origin { label: events.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "), posthog: None };
         let table = match &prices {
             Some(path) => PriceTable::from_litellm_json(&std::fs::read_to_string(path)?).map_err(|e| format!("{}: {e}", path.display()))?,
             None => PriceTable::bundled().clone(),
@@ -105,14 +116,80 @@ mod cli {
             }
             std::fs::write(&path, f.content)?;
         }
-        eprintln!(
-            "analysed {} generations ({} in the window) in {:.2?} (loading {:.2?}); wrote {}",
-            source.all().len(),
-            analysis.metrics.totals.calls,
-            started.elapsed(),
-            loaded,
-            out.display()
-        );
+        eprintln!("analysed {} generations in {:.2?}; wrote {}", analysis.metrics.totals.calls, started.elapsed(), out.display());
+        Ok(())
+    }
+
+    type Fetch = Result<(Fetched, Origin)>;
+
+    /// The plan over JSONL exports, answered in memory.
+    fn fetch_files(files: &[PathBuf], now: Option<DateTime<Utc>>, settings: &Settings) -> Fetch {
+        let mut generations = Vec::new();
+        for path in files {
+            read_generations(path, &mut generations)?;
+        }
+        let newest = generations.iter().map(|g| g.timestamp).max().ok_or("the files hold no $ai_generation events")?;
+        // The window ends just after the newest event unless --now says otherwise.
+        let end = now.unwrap_or(newest + Duration::seconds(1));
+        let window = Window::ending_at(end, settings.window_days);
+        let source = MemorySource::from_generations(generations);
+        eprintln!("read {} generations from {} file(s)", source.all().len(), files.len());
+        let fetched = futures::executor::block_on(fetch(&source, window, settings, &mut |_| {})).map_err(|f| f.error.to_string())?;
+        let label = files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
+        Ok((fetched, Origin { label, posthog: None }))
+    }
+
+    /// The personal API key, from the environment only (flags land in shell history).
+    fn api_key() -> Result<ApiKey> {
+        match std::env::var("POSTHOG_PERSONAL_API_KEY") {
+            Ok(k) if !k.trim().is_empty() => Ok(ApiKey::new(&k)),
+            _ => Err("set POSTHOG_PERSONAL_API_KEY to a personal API key with the query:read scope".into()),
+        }
+    }
+
+    fn client(host: Host) -> Result<Client<NativeTransport>> {
+        Ok(Client::new(NativeTransport::new(), api_key()?, host).with_notices(|n| match n {
+            Notice::Sent { .. } => {}
+            Notice::Throttled { query, remaining_s } if remaining_s % 10 == 0 || *remaining_s <= 3 => eprintln!("{query}: PostHog's hourly query budget is spent; retrying in {remaining_s} s"),
+            Notice::Throttled { .. } => {}
+            Notice::Retrying { query, delay, reason } => eprintln!("{query}: retrying in {delay:.1?}: {reason}"),
+            Notice::RunningAsync { query } => eprintln!("{query}: too slow for a blocking answer; running it asynchronously"),
+            Notice::SwitchedHost { host } => eprintln!("the key is not a US cloud key; using {host}"),
+        }))
+    }
+
+    /// The plan against a PostHog project.
+    fn fetch_posthog(host: Host, project: &str, now: Option<DateTime<Utc>>, settings: &Settings) -> Fetch {
+        let source = PostHogSource::new(client(host)?, project)?;
+        let window = Window::ending_at(now.unwrap_or_else(|| std::time::SystemTime::now().into()), settings.window_days);
+        let fetched = futures::executor::block_on(fetch(&source, window, settings, &mut |step| eprintln!("step: {step:?}")));
+        let meter = source.client().meter();
+        eprintln!("queries used: {} of PostHog's {} per hour ({}); {:.1} MB fetched", meter.used(), meter.budget(), meter.sent().join(", "), meter.bytes() as f64 / 1e6);
+        let fetched = fetched.map_err(|f| f.error.to_string())?;
+        let host = source.client().host();
+        Ok((fetched, Origin { label: format!("PostHog project {project}"), posthog: Some((host, project.to_string())) }))
+    }
+
+    /// Lists the projects the key can analyse.
+    fn list_projects(args: Vec<OsString>) -> Result<()> {
+        let mut p = lexopt::Parser::from_args(args);
+        let mut host = Host::Auto;
+        while let Some(arg) = p.next()? {
+            match arg {
+                Long("posthog-host") => host = Host::parse(&p.value()?.string()?)?,
+                _ => return Err(arg.unexpected().into()),
+            }
+        }
+        let client = client(host)?;
+        let found = futures::executor::block_on(discover(&client))?;
+        println!("host: {}", client.host());
+        println!("scopes: {}{}", found.scopes.join(", "), if found.can_query { "" } else { " (no query:read: analyses will fail)" });
+        for p in &found.projects {
+            println!("{}\t{}", p.id, p.name);
+        }
+        if let Some(note) = found.note {
+            eprintln!("{note}");
+        }
         Ok(())
     }
 

@@ -3,7 +3,9 @@
 //! per generation, so the in-memory source never keeps whole payloads.
 //!
 //! Lengths and cuts count Unicode scalar values, like HogQL's `lengthUTF8`
-//! and `substringUTF8`.
+//! and `substringUTF8`; hashes are ClickHouse's `cityHash64` (CityHash
+//! v1.0.2), the only hash in PostHog's HogQL function list, so PostHog
+//! computes the same values server-side.
 
 use crate::analysis::dataset::{EXCERPT_CHARS, PREFIX_CUTS};
 
@@ -11,9 +13,9 @@ use crate::analysis::dataset::{EXCERPT_CHARS, PREFIX_CUTS};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TextDigest {
     pub chars: u64,
-    /// Hash of the whole text.
+    /// `cityHash64` of the whole text.
     pub hash: u64,
-    /// Hash of the first `PREFIX_CUTS[i]` characters (the whole text when shorter).
+    /// `cityHash64` of the first `PREFIX_CUTS[i]` characters (the whole text when shorter).
     pub prefix_hashes: [u64; PREFIX_CUTS.len()],
     /// First and last [`EXCERPT_CHARS`] characters.
     pub head: String,
@@ -23,103 +25,56 @@ pub struct TextDigest {
 impl TextDigest {
     /// Digests `text`.
     pub fn of(text: &str) -> TextDigest {
-        let mut w = DigestWriter::new();
-        w.push(text.as_bytes());
-        w.finish()
+        let bytes = text.as_bytes();
+        // Byte offsets of the character cuts, found in one pass.
+        let mut cut_ends = [bytes.len(); PREFIX_CUTS.len()];
+        let mut head_end = bytes.len();
+        let mut chars = 0u64;
+        for (i, _) in text.char_indices() {
+            if chars == EXCERPT_CHARS {
+                head_end = i;
+            }
+            for (c, cut) in PREFIX_CUTS.iter().enumerate() {
+                if chars == *cut {
+                    cut_ends[c] = i;
+                }
+            }
+            chars += 1;
+        }
+        let skip = chars.saturating_sub(EXCERPT_CHARS) as usize;
+        let tail_start = text.char_indices().nth(skip).map_or(bytes.len(), |(i, _)| i);
+        TextDigest {
+            chars,
+            hash: city_hash(bytes),
+            prefix_hashes: cut_ends.map(|end| city_hash(&bytes[..end])),
+            head: text[..head_end].to_string(),
+            tail: text[tail_start..].to_string(),
+        }
     }
 }
 
-/// Digests text as it is written (for instance by `serde_json::to_writer`),
-/// so a payload is digested without ever being held whole. Input must be
-/// UTF-8 once complete; it may be split anywhere.
-#[derive(Clone, Debug)]
+/// Collects text as it is written (for instance by `serde_json::to_writer`),
+/// so a payload is digested without building a `String` or a JSON value of
+/// it first. Input must be UTF-8 once complete; it may be split anywhere.
+#[derive(Clone, Debug, Default)]
 pub struct DigestWriter {
-    hash: u64,
-    chars: u64,
-    prefix_hashes: [u64; PREFIX_CUTS.len()],
-    reached: usize,
-    head: Vec<u8>,
-    head_done: bool,
-    /// The last bytes written: at least enough for [`EXCERPT_CHARS`] characters.
-    tail: Vec<u8>,
+    bytes: Vec<u8>,
 }
-
-/// Bytes kept for the tail: four per character at most.
-const TAIL_BYTES: usize = 4 * EXCERPT_CHARS as usize;
 
 impl DigestWriter {
     /// An empty digest.
     pub fn new() -> Self {
-        DigestWriter {
-            hash: FNV_OFFSET,
-            chars: 0,
-            prefix_hashes: [0; PREFIX_CUTS.len()],
-            reached: 0,
-            head: Vec::new(),
-            head_done: false,
-            tail: Vec::new(),
-        }
+        Self::default()
     }
 
-    /// Adds bytes. FNV is a running hash, so each prefix hash is the
-    /// running state at its cut.
+    /// Adds bytes.
     pub fn push(&mut self, bytes: &[u8]) {
-        // The next character count at which something is recorded.
-        let next_mark = |w: &Self| {
-            let cut = PREFIX_CUTS.get(w.reached).copied().unwrap_or(u64::MAX);
-            if w.head_done { cut } else { cut.min(EXCERPT_CHARS) }
-        };
-        let mut mark = next_mark(self);
-        let mut head_end = if self.head_done { 0 } else { bytes.len() };
-        for (i, &b) in bytes.iter().enumerate() {
-            if b & 0xC0 != 0x80 {
-                // A character starts here: `chars` characters lie before it.
-                if self.chars == mark {
-                    if !self.head_done && self.chars == EXCERPT_CHARS {
-                        self.head_done = true;
-                        head_end = i;
-                    }
-                    while self.reached < PREFIX_CUTS.len() && self.chars == PREFIX_CUTS[self.reached] {
-                        self.prefix_hashes[self.reached] = self.hash;
-                        self.reached += 1;
-                    }
-                    mark = next_mark(self);
-                }
-                self.chars += 1;
-            }
-            self.hash = (self.hash ^ u64::from(b)).wrapping_mul(FNV_PRIME);
-        }
-        self.head.extend_from_slice(&bytes[..head_end]);
-        self.tail.extend_from_slice(bytes);
-        if self.tail.len() > 2 * TAIL_BYTES {
-            self.tail.drain(..self.tail.len() - TAIL_BYTES);
-        }
+        self.bytes.extend_from_slice(bytes);
     }
 
     /// The digest of everything written.
-    pub fn finish(mut self) -> TextDigest {
-        let hash = self.hash;
-        for h in &mut self.prefix_hashes[self.reached..] {
-            *h = hash;
-        }
-        // The window may start inside a character: skip to the next one.
-        let keep = self.tail.len().saturating_sub(TAIL_BYTES);
-        let start = self.tail[keep..].iter().position(|b| b & 0xC0 != 0x80).map_or(self.tail.len(), |p| keep + p);
-        let tail = String::from_utf8_lossy(&self.tail[start..]);
-        let skip = tail.chars().count().saturating_sub(EXCERPT_CHARS as usize);
-        TextDigest {
-            chars: self.chars,
-            hash,
-            prefix_hashes: self.prefix_hashes,
-            head: String::from_utf8_lossy(&self.head).into_owned(),
-            tail: tail.chars().skip(skip).collect(),
-        }
-    }
-}
-
-impl Default for DigestWriter {
-    fn default() -> Self {
-        Self::new()
+    pub fn finish(self) -> TextDigest {
+        TextDigest::of(&String::from_utf8_lossy(&self.bytes))
     }
 }
 
@@ -142,12 +97,9 @@ pub fn prefix(s: &str, n: u64) -> &str {
     }
 }
 
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-const FNV_PRIME: u64 = 0x0100_0000_01b3;
-
-/// FNV-1a, 64 bits: small, stable across platforms and Rust versions.
-pub fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(FNV_OFFSET, |h, b| (h ^ u64::from(*b)).wrapping_mul(FNV_PRIME))
+/// ClickHouse's `cityHash64` of a string's bytes.
+pub fn city_hash(bytes: &[u8]) -> u64 {
+    cityhash_102_rs::city_hash_64(bytes)
 }
 
 #[cfg(test)]
@@ -177,8 +129,8 @@ mod tests {
     fn prefix_hashes_equal_hashes_of_prefixes() {
         let text = "ab".repeat(5000);
         let d = TextDigest::of(&text);
-        assert_eq!(d.prefix_hashes[0], fnv1a(prefix(&text, 4096).as_bytes()));
-        assert_eq!(d.prefix_hashes[1], fnv1a(prefix(&text, 6144).as_bytes()));
+        assert_eq!(d.prefix_hashes[0], city_hash(prefix(&text, 4096).as_bytes()));
+        assert_eq!(d.prefix_hashes[1], city_hash(prefix(&text, 6144).as_bytes()));
         assert_eq!(d.prefix_hashes[5], d.hash, "a cut past the end hashes the whole text");
         assert_eq!(TextDigest::of("short").head, "short");
         assert_eq!(TextDigest::of("short").tail, "short");
@@ -195,8 +147,13 @@ mod tests {
     }
 
     #[test]
-    fn fnv_known_vector() {
-        assert_eq!(fnv1a(b""), 0xcbf29ce484222325);
-        assert_eq!(fnv1a(b"a"), 0xaf63dc4c8601ec8c);
+    fn hash_is_clickhouse_city_hash() {
+        // ClickHouse: SELECT cityHash64('t1'), cityHash64('')
+        assert_eq!(city_hash(b"t1"), 6_139_083_973_535_984_835);
+        assert_eq!(city_hash(b""), 11_160_318_154_034_397_263);
+        // SELECT cityHash64(repeat('ab€', n)): every length branch of CityHash.
+        for (n, want) in [(17, 2347037017821064911), (33, 5436559109957263116), (64, 12376624116366554378), (65, 4682309813210436775), (200, 7526946939743373853), (5000, 15655320200065068615u64)] {
+            assert_eq!(city_hash("ab€".repeat(n).as_bytes()), want, "{n}");
+        }
     }
 }

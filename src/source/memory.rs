@@ -3,7 +3,7 @@
 //! `posthog::hogql` does against PostHog, so the two can be compared.
 
 use super::event::{Event, Generation};
-use super::{DataSource, Page, SourceError, TraceOpsPage};
+use super::{DataSource, Page, SourceError, TraceOpsPage, TraceSample};
 use crate::analysis::dataset::*;
 use crate::analysis::stats::{quantile_sorted, sorted};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -32,6 +32,18 @@ impl MemorySource {
 
     fn in_window<'a>(&'a self, w: &'a Window) -> impl Iterator<Item = &'a Generation> + 'a {
         self.generations.iter().filter(move |g| w.contains(g.timestamp))
+    }
+
+    /// The `n` most expensive traces of the window: PostHog's cost summed
+    /// over the trace, most first, ties by trace id.
+    fn top_traces<'a>(&'a self, w: &'a Window, n: u64) -> BTreeSet<&'a str> {
+        let mut cost: HashMap<&str, f64> = HashMap::new();
+        for g in self.in_window(w) {
+            *cost.entry(g.trace_id.as_str()).or_default() += g.cost_usd.unwrap_or(0.0);
+        }
+        let mut traces: Vec<_> = cost.into_iter().collect();
+        traces.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+        traces.into_iter().take(n as usize).map(|(t, _)| t).collect()
     }
 }
 
@@ -62,7 +74,7 @@ fn truncated(g: &Generation) -> bool {
 
 /// The bucket (0..1000) of a trace id for sampling: `cityHash64(trace_id) % 1000`.
 pub fn sample_bucket(trace_id: &str) -> u16 {
-    (cityhash_102_rs::city_hash_64(trace_id.as_bytes()) % 1000) as u16
+    (super::digest::city_hash(trace_id.as_bytes()) % u64::from(super::BUCKETS)) as u16
 }
 
 impl DataSource for MemorySource {
@@ -80,6 +92,7 @@ impl DataSource for MemorySource {
             if !g.lib.is_empty() {
                 *libs.entry(g.lib.as_str()).or_default() += 1;
             }
+            o.with_payloads += u64::from(g.input.is_some() || g.output.is_some());
         }
         o.traces = traces.len() as u64;
         o.trace_operations = pairs.len() as u64;
@@ -138,13 +151,15 @@ impl DataSource for MemorySource {
 
     async fn trace_ops(&self, w: &Window, page: &TraceOpsPage) -> Result<Page<TraceOpRow>, SourceError> {
         let after = page.after.as_ref().map(|(t, o)| (t.as_str(), o.as_str()));
+        let top = page.sample.map(|s| self.top_traces(w, s.top_traces)).unwrap_or_default();
+        let kept = |trace: &str| {
+            let b = sample_bucket(trace);
+            b >= page.buckets.0 && b < page.buckets.1 && page.sample.is_none_or(|s: TraceSample| b < s.keep_per_mille || top.contains(trace))
+        };
         let mut groups: BTreeMap<(&str, &str), Vec<&Generation>> = BTreeMap::new();
         for g in self.in_window(w) {
             let key = (g.trace_id.as_str(), g.operation.as_str());
-            if after.is_some_and(|a| key <= a) {
-                continue;
-            }
-            if page.keep_per_mille.is_some_and(|k| sample_bucket(&g.trace_id) >= k) {
+            if after.is_some_and(|a| key <= a) || !kept(&g.trace_id) {
                 continue;
             }
             groups.entry(key).or_default().push(g);
@@ -251,6 +266,13 @@ impl DataSource for MemorySource {
             })
             .collect();
         rows.sort_by(|a, b| (&a.trace_id, a.timestamp, &a.uuid).cmp(&(&b.trace_id, b.timestamp, &b.uuid)));
+        let cap = super::generations_per_trace(wanted.len()) as usize;
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        rows.retain(|r| {
+            let n = seen.entry(r.trace_id.clone()).or_default();
+            *n += 1;
+            *n <= cap
+        });
         Ok(rows)
     }
 }

@@ -4,6 +4,7 @@
 //!
 //! - [`memory`]: answers from events held in memory (the demo project, a
 //!   JSONL export), mirroring the HogQL semantics.
+//! - [`posthog`]: answers with HogQL queries against PostHog's query API.
 //! - [`demo`]: the seeded demo project with planted problems.
 
 pub mod demo;
@@ -12,23 +13,51 @@ pub mod error;
 pub mod event;
 pub mod memory;
 pub mod plan;
+pub mod posthog;
 
 use crate::analysis::dataset::{ErrorRow, GenerationRow, LatencyRow, Overview, PrefixRow, RollupRow, TraceOpRow, Window};
 pub use error::SourceError;
 
 /// Which slice of the per-trace rows to read: keyset pagination on
-/// `(trace_id, operation)`, and an optional sample of traces by hash.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// `(trace_id, operation)`, a range of trace buckets, and an optional sample.
+#[derive(Clone, Debug, PartialEq)]
 pub struct TraceOpsPage {
     /// Rows strictly after this `(trace_id, operation)`.
     pub after: Option<(String, String)>,
     pub limit: u64,
-    /// Keep traces whose hash falls in `keep_per_mille` of 1,000 buckets.
-    pub keep_per_mille: Option<u16>,
+    /// Traces whose bucket ([`memory::sample_bucket`]: `cityHash64(trace_id) % 1000`)
+    /// lies in `[from, to)`; disjoint ranges can be read concurrently.
+    pub buckets: (u16, u16),
+    /// Sampling of traces; `None` reads every trace.
+    pub sample: Option<TraceSample>,
+}
+
+impl Default for TraceOpsPage {
+    fn default() -> Self {
+        TraceOpsPage { after: None, limit: 0, buckets: (0, BUCKETS), sample: None }
+    }
+}
+
+/// Number of trace buckets.
+pub const BUCKETS: u16 = 1000;
+
+/// A deterministic sample of traces: those in the buckets below
+/// `keep_per_mille`, plus the `top_traces` most expensive traces of the
+/// window (by PostHog's cost, ties by trace id), whatever their bucket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TraceSample {
+    pub keep_per_mille: u16,
+    pub top_traces: u64,
+}
+
+/// Most generations read per trace when `traces` traces are read together:
+/// the whole answer stays within PostHog's 50,000 rows.
+pub fn generations_per_trace(traces: usize) -> u64 {
+    (50_000 / traces.max(1) as u64).clamp(1, 1_000)
 }
 
 /// One page of rows and whether more follow.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Page<T> {
     pub rows: Vec<T>,
     pub has_more: bool,
@@ -50,6 +79,7 @@ pub trait DataSource {
     async fn prefixes(&self, w: &Window) -> Result<Vec<PrefixRow>, SourceError>;
     /// Failed generations grouped, most frequent first.
     async fn errors(&self, w: &Window) -> Result<Vec<ErrorRow>, SourceError>;
-    /// Generations of the given traces, ordered by trace id, time, uuid.
+    /// Generations of the given traces, ordered by trace id, time, uuid: the
+    /// first [`generations_per_trace`] of each trace.
     async fn generations(&self, w: &Window, trace_ids: &[String]) -> Result<Vec<GenerationRow>, SourceError>;
 }

@@ -1,18 +1,31 @@
 //! The query plan: which questions are asked, in what order, and what is
 //! kept when one fails. Stage 1 (overview) must succeed, and so must the
 //! rollup; every other answer is optional and its failure becomes a warning,
-//! so nothing already computed is thrown away.
+//! so nothing already computed is thrown away. A cancelled run ends at once.
 //!
 //! Round 1 asks the aggregate questions together; round 2 reads the
-//! generations of the traces chosen from round 1's answers.
+//! generations of the traces chosen from round 1's answers. The per-trace
+//! rows are read as disjoint ranges of trace buckets, concurrently, so a
+//! large project costs more queries but no more rounds; past
+//! [`FULL_READ_ROWS`] rows the traces are sampled by bucket, keeping the
+//! most expensive ones exactly.
 
-use super::{DataSource, SourceError, TraceOpsPage};
-use crate::analysis::dataset::{Dataset, TraceOpRow, Window};
+use super::{DataSource, SourceError, TraceOpsPage, TraceSample, BUCKETS};
+use crate::analysis::dataset::{Dataset, Overview, Sampling, TraceOpRow, Window};
 use crate::analysis::select::{select, Selection};
 use crate::analysis::Settings;
+use std::collections::BTreeSet;
 
-/// Rows per page of the per-trace query (PostHog's cap per answer).
-pub const PAGE_ROWS: u64 = 50_000;
+/// Rows per page of the per-trace query: one below PostHog's cap of 50,000
+/// per answer, so that asking for one more row tells whether more follow.
+pub const PAGE_ROWS: u64 = 49_999;
+/// Rows a bucket range is sized for; the margin to [`PAGE_ROWS`] absorbs the
+/// spread of traces over buckets (a range that still overflows continues by keys).
+pub const PAGE_TARGET: u64 = 45_000;
+/// Per-trace rows read whole; larger projects are sampled.
+pub const FULL_READ_ROWS: u64 = 4 * PAGE_TARGET;
+/// Per-trace rows a sample aims at.
+pub const SAMPLED_ROWS: u64 = 160_000;
 
 /// Steps of the plan, reported as they start.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,6 +50,9 @@ pub struct Fetched {
     pub selection: Selection,
     /// Optional answers that failed, as `(query, error)`.
     pub warnings: Vec<(&'static str, SourceError)>,
+    /// Rounds of dependent queries after the overview: 2, plus one for each
+    /// page a bucket range had to be continued by keys.
+    pub rounds: u32,
 }
 
 /// Runs the plan against `src`. `progress` hears each step as it starts.
@@ -48,21 +64,69 @@ pub async fn fetch<S: DataSource>(src: &S, window: Window, settings: &Settings, 
         return Err(Failure { step: Step::Connect, error: SourceError::NotFound("no $ai_generation events in this window".into()) });
     }
     progress(Step::Aggregates);
+    let pages = trace_ops_pages(&overview);
     let (rollup, latency, trace_ops, prefixes, errors) =
-        futures::join!(src.rollup(&window), src.latency(&window), all_trace_ops(src, &window), src.prefixes(&window), src.errors(&window));
+        futures::join!(src.rollup(&window), src.latency(&window), all_trace_ops(src, &window, &pages), src.prefixes(&window), src.errors(&window));
     let rollup = rollup.map_err(fail(Step::Aggregates))?;
     let mut warnings = Vec::new();
     let latency = optional(&mut warnings, "latency", latency);
-    let trace_ops = optional(&mut warnings, "trace_ops", trace_ops);
+    let (trace_ops, pages_in_sequence) = optional(&mut warnings, "trace_ops", trace_ops);
     let prefixes = optional(&mut warnings, "prefixes", prefixes);
     let errors = optional(&mut warnings, "errors", errors);
+    if warnings.iter().any(|(_, e)| *e == SourceError::Cancelled) {
+        return Err(Failure { step: Step::Aggregates, error: SourceError::Cancelled });
+    }
+    let sampling = pages[0].sample.map(|s| sampling(s, &trace_ops));
     let selection = select(&rollup, &trace_ops, settings);
     progress(Step::Details);
     let ids = selection.trace_ids();
     let generations = if ids.is_empty() { Ok(Vec::new()) } else { src.generations(&window, &ids).await };
+    if matches!(generations, Err(SourceError::Cancelled)) {
+        return Err(Failure { step: Step::Details, error: SourceError::Cancelled });
+    }
     let generations = optional(&mut warnings, "generations", generations);
     progress(Step::Done);
-    Ok(Fetched { dataset: Dataset { window, overview, rollup, latency, trace_ops, prefixes, errors, generations, sampling: None }, selection, warnings })
+    let dataset = Dataset { window, overview, rollup, latency, trace_ops, prefixes, errors, generations, sampling };
+    Ok(Fetched { dataset, selection, warnings, rounds: 1 + pages_in_sequence.max(1) })
+}
+
+/// The queries the plan sends for this overview when nothing fails.
+pub fn planned_queries(overview: &Overview) -> u32 {
+    // Overview, rollup, latency, prefixes, errors, the pages, generations.
+    5 + trace_ops_pages(overview).len() as u32 + 1
+}
+
+/// The bucket ranges the per-trace rows are read in, sampled past
+/// [`FULL_READ_ROWS`] rows. Ranges are disjoint and cover every bucket.
+pub fn trace_ops_pages(overview: &Overview) -> Vec<TraceOpsPage> {
+    let rows = overview.trace_operations;
+    let (sample, kept_buckets, expected) = if rows <= FULL_READ_ROWS {
+        (None, BUCKETS, rows)
+    } else {
+        let keep = ((u64::from(BUCKETS) * SAMPLED_ROWS / rows) as u16).max(1);
+        // The top 1% of traces, so the cost concentration at the top is exact.
+        let top_traces = overview.traces.div_ceil(100).clamp(100, 2_000);
+        let rows_per_trace = rows as f64 / overview.traces.max(1) as f64;
+        let outside = top_traces as f64 * f64::from(BUCKETS - keep) / f64::from(BUCKETS) * rows_per_trace;
+        let expected = rows * u64::from(keep) / u64::from(BUCKETS) + outside.ceil() as u64;
+        (Some(TraceSample { keep_per_mille: keep, top_traces }), keep, expected)
+    };
+    let n = expected.div_ceil(PAGE_TARGET).clamp(1, u64::from(kept_buckets)) as u16;
+    (0..n)
+        .map(|i| {
+            let from = kept_buckets * i / n;
+            // The last range also holds the top traces beyond the kept buckets.
+            let to = if i + 1 == n { BUCKETS } else { kept_buckets * (i + 1) / n };
+            TraceOpsPage { after: None, limit: PAGE_ROWS, buckets: (from, to), sample }
+        })
+        .collect()
+}
+
+/// What a sample kept: its rate and the top traces read beyond it.
+fn sampling(sample: TraceSample, rows: &[TraceOpRow]) -> Sampling {
+    let beyond: BTreeSet<&str> =
+        rows.iter().filter(|r| super::memory::sample_bucket(&r.trace_id) >= sample.keep_per_mille).map(|r| r.trace_id.as_str()).collect();
+    Sampling { rate: f64::from(sample.keep_per_mille) / f64::from(BUCKETS), top_traces_kept: beyond.len() as u64 }
 }
 
 /// The answer, or its default with the error kept as a warning.
@@ -73,17 +137,36 @@ fn optional<T: Default>(warnings: &mut Vec<(&'static str, SourceError)>, query: 
     })
 }
 
-/// Every per-trace row, page by page (keyset on trace id, operation).
-async fn all_trace_ops<S: DataSource>(src: &S, window: &Window) -> Result<Vec<TraceOpRow>, SourceError> {
-    let mut page = TraceOpsPage { limit: PAGE_ROWS, ..TraceOpsPage::default() };
+/// Every per-trace row of the given ranges, read concurrently (each range
+/// page by page, keyset on trace id and operation), sorted by trace id and
+/// operation; with the longest run of pages one range needed.
+async fn all_trace_ops<S: DataSource>(src: &S, window: &Window, pages: &[TraceOpsPage]) -> Result<(Vec<TraceOpRow>, u32), SourceError> {
+    let ranges = futures::future::join_all(pages.iter().map(|p| range_trace_ops(src, window, p.clone()))).await;
     let mut rows = Vec::new();
+    let mut longest = 0;
+    for r in ranges {
+        let (part, pages) = r?;
+        rows.extend(part);
+        longest = longest.max(pages);
+    }
+    rows.sort_by(|a, b| (&a.trace_id, &a.operation).cmp(&(&b.trace_id, &b.operation)));
+    Ok((rows, longest))
+}
+
+/// The rows of one range, and how many pages that took.
+async fn range_trace_ops<S: DataSource>(src: &S, window: &Window, mut page: TraceOpsPage) -> Result<(Vec<TraceOpRow>, u32), SourceError> {
+    let (mut rows, mut pages) = (Vec::new(), 0);
     loop {
+        pages += 1;
         let p = src.trace_ops(window, &page).await?;
         let last = p.rows.last().map(|r| (r.trace_id.clone(), r.operation.clone()));
         rows.extend(p.rows);
         match (p.has_more, last) {
             (true, Some(last)) => page.after = Some(last),
-            _ => return Ok(rows),
+            _ => return Ok((rows, pages)),
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

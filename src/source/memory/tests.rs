@@ -36,6 +36,7 @@ fn overview_counts_only_the_window() {
     let o = block_on(source().overview(&window())).unwrap();
     assert_eq!((o.generations, o.traces, o.trace_operations), (4, 2, 3));
     assert_eq!((o.first_seen, o.last_seen), (Some(at(1, 0)), Some(at(3, 0))));
+    assert_eq!(o.with_payloads, 3, "a4 records no prompt or output");
 }
 
 #[test]
@@ -84,14 +85,42 @@ fn trace_rows_page_by_keys() {
     assert_eq!(second.rows[0].operation, "unnamed");
 }
 
+fn page(buckets: (u16, u16), sample: Option<TraceSample>) -> TraceOpsPage {
+    TraceOpsPage { limit: 10, buckets, sample, ..TraceOpsPage::default() }
+}
+
+fn traces(rows: &[TraceOpRow]) -> Vec<&str> {
+    rows.iter().map(|r| r.trace_id.as_str()).collect::<BTreeSet<_>>().into_iter().collect()
+}
+
 #[test]
-fn sampling_keeps_whole_traces_by_hash() {
-    let all = block_on(source().trace_ops(&window(), &TraceOpsPage { limit: 10, keep_per_mille: Some(1000), ..TraceOpsPage::default() })).unwrap();
+fn sampling_keeps_whole_traces_by_hash_and_the_most_expensive() {
+    let s = source();
+    let all = block_on(s.trace_ops(&window(), &page((0, 1000), Some(TraceSample { keep_per_mille: 1000, top_traces: 0 })))).unwrap();
     assert_eq!(all.rows.len(), 3);
-    let none = block_on(source().trace_ops(&window(), &TraceOpsPage { limit: 10, keep_per_mille: Some(0), ..TraceOpsPage::default() })).unwrap();
+    let none = block_on(s.trace_ops(&window(), &page((0, 1000), Some(TraceSample { keep_per_mille: 0, top_traces: 0 })))).unwrap();
     assert!(none.rows.is_empty());
+    // t1 costs 0.75 and t2 nothing: the top trace stays, with all its operations.
+    let top = block_on(s.trace_ops(&window(), &page((0, 1000), Some(TraceSample { keep_per_mille: 0, top_traces: 1 })))).unwrap();
+    assert_eq!(traces(&top.rows), ["t1"]);
     // ClickHouse: SELECT cityHash64('t1') % 1000
-    assert_eq!(sample_bucket("t1"), (cityhash_102_rs::city_hash_64(b"t1") % 1000) as u16);
+    assert_eq!(sample_bucket("t1"), 835);
+}
+
+#[test]
+fn bucket_ranges_split_traces_without_overlap() {
+    let s = source();
+    let (b1, b2) = (sample_bucket("t1"), sample_bucket("t2"));
+    let cut = b1.max(b2);
+    let low = block_on(s.trace_ops(&window(), &page((0, cut), None))).unwrap().rows;
+    let high = block_on(s.trace_ops(&window(), &page((cut, 1000), None))).unwrap().rows;
+    assert_eq!(low.len() + high.len(), 3);
+    assert_eq!(traces(&high), [if b1 > b2 { "t1" } else { "t2" }]);
+    // A top trace outside the kept buckets is read by the range holding its bucket only.
+    let sample = Some(TraceSample { keep_per_mille: 0, top_traces: 1 });
+    let in_range = block_on(s.trace_ops(&window(), &page((b1, b1 + 1), sample))).unwrap().rows;
+    let elsewhere = block_on(s.trace_ops(&window(), &page((b1 + 1, 1000), sample))).unwrap().rows;
+    assert_eq!((traces(&in_range), elsewhere.len()), (vec!["t1"], 0));
 }
 
 #[test]

@@ -1,0 +1,187 @@
+use super::*;
+use crate::analysis::dataset::*;
+use crate::source::demo::{DemoConfig, DemoGenerator};
+use crate::source::memory::{sample_bucket, MemorySource};
+use crate::source::Page;
+use futures::executor::block_on;
+use std::cell::Cell;
+
+fn overview(traces: u64, trace_operations: u64) -> Overview {
+    Overview { generations: trace_operations * 2, traces, trace_operations, ..Overview::default() }
+}
+
+/// The ranges cover every bucket once, in order.
+fn assert_partition(pages: &[TraceOpsPage]) {
+    assert_eq!(pages[0].buckets.0, 0);
+    assert_eq!(pages.last().unwrap().buckets.1, BUCKETS);
+    for w in pages.windows(2) {
+        assert_eq!(w[0].buckets.1, w[1].buckets.0);
+    }
+    assert!(pages.iter().all(|p| p.buckets.0 < p.buckets.1 && p.limit == PAGE_ROWS && p.after.is_none()));
+}
+
+#[test]
+fn small_projects_read_every_trace_in_one_page() {
+    let pages = trace_ops_pages(&overview(600, 3_000));
+    assert_eq!(pages.len(), 1);
+    assert_partition(&pages);
+    assert_eq!(pages[0].sample, None);
+}
+
+#[test]
+fn query_budget_holds_at_100k_and_1m_generations() {
+    // The demo project at 100k generations: 13,140 traces, 80,671 (trace, operation) rows.
+    let at_100k = overview(13_140, 80_671);
+    let pages = trace_ops_pages(&at_100k);
+    assert_partition(&pages);
+    assert_eq!((pages.len(), pages[0].sample), (2, None));
+    assert!(planned_queries(&at_100k) <= 8);
+    // At 1M: about 131k traces and 807k rows, sampled.
+    let at_1m = overview(131_400, 806_700);
+    let pages = trace_ops_pages(&at_1m);
+    assert_partition(&pages);
+    let sample = pages[0].sample.expect("sampled");
+    assert_eq!(sample.top_traces, 1_314, "the top 1% of traces");
+    let kept_rows = 806_700 * u64::from(sample.keep_per_mille) / 1000;
+    assert!((SAMPLED_ROWS - 5_000..=SAMPLED_ROWS).contains(&kept_rows), "{kept_rows}");
+    assert!(planned_queries(&at_1m) <= 12, "{}", planned_queries(&at_1m));
+    // Every range is sized well under the page cap.
+    for p in &pages {
+        let (from, to) = (p.buckets.0.min(sample.keep_per_mille), p.buckets.1.min(sample.keep_per_mille));
+        assert!(806_700 * u64::from(to - from) / 1000 < PAGE_TARGET);
+    }
+}
+
+#[test]
+fn a_huge_project_still_keeps_a_bucket() {
+    let pages = trace_ops_pages(&overview(50_000_000, 900_000_000));
+    assert_eq!(pages[0].sample.unwrap().keep_per_mille, 1);
+    assert_eq!((pages[0].sample.unwrap().top_traces, pages.len()), (2_000, 1));
+}
+
+fn demo() -> (MemorySource, Window) {
+    let cfg = DemoConfig { generations: 1_500, ..DemoConfig::default() };
+    let window = Window::ending_at(cfg.end, cfg.days);
+    (MemorySource::from_generations(DemoGenerator::new(cfg).filter_map(|r| r.generation()).collect()), window)
+}
+
+/// A source that answers like `inner` but with small pages, fails some
+/// queries, and counts calls.
+struct Scripted<'a> {
+    inner: &'a MemorySource,
+    page_rows: u64,
+    fail: &'static [&'static str],
+    calls: Cell<u32>,
+}
+
+impl Scripted<'_> {
+    fn check(&self, query: &str) -> Result<(), SourceError> {
+        self.calls.set(self.calls.get() + 1);
+        match self.fail.iter().find(|f| f.starts_with(query)) {
+            Some(f) if f.ends_with(":cancel") => Err(SourceError::Cancelled),
+            Some(_) => Err(SourceError::Server { status: 500, detail: format!("{query} failed") }),
+            None => Ok(()),
+        }
+    }
+}
+
+impl DataSource for Scripted<'_> {
+    async fn overview(&self, w: &Window) -> Result<Overview, SourceError> {
+        self.check("overview")?;
+        self.inner.overview(w).await
+    }
+    async fn rollup(&self, w: &Window) -> Result<Vec<RollupRow>, SourceError> {
+        self.check("rollup")?;
+        self.inner.rollup(w).await
+    }
+    async fn latency(&self, w: &Window) -> Result<Vec<LatencyRow>, SourceError> {
+        self.check("latency")?;
+        self.inner.latency(w).await
+    }
+    async fn trace_ops(&self, w: &Window, page: &TraceOpsPage) -> Result<Page<TraceOpRow>, SourceError> {
+        self.check("trace_ops")?;
+        let page = TraceOpsPage { limit: self.page_rows, ..page.clone() };
+        self.inner.trace_ops(w, &page).await
+    }
+    async fn prefixes(&self, w: &Window) -> Result<Vec<PrefixRow>, SourceError> {
+        self.check("prefixes")?;
+        self.inner.prefixes(w).await
+    }
+    async fn errors(&self, w: &Window) -> Result<Vec<ErrorRow>, SourceError> {
+        self.check("errors")?;
+        self.inner.errors(w).await
+    }
+    async fn generations(&self, w: &Window, ids: &[String]) -> Result<Vec<GenerationRow>, SourceError> {
+        self.check("generations")?;
+        self.inner.generations(w, ids).await
+    }
+}
+
+fn scripted<'a>(inner: &'a MemorySource, page_rows: u64, fail: &'static [&'static str]) -> Scripted<'a> {
+    Scripted { inner, page_rows, fail, calls: Cell::new(0) }
+}
+
+#[test]
+fn pages_continued_by_keys_give_the_same_rows_in_more_rounds() {
+    let (mem, w) = demo();
+    let whole = block_on(fetch(&mem, w, &Settings::default(), &mut |_| {})).unwrap();
+    assert_eq!((whole.rounds, whole.warnings.len()), (2, 0));
+    let src = scripted(&mem, 97, &[]);
+    let paged = block_on(fetch(&src, w, &Settings::default(), &mut |_| {})).unwrap();
+    assert_eq!(paged.dataset, whole.dataset);
+    let rows = whole.dataset.trace_ops.len() as u32;
+    assert_eq!(paged.rounds, 1 + rows.div_ceil(97));
+    assert!(src.calls.get() > 7);
+}
+
+#[test]
+fn concurrent_bucket_ranges_merge_into_sorted_rows() {
+    let (mem, w) = demo();
+    let whole = block_on(fetch(&mem, w, &Settings::default(), &mut |_| {})).unwrap();
+    let rows = &whole.dataset.trace_ops;
+    // Three ranges read together give the rows of one read, in order.
+    let pages: Vec<TraceOpsPage> = [(0, 300), (300, 700), (700, 1000)]
+        .into_iter()
+        .map(|buckets| TraceOpsPage { limit: PAGE_ROWS, buckets, ..TraceOpsPage::default() })
+        .collect();
+    let (merged, longest) = block_on(all_trace_ops(&mem, &w, &pages)).unwrap();
+    assert_eq!((&merged, longest), (rows, 1));
+    assert!(rows.iter().any(|r| sample_bucket(&r.trace_id) >= 700) && rows.iter().any(|r| sample_bucket(&r.trace_id) < 300));
+}
+
+#[test]
+fn a_sample_keeps_its_buckets_and_the_top_traces() {
+    let (mem, w) = demo();
+    let sample = TraceSample { keep_per_mille: 200, top_traces: 10 };
+    let pages = [TraceOpsPage { limit: PAGE_ROWS, sample: Some(sample), ..TraceOpsPage::default() }];
+    let (rows, _) = block_on(all_trace_ops(&mem, &w, &pages)).unwrap();
+    let s = sampling(sample, &rows);
+    assert_eq!(s.rate, 0.2);
+    assert!(s.top_traces_kept > 0 && s.top_traces_kept <= 10, "{s:?}");
+    let (all, _) = block_on(all_trace_ops(&mem, &w, &[TraceOpsPage { limit: PAGE_ROWS, ..TraceOpsPage::default() }])).unwrap();
+    let share = rows.len() as f64 / all.len() as f64;
+    assert!((0.1..0.35).contains(&share), "{share}");
+}
+
+#[test]
+fn optional_failures_become_warnings_and_keep_the_rest() {
+    let (mem, w) = demo();
+    let src = scripted(&mem, PAGE_ROWS, &["latency", "generations"]);
+    let f = block_on(fetch(&src, w, &Settings::default(), &mut |_| {})).unwrap();
+    assert_eq!(f.warnings.iter().map(|(q, _)| *q).collect::<Vec<_>>(), ["latency", "generations"]);
+    assert!(f.dataset.latency.is_empty() && f.dataset.generations.is_empty());
+    assert!(!f.dataset.rollup.is_empty() && !f.dataset.trace_ops.is_empty() && !f.selection.trace_ids().is_empty());
+}
+
+#[test]
+fn a_failed_rollup_or_a_cancel_ends_the_plan() {
+    let (mem, w) = demo();
+    let err = block_on(fetch(&scripted(&mem, PAGE_ROWS, &["rollup"]), w, &Settings::default(), &mut |_| {})).unwrap_err();
+    assert_eq!(err.step, Step::Aggregates);
+    let mut steps = Vec::new();
+    let err = block_on(fetch(&scripted(&mem, PAGE_ROWS, &["trace_ops:cancel"]), w, &Settings::default(), &mut |s| steps.push(s))).unwrap_err();
+    assert_eq!((err.step, err.error), (Step::Aggregates, SourceError::Cancelled));
+    assert_eq!(steps, [Step::Connect, Step::Aggregates], "round 2 never starts");
+    let err = block_on(fetch(&scripted(&mem, PAGE_ROWS, &["generations:cancel"]), w, &Settings::default(), &mut |_| {})).unwrap_err();
+    assert_eq!((err.step, err.error), (Step::Details, SourceError::Cancelled));
+}

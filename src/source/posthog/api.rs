@@ -1,0 +1,144 @@
+//! PostHog's private API as the client uses it: hosts, endpoints, request
+//! bodies, and errors mapped from `{type, code, detail, attr}` bodies.
+
+use super::hogql::Query;
+use crate::source::SourceError;
+use serde::Deserialize;
+use serde_json::json;
+
+/// US cloud's API host.
+pub const US: &str = "https://us.posthog.com";
+/// EU cloud's API host.
+pub const EU: &str = "https://eu.posthog.com";
+
+/// Where the user's PostHog lives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Host {
+    Us,
+    Eu,
+    /// US first; on 401, EU (a key does not say its region).
+    Auto,
+    /// A self-hosted instance (or a test server), without trailing slash.
+    Custom(String),
+}
+
+impl Host {
+    /// Reads `us`, `eu`, `auto`, or an `http(s)://` URL (cloud ingestion hosts
+    /// such as `us.i.posthog.com` mean their region's API host).
+    pub fn parse(s: &str) -> Result<Host, String> {
+        let t = s.trim().trim_end_matches('/');
+        match t.to_ascii_lowercase().as_str() {
+            "us" | "https://us.posthog.com" | "https://us.i.posthog.com" | "https://app.posthog.com" => Ok(Host::Us),
+            "eu" | "https://eu.posthog.com" | "https://eu.i.posthog.com" => Ok(Host::Eu),
+            "auto" => Ok(Host::Auto),
+            lower if (lower.starts_with("https://") || lower.starts_with("http://")) && !t.contains(['?', '#', ' ', '@']) => Ok(Host::Custom(t.to_string())),
+            _ => Err(format!("a PostHog host is us, eu, auto or an http(s):// URL, not {s:?}")),
+        }
+    }
+
+    /// The host tried first.
+    pub fn first(&self) -> &str {
+        match self {
+            Host::Us | Host::Auto => US,
+            Host::Eu => EU,
+            Host::Custom(url) => url,
+        }
+    }
+}
+
+/// A project id as it goes into a URL: digits only.
+pub fn project_id(s: &str) -> Result<String, String> {
+    let t = s.trim();
+    if !t.is_empty() && t.len() <= 20 && t.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(t.to_string())
+    } else {
+        Err(format!("a PostHog project id is a number, not {s:?}"))
+    }
+}
+
+/// The query endpoint of a project.
+pub fn query_url(base: &str, project: &str) -> String {
+    format!("{base}/api/projects/{project}/query/")
+}
+
+/// The status endpoint of an async query (poll with GET, cancel with DELETE).
+pub fn query_status_url(base: &str, project: &str, id: &str) -> String {
+    let id: String = id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+    format!("{base}/api/projects/{project}/query/{id}/")
+}
+
+/// The key's own description (no scope needed).
+pub const CURRENT_KEY_PATH: &str = "/api/personal_api_keys/@current/";
+/// The user, their organization and its projects (needs `user:read`).
+pub const ME_PATH: &str = "/api/users/@me/";
+
+/// How PostHog should run a query.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refresh {
+    /// Answer in the response (up to PostHog's execution limit).
+    Blocking,
+    /// Answer 202 with an id to poll.
+    Async,
+}
+
+/// The request body of a HogQL query.
+pub fn query_body(q: &Query, refresh: Refresh) -> String {
+    let refresh = match refresh {
+        Refresh::Blocking => "blocking",
+        Refresh::Async => "async",
+    };
+    json!({
+        "query": {"kind": "HogQLQuery", "query": q.hogql, "values": q.values},
+        "name": format!("trace-optimizer:{}", q.name),
+        "refresh": refresh,
+    })
+    .to_string()
+}
+
+/// PostHog's error body.
+#[derive(Debug, Default, Deserialize)]
+struct ErrorBody {
+    code: Option<String>,
+    detail: Option<String>,
+}
+
+/// Most characters of a body quoted in an error message.
+const QUOTED: usize = 200;
+
+/// The error an answer with this status and body stands for.
+pub fn error_from(status: u16, body: &str) -> SourceError {
+    let parsed: ErrorBody = serde_json::from_str(body).unwrap_or_default();
+    let detail = parsed.detail.unwrap_or_else(|| {
+        let t: String = body.chars().filter(|c| !c.is_control()).take(QUOTED).collect();
+        if t.trim().is_empty() { format!("HTTP {status}") } else { t }
+    });
+    match status {
+        400 => SourceError::Query(match parsed.code {
+            Some(code) => format!("{code}: {detail}"),
+            None => detail,
+        }),
+        401 => SourceError::Unauthorized(detail),
+        402 => SourceError::QuotaExceeded(detail),
+        403 if detail.contains("missing required scope") => SourceError::Forbidden(format!("{detail} Create a personal API key with the query:read scope.")),
+        403 if detail.contains("does not have access to the requested project") => {
+            SourceError::Forbidden(format!("{detail} The key is limited to other projects: pick one of them or widen the key."))
+        }
+        403 => SourceError::Forbidden(detail),
+        404 => SourceError::NotFound(detail),
+        429 => SourceError::RateLimited { wait_s: throttle_wait(&detail), detail },
+        504 => SourceError::Timeout(detail),
+        512 => SourceError::Timeout(format!("PostHog estimated the query would take too long: {detail}")),
+        500..=599 => SourceError::Server { status, detail },
+        _ => SourceError::BadResponse(format!("unexpected HTTP {status}: {detail}")),
+    }
+}
+
+/// The wait PostHog names in a throttled error ("Expected available in 37
+/// seconds."); `None` for the concurrency limit, which names no wait.
+pub fn throttle_wait(detail: &str) -> Option<u64> {
+    let rest = &detail[detail.find("available in ")? + "available in ".len()..];
+    let number: String = rest.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+    number.parse::<f64>().ok().filter(|s| s.is_finite() && *s >= 0.0).map(|s| s.ceil() as u64)
+}
+
+// TESTS-PENDING: #[cfg(test)] mod tests;

@@ -1,0 +1,191 @@
+//! The HogQL of each query of the plan, as text plus a `values` map. Every
+//! value taken from data or settings goes through a `{placeholder}`; the
+//! text holds only the program's own literals and, for the trace ids of
+//! [`generations`], string literals written by [`super::escape`].
+//!
+//! Each query reads a subquery of typed per-generation columns
+//! ([`Col`]) and aggregates it, so the casts are written once: properties
+//! are cast (`toFloat`, `toInt`), booleans compared with `= 'true'`, the
+//! operation is `coalesce(nullIf($ai_span_name, ''), 'unnamed')`, days are
+//! `toDate` in UTC. The answers match [`crate::source::memory`] row for row.
+
+mod aggregates;
+mod traces;
+
+pub use aggregates::{errors, latency, overview, prefixes, rollup};
+pub use traces::{generations, trace_ops};
+
+use crate::analysis::dataset::Window;
+use serde_json::{Map, Value};
+
+/// One HogQL query: its name (for PostHog's query log and our meter), text and values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Query {
+    pub name: &'static str,
+    pub hogql: String,
+    pub values: Map<String, Value>,
+}
+
+/// Where prompts and outputs are read from: the `events` table, or
+/// `posthog.ai_events`, where newer ingestion keeps them instead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PayloadTable {
+    Events,
+    AiEvents,
+}
+
+/// Most rows PostHog returns for a query with `LIMIT`.
+pub const MAX_ROWS: u64 = 50_000;
+
+/// Typed columns of one generation, as the inner query names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Col {
+    Id,
+    Ts,
+    Trace,
+    Bucket,
+    Operation,
+    Model,
+    Provider,
+    Lib,
+    Cost,
+    Latency,
+    InputTokens,
+    OutputTokens,
+    CacheReadTokens,
+    CacheWriteTokens,
+    ReasoningTokens,
+    MaxTokens,
+    IsError,
+    Status,
+    Stop,
+    Error,
+    Input,
+    Output,
+}
+
+/// A finite float property or null (`toFloat` of junk, `inf` and `nan` are null).
+fn float(prop: &str) -> String {
+    format!("if(isFinite(toFloat(properties.{prop})), toFloat(properties.{prop}), NULL)")
+}
+
+/// A count property as an integer, negatives as 0, junk as null.
+fn count(prop: &str) -> String {
+    format!("if(toInt(properties.{prop}) < 0, 0, toInt(properties.{prop}))")
+}
+
+/// A payload read: `events` properties are text with their outer quotes
+/// stripped; `ai_events` columns are raw JSON, stripped the same way.
+fn payload(table: PayloadTable, prop: &str, column: &str) -> String {
+    match table {
+        PayloadTable::Events => format!("properties.{prop}"),
+        PayloadTable::AiEvents => format!("replaceRegexpAll(nullIf({column}, 'null'), '^\"|\"$', '')"),
+    }
+}
+
+const TRACE: &str = "coalesce(properties.$ai_trace_id, '')";
+
+impl Col {
+    fn select(self, table: PayloadTable) -> String {
+        let expr = match self {
+            Col::Id => "toString(uuid)".to_string(),
+            Col::Ts => "toTimeZone(timestamp, 'UTC')".to_string(),
+            Col::Trace => TRACE.to_string(),
+            Col::Bucket => format!("cityHash64({TRACE}) % 1000"),
+            Col::Operation => "coalesce(nullIf(properties.$ai_span_name, ''), 'unnamed')".to_string(),
+            Col::Model => "coalesce(properties.$ai_model, '')".to_string(),
+            Col::Provider => "coalesce(properties.$ai_provider, '')".to_string(),
+            Col::Lib => "coalesce(properties.$ai_lib, properties.$lib, '')".to_string(),
+            Col::Cost => float("$ai_total_cost_usd"),
+            Col::Latency => float("$ai_latency"),
+            Col::InputTokens => count("$ai_input_tokens"),
+            Col::OutputTokens => count("$ai_output_tokens"),
+            Col::CacheReadTokens => count("$ai_cache_read_input_tokens"),
+            Col::CacheWriteTokens => count("$ai_cache_creation_input_tokens"),
+            Col::ReasoningTokens => count("$ai_reasoning_tokens"),
+            Col::MaxTokens => count("$ai_max_tokens"),
+            Col::IsError => "properties.$ai_is_error = 'true'".to_string(),
+            Col::Status => "multiIf(toInt(properties.$ai_http_status) < 0, 0, toInt(properties.$ai_http_status) > 65535, NULL, toInt(properties.$ai_http_status))".to_string(),
+            Col::Stop => "properties.$ai_stop_reason".to_string(),
+            Col::Error => "properties.$ai_error".to_string(),
+            Col::Input => payload(table, "$ai_input", "input"),
+            Col::Output => payload(table, "$ai_output_choices", "output_choices"),
+        };
+        format!("{expr} AS {}", self.name())
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Col::Id => "id",
+            Col::Ts => "ts",
+            Col::Trace => "trace",
+            Col::Bucket => "bucket",
+            Col::Operation => "operation",
+            Col::Model => "model",
+            Col::Provider => "provider",
+            Col::Lib => "lib",
+            Col::Cost => "cost",
+            Col::Latency => "latency",
+            Col::InputTokens => "tok_in",
+            Col::OutputTokens => "tok_out",
+            Col::CacheReadTokens => "tok_cache_read",
+            Col::CacheWriteTokens => "tok_cache_write",
+            Col::ReasoningTokens => "tok_reasoning",
+            Col::MaxTokens => "max_tokens",
+            Col::IsError => "is_error",
+            Col::Status => "status",
+            Col::Stop => "stop",
+            Col::Error => "error",
+            Col::Input => "input",
+            Col::Output => "output",
+        }
+    }
+}
+
+/// The token columns, in [`crate::analysis::dataset::TokenSums`] order.
+const TOKENS: [Col; 5] = [Col::InputTokens, Col::OutputTokens, Col::CacheReadTokens, Col::CacheWriteTokens, Col::ReasoningTokens];
+
+/// `SELECT cols FROM table WHERE` the window's `$ai_generation` events.
+fn generations_in_window(cols: &[Col], table: PayloadTable) -> String {
+    let cols: Vec<String> = cols.iter().map(|c| c.select(table)).collect();
+    let from = match table {
+        PayloadTable::Events => "events",
+        PayloadTable::AiEvents => "posthog.ai_events",
+    };
+    format!(
+        "SELECT {} FROM {from} WHERE event = {{event}} AND timestamp >= toDateTime({{start}}, 'UTC') AND timestamp < toDateTime({{end}}, 'UTC')",
+        cols.join(", ")
+    )
+}
+
+/// The values every query needs: the event name and the window.
+fn window_values(w: &Window) -> Map<String, Value> {
+    let at = |t: chrono::DateTime<chrono::Utc>| Value::String(t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string());
+    let mut values = Map::new();
+    values.insert("event".into(), Value::String(crate::source::event::AI_GENERATION.into()));
+    values.insert("start".into(), at(w.start));
+    values.insert("end".into(), at(w.end));
+    values
+}
+
+/// `sum` of each token column, coalesced to 0, as `{prefix}input_tokens` ...;
+/// with `only_if`, the `sumIf` of the rows where it holds.
+fn token_sums(prefix: &str, only_if: Option<&str>) -> String {
+    let names = ["input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens"];
+    TOKENS
+        .iter()
+        .zip(names)
+        .map(|(c, n)| match only_if {
+            Some(cond) => format!("coalesce(sumIf({}, {cond}), 0) AS {prefix}{n}", c.name()),
+            None => format!("coalesce(sum({}), 0) AS {prefix}{n}", c.name()),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `cityHash64(x)` as 16 lower-case hex digits, like `format!("{:016x}")`.
+fn hex_hash(x: &str) -> String {
+    format!("lower(leftPad(hex(cityHash64({x})), 16, '0'))")
+}
+
+// TESTS-PENDING: #[cfg(test)] mod tests;

@@ -1,0 +1,84 @@
+//! The per-trace queries: one row per (trace, operation), and the
+//! generations of selected traces.
+
+use super::{generations_in_window, hex_hash, token_sums, window_values, Col, PayloadTable, Query, MAX_ROWS};
+use crate::analysis::dataset::{Window, ERROR_CHARS, EXCERPT_CHARS};
+use crate::source::memory::{TOOL_STOP_REASONS, TRUNCATION_STOP_REASONS};
+use crate::source::{generations_per_trace, TraceOpsPage};
+
+/// One page of per-(trace, operation) rows: the page's bucket range (and
+/// sample), after its keyset cursor, `limit + 1` rows so that the answer
+/// tells whether more follow.
+pub fn trace_ops(w: &Window, page: &TraceOpsPage) -> Query {
+    let mut cols = vec![Col::Id, Col::Ts, Col::Trace, Col::Bucket, Col::Operation, Col::Model, Col::Cost, Col::Latency, Col::MaxTokens, Col::IsError, Col::Stop, Col::Input];
+    cols.extend(super::TOKENS);
+    let mut values = window_values(w);
+    let mut filter = vec!["bucket >= {from} AND bucket < {to}".to_string()];
+    values.insert("from".into(), page.buckets.0.into());
+    values.insert("to".into(), page.buckets.1.into());
+    if let Some(s) = page.sample {
+        let top = generations_in_window(&[Col::Trace, Col::Cost], PayloadTable::Events);
+        filter.push(format!(
+            "(bucket < {{keep}} OR trace IN (SELECT trace FROM ({top}) GROUP BY trace ORDER BY coalesce(sum(cost), 0) DESC, trace LIMIT {}))",
+            s.top_traces
+        ));
+        values.insert("keep".into(), s.keep_per_mille.into());
+    }
+    if let Some((trace, operation)) = &page.after {
+        filter.push("(trace, operation) > ({after_trace}, {after_operation})".to_string());
+        values.insert("after_trace".into(), trace.clone().into());
+        values.insert("after_operation".into(), operation.clone().into());
+    }
+    values.insert("truncation_stops".into(), TRUNCATION_STOP_REASONS.to_vec().into());
+    values.insert("tool_stops".into(), TOOL_STOP_REASONS.to_vec().into());
+    let hogql = format!(
+        "SELECT trace, operation, min(ts) AS first_seen, count() AS generations, \
+         coalesce(sum(cost), 0) AS cost_usd, countIf(isNull(cost)) AS unpriced, {}, {}, \
+         max(coalesce(tok_in, 0)) AS max_input_tokens, \
+         argMin(coalesce(tok_in, 0), tuple(ts, id)) AS first_input_tokens, \
+         argMax(coalesce(tok_in, 0), tuple(ts, id)) AS last_input_tokens, \
+         arraySort(groupUniqArray(model)) AS models, countIf(is_error) AS errors, \
+         countIf(has({{truncation_stops}}, stop) OR (max_tokens > 0 AND tok_out >= max_tokens)) AS truncated, \
+         countIf(NOT is_error AND tok_out = 0) AS empty_outputs, countIf(has({{tool_stops}}, stop)) AS tool_calls, \
+         countIf(isNotNull(input)) - uniqExact(cityHash64(input)) AS duplicate_inputs, \
+         coalesce(sum(latency), 0) AS latency_s, greatest(max(coalesce(latency, 0)), 0) AS max_latency_s \
+         FROM ({}) WHERE {} GROUP BY trace, operation ORDER BY trace, operation LIMIT {}",
+        token_sums("", None),
+        token_sums("unpriced_", Some("isNull(cost)")),
+        generations_in_window(&cols, PayloadTable::Events),
+        filter.join(" AND "),
+        (page.limit + 1).min(MAX_ROWS),
+    );
+    Query { name: "trace_ops", hogql, values }
+}
+
+/// The generations of `trace_ids` (at most [`generations_per_trace`] each,
+/// the earliest), with payload lengths, hashes and excerpts read from `table`.
+pub fn generations(w: &Window, trace_ids: &[String], table: PayloadTable) -> Query {
+    let mut cols = vec![Col::Id, Col::Ts, Col::Trace, Col::Operation, Col::Model, Col::Provider, Col::Cost, Col::Latency, Col::IsError, Col::Status];
+    cols.extend(super::TOKENS);
+    cols.extend([Col::MaxTokens, Col::Error, Col::Stop, Col::Input, Col::Output]);
+    let n = EXCERPT_CHARS;
+    let hogql = format!(
+        "SELECT id, trace, ts, operation, model, provider, {}, cost, coalesce(latency, 0) AS latency_s, is_error, status, \
+         coalesce(substringUTF8(error, 1, {ERROR_CHARS}), '') AS error_message, coalesce(stop, '') AS stop_reason, max_tokens, \
+         if(isNull(input), '', {}) AS input_hash, coalesce(lengthUTF8(input), 0) AS input_chars, \
+         coalesce(lengthUTF8(output), 0) AS output_chars, coalesce(substringUTF8(input, 1, {n}), '') AS input_head, \
+         coalesce(substringUTF8(input, if(lengthUTF8(input) > {n}, lengthUTF8(input) - {}, 1), {n}), '') AS input_tail, \
+         coalesce(substringUTF8(output, 1, {n}), '') AS output_head \
+         FROM ({}) WHERE trace IN ({}) ORDER BY trace, ts, id LIMIT {} BY trace LIMIT {MAX_ROWS}",
+        TOKENS_AS_IS,
+        hex_hash("input"),
+        n - 1,
+        generations_in_window(&cols, table),
+        super::super::escape::string_list(trace_ids),
+        generations_per_trace(trace_ids.len()),
+    );
+    let name = if table == PayloadTable::AiEvents { "generations_ai_events" } else { "generations" };
+    Query { name, hogql, values: window_values(w) }
+}
+
+/// The token columns of one generation, missing counts as 0.
+const TOKENS_AS_IS: &str = "coalesce(tok_in, 0) AS input_tokens, coalesce(tok_out, 0) AS output_tokens, \
+    coalesce(tok_cache_read, 0) AS cache_read_tokens, coalesce(tok_cache_write, 0) AS cache_write_tokens, \
+    coalesce(tok_reasoning, 0) AS reasoning_tokens";
