@@ -41,6 +41,7 @@ def parse_args(argv):
     p.add_argument("--fault-429-wait", type=int, default=2, help="seconds named in injected 429s")
     p.add_argument("--fault-malformed", type=float, default=0.0, help="share with a malformed JSON body")
     p.add_argument("--fault-truncated", type=float, default=0.0, help="share with a truncated JSON body")
+    p.add_argument("--fault-504", type=float, default=0.0, help="share of blocking HogQL queries answered 504 (query too slow)")
     p.add_argument("--capture-log", metavar="FILE.jsonl",
                    help="append every captured event, as received (before enrichment), to this file")
     p.add_argument("--data-dir", help="where chdb keeps its files (default: a temporary directory)")
@@ -55,7 +56,7 @@ def main(argv=None) -> int:
         config = build_config(args.key, args.config)
         faults = FaultInjector(FaultSettings(
             seed=args.fault_seed, latency_ms=args.latency_ms, drop=args.fault_drop, error_500=args.fault_500,
-            throttle_429=args.fault_429, malformed=args.fault_malformed, truncated=args.fault_truncated,
+            throttle_429=args.fault_429, malformed=args.fault_malformed, truncated=args.fault_truncated, timeout_504=args.fault_504,
             throttle_wait_seconds=args.fault_429_wait,
         ))
     except (ValueError, OSError) as exc:

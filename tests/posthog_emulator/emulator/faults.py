@@ -2,7 +2,8 @@
 
 Each request to ``/api/`` draws once from a seeded random generator and may get, in this order
 of precedence: a dropped connection, a 500, a 429 throttle, a malformed JSON body or a
-truncated JSON body. ``latency_ms`` is added to every ``/api/`` response. All shares are
+truncated JSON body, or (blocking HogQL queries only) PostHog's 504 for a query over its
+execution time, which a client answers by re-sending the query as async. ``latency_ms`` is added to every ``/api/`` response. All shares are
 between 0 and 1 and default to 0, so without flags the emulator never injects a fault.
 """
 
@@ -10,7 +11,7 @@ import random
 from dataclasses import asdict, dataclass, fields
 from typing import Optional
 
-FAULT_KINDS = ("drop", "error_500", "throttle_429", "malformed", "truncated")
+FAULT_KINDS = ("drop", "error_500", "throttle_429", "malformed", "truncated", "timeout_504")
 
 
 @dataclass
@@ -22,6 +23,7 @@ class FaultSettings:
     throttle_429: float = 0.0
     malformed: float = 0.0
     truncated: float = 0.0
+    timeout_504: float = 0.0
     throttle_wait_seconds: int = 2
 
     def validate(self) -> None:

@@ -81,7 +81,10 @@ class Emulator:
         origin = request.headers.get("Origin")
         if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
             response = web.Response(status=200, headers={"Content-Length": "0"})
-            response.headers["Access-Control-Allow-Headers"] = CORS_ALLOW_HEADERS
+            # The test controls (not PostHog's) also take the admin header, so
+            # browser tests can set faults; /api/ answers exactly as PostHog.
+            extra = f", {ADMIN_HEADER.lower()}" if request.path.startswith("/_emulator/") else ""
+            response.headers["Access-Control-Allow-Headers"] = CORS_ALLOW_HEADERS + extra
             response.headers["Access-Control-Allow-Methods"] = CORS_ALLOW_METHODS
             response.headers["Access-Control-Max-Age"] = CORS_MAX_AGE
         else:
@@ -121,6 +124,13 @@ class Emulator:
             return error_response(api_errors.server_error())
         if fault == "throttle_429":
             return error_response(api_errors.throttled(settings.throttle_wait_seconds))
+        if fault == "timeout_504" and request.method == "POST" and request.path.endswith("/query/"):
+            try:
+                body = await request.json()
+            except ValueError:
+                body = None
+            if isinstance(body, dict) and body.get("refresh", "blocking") == "blocking":
+                return error_response(api_errors.query_timeout())
         response = await handler(request)
         if fault in ("malformed", "truncated") and isinstance(response, web.Response) and response.body:
             body = bytes(response.body)

@@ -130,6 +130,19 @@ def test_preflight_allows_authorization_and_content_type(emulator):
     assert "Access-Control-Expose-Headers" not in response.headers
 
 
+def test_only_the_test_controls_accept_the_admin_header_cross_origin(emulator):
+    def allowed(path):
+        response = requests.options(
+            f"{emulator.url}{path}",
+            headers={"Origin": "http://localhost:8080", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "x-emulator-admin-token"},
+            timeout=10,
+        )
+        return [h.strip() for h in response.headers["Access-Control-Allow-Headers"].split(",")]
+
+    assert "x-emulator-admin-token" in allowed("/_emulator/faults")
+    assert "x-emulator-admin-token" not in allowed("/api/projects/1/query/")
+
+
 def test_cors_on_success_and_error_echoes_origin_and_exposes_nothing(emulator):
     origin = {"Origin": "https://app.example"}
     for response in (

@@ -43,6 +43,16 @@ def test_injected_malformed_and_truncated_bodies(faulty):
     assert response.text.startswith('{"cache_key"')
 
 
+def test_injected_504_hits_blocking_queries_only(faulty):
+    set_faults(faulty, timeout_504=1.0)
+    response = faulty.query("SELECT 1")
+    assert response.status_code == 504
+    assert response.json()["type"] == "server_error"
+    started = faulty.query("SELECT 1", refresh="async")
+    assert started.status_code == 202, "an async query is accepted and runs"
+    assert started.json()["query_status"]["query_async"] is True
+
+
 def test_injected_dropped_connection(faulty):
     set_faults(faulty, drop=1.0)
     with pytest.raises(requests.exceptions.ConnectionError):
