@@ -2,59 +2,15 @@
 //! `cargo test --target wasm32-unknown-unknown --test browser`.
 #![cfg(target_arch = "wasm32")]
 
-use gloo_timers::future::TimeoutFuture;
-use trace_optimizer::ui::App;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{HtmlElement, HtmlInputElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn document() -> web_sys::Document {
-    web_sys::window().unwrap().document().unwrap()
-}
-
-/// Loads ECharts into the runner's page (it has no <script> of ours).
-fn load_echarts() {
-    let doc = document();
-    if doc.get_element_by_id("echarts-src").is_some() {
-        return;
-    }
-    let s = doc.create_element("script").unwrap();
-    s.set_id("echarts-src");
-    s.set_text_content(Some(include_str!("../node_modules/echarts/dist/echarts.min.js")));
-    doc.head().unwrap().append_child(&s).unwrap();
-}
-
-/// Mounts the app into a fresh element; keep the handle alive.
-fn mount() -> (HtmlElement, leptos::mount::UnmountHandle<impl leptos::tachys::view::Mountable>) {
-    let host: HtmlElement = document().create_element("div").unwrap().unchecked_into();
-    document().body().unwrap().append_child(&host).unwrap();
-    let handle = leptos::mount::mount_to(host.clone(), App);
-    (host, handle)
-}
-
-/// Waits until `selector` matches inside `root`, up to `ms` milliseconds.
-async fn wait_for(root: &HtmlElement, selector: &str, ms: u32) -> web_sys::Element {
-    for _ in 0..ms / 50 {
-        if let Some(el) = root.query_selector(selector).unwrap() {
-            return el;
-        }
-        TimeoutFuture::new(50).await;
-    }
-    panic!("{selector} did not appear within {ms} ms: {}", root.inner_html());
-}
-
-fn click(root: &HtmlElement, selector: &str) {
-    let el: HtmlElement = root.query_selector(selector).unwrap().unwrap().unchecked_into();
-    el.click();
-}
-
-fn input(root: &HtmlElement, selector: &str, value: &str) {
-    let el: HtmlInputElement = root.query_selector(selector).unwrap().unwrap().unchecked_into();
-    el.set_value(value);
-    el.dispatch_event(&web_sys::Event::new("input").unwrap()).unwrap();
-}
+#[path = "support/dom.rs"]
+mod dom;
+use dom::*;
 
 #[wasm_bindgen_test]
 async fn analyze_stays_disabled_until_key_and_project_are_filled() {
@@ -177,6 +133,10 @@ fn stored_key() -> Option<String> {
 async fn key_reaches_local_storage_only_after_opting_in() {
     web_sys::window().unwrap().local_storage().unwrap().unwrap().clear().unwrap();
     let (root, _h) = mount();
+    // A host that refuses at once: the runs Analyze starts here fail fast and stay on this machine.
+    choose(&root, "#host", "custom");
+    leptos::task::tick().await;
+    input(&root, "#custom-url", "http://127.0.0.1:9");
     input(&root, "#api-key", "phx_secret_value");
     input(&root, "#project-id", "7");
     leptos::task::tick().await;
@@ -184,6 +144,8 @@ async fn key_reaches_local_storage_only_after_opting_in() {
     click("#analyze");
     leptos::task::tick().await;
     assert_eq!(stored_key(), None, "not opted in");
+    // The refused run ends with a message (after its retries); Analyze is enabled again.
+    wait_for(&root, "#error-message", 30_000).await;
     click("#remember-key");
     leptos::task::tick().await;
     click("#analyze");

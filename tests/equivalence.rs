@@ -10,6 +10,7 @@
 //! Needs an emulator with the demo project in project 1 and the SDK
 //! fixtures plus `tests/data/hostile_events.jsonl` in project 2:
 //! `POSTHOG_EMULATOR_URL=http://... cargo test --test equivalence -- --ignored`.
+#![cfg(not(target_arch = "wasm32"))]
 
 #[path = "support/emulator.rs"]
 mod emulator;

@@ -27,6 +27,15 @@ pub fn count(n: u64) -> String {
     thousands(n as f64, 0)
 }
 
+/// A byte count in B, KB or MB (powers of 1,000).
+pub fn bytes(n: u64) -> String {
+    match n {
+        0..1_000 => format!("{n} B"),
+        1_000..1_000_000 => format!("{:.1} KB", n as f64 / 1e3),
+        _ => format!("{:.1} MB", n as f64 / 1e6),
+    }
+}
+
 /// Seconds with two decimals (`1.25 s`).
 pub fn secs(s: f64) -> String {
     format!("{s:.2} s")
@@ -56,6 +65,7 @@ mod tests {
     #[test]
     fn formats() {
         assert_eq!(usd(1234567.891), "$1,234,567.89");
+        assert_eq!((bytes(999), bytes(1_500), bytes(2_345_678)), ("999 B".into(), "1.5 KB".into(), "2.3 MB".into()));
         assert_eq!(usd(0.00421), "$0.0042");
         assert_eq!(usd(0.0), "$0.00");
         assert_eq!(usd(-12.5), "-$12.50");

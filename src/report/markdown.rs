@@ -126,6 +126,7 @@ mod tests {
         assert!(html.contains("&lt;script&gt;alert('x')&lt;/script&gt;"), "{html}");
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
     /// What a paragraph of `text` shows: whitespace as HTML collapses it at
     /// the ends, and the HTML escapes of `&`, `<` and `>`.
     fn shown(text: &str) -> String {
@@ -133,6 +134,7 @@ mod tests {
         flat.trim().replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
     }
 
+    #[cfg(not(target_arch = "wasm32"))]
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2_000))]
         #[test]

@@ -2,9 +2,11 @@
 //! and the analysis settings of PRODUCT.md's inputs.
 
 use super::key_store;
-use super::run::run_demo;
+use super::run::{run_demo, run_posthog, PostHogTarget};
 use super::state::AppState;
 use crate::analysis::Settings;
+use crate::source::posthog::browser::BrowserTransport;
+use crate::source::posthog::{discover, ApiKey, Client, Host, ProjectChoice};
 use leptos::prelude::*;
 
 /// Where PostHog lives.
@@ -35,6 +37,24 @@ impl HostChoice {
             HostChoice::Custom => "custom",
         }
     }
+}
+
+/// The host the form names, or what is wrong with the URL.
+pub fn host_from(choice: HostChoice, url: &str) -> Result<Host, String> {
+    match choice {
+        HostChoice::Auto => Ok(Host::Auto),
+        HostChoice::Us => Ok(Host::Us),
+        HostChoice::Eu => Ok(Host::Eu),
+        HostChoice::Custom => Host::parse(url.trim()),
+    }
+}
+
+/// What discovery found, for the project picker.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Found {
+    projects: Vec<ProjectChoice>,
+    /// Why the list is partial or empty, or what went wrong.
+    note: Option<String>,
 }
 
 /// Reads a whole number in `range`, or says what is wrong with it.
@@ -73,11 +93,29 @@ pub fn ConnectPanel() -> impl IntoView {
     let sample = RwSignal::new(String::from("15"));
     let min_recs = RwSignal::new(String::from("3"));
     let settings = move || settings_from(&days.get(), &top_n.get(), &sample.get(), &min_recs.get());
-    let filled = move || {
-        !key.get().trim().is_empty()
-            && !project.get().trim().is_empty()
-            && settings().is_ok()
-            && (host.get() != HostChoice::Custom || custom_url.get().trim().starts_with("http"))
+    let found = RwSignal::new(Found::default());
+    let finding = RwSignal::new(false);
+    let target_host = move || host_from(host.get(), &custom_url.get());
+    let project_id = move || project.get().trim().parse::<u64>().ok();
+    let filled = move || !key.get().trim().is_empty() && project_id().is_some() && settings().is_ok() && target_host().is_ok();
+    let find_projects = move |_| {
+        let Ok(h) = untrack(target_host) else { return };
+        finding.set(true);
+        let client = Client::new(BrowserTransport, ApiKey::new(&key.get_untracked()), h);
+        leptos::task::spawn_local(async move {
+            let outcome = match discover(&client).await {
+                Ok(d) if !d.can_query => Found { projects: d.projects, note: Some("This key lacks the query:read scope, which the analysis needs.".into()) },
+                Ok(d) => Found { projects: d.projects, note: d.note },
+                Err(e) => Found { projects: vec![], note: Some(e.to_string()) },
+            };
+            // The picker shows the first project; the id follows it unless one was typed and is listed.
+            let listed = |id: Option<u64>| id.is_some_and(|id| outcome.projects.iter().any(|p| p.id == id));
+            if let Some(first) = outcome.projects.first().filter(|_| !listed(untrack(project_id))) {
+                project.set(first.id.to_string());
+            }
+            found.set(outcome);
+            finding.set(false);
+        });
     };
     let on_remember = move |ev: leptos::ev::Event| {
         let on = event_target_checked(&ev);
@@ -96,6 +134,10 @@ pub fn ConnectPanel() -> impl IntoView {
             let connection = serde_json::json!({"host": host.get_untracked().value(), "url": custom_url.get_untracked(), "project": project.get_untracked()});
             key_store::save(&key.get_untracked(), &connection.to_string());
         }
+        let (Ok(h), Some(id), Ok(s)) = (untrack(target_host), untrack(project_id), untrack(settings)) else { return };
+        let name = found.with_untracked(|f| f.projects.iter().find(|p| p.id == id).map(|p| p.name.clone())).unwrap_or_else(|| format!("Project {id}"));
+        let target = PostHogTarget { host: h, key: ApiKey::new(&key.get_untracked()), project: ProjectChoice { id, name } };
+        run_posthog(state, target, s);
     };
     view! {
         <section class="panel connect" aria-label="Connect to PostHog">
@@ -120,10 +162,25 @@ pub fn ConnectPanel() -> impl IntoView {
                     <input id="api-key" type="password" autocomplete="off" spellcheck="false" placeholder="phx_..."
                         prop:value=key on:input=move |ev| key.set(event_target_value(&ev)) />
                 </label>
-                <label>"Project ID"
-                    <input id="project-id" type="text" inputmode="numeric" placeholder="12345"
-                        prop:value=project on:input=move |ev| project.set(event_target_value(&ev)) />
-                </label>
+                <div class="project-field">
+                    <Show when=move || !found.with(|f| f.projects.is_empty())
+                        fallback=move || view! {
+                            <label>"Project ID"
+                                <input id="project-id" type="text" inputmode="numeric" placeholder="12345"
+                                    prop:value=project on:input=move |ev| project.set(event_target_value(&ev)) />
+                            </label>
+                        }>
+                        <label>"Project"
+                            <select id="project-select" on:change=move |ev| project.set(event_target_value(&ev)) prop:value=project>
+                                {move || found.get().projects.into_iter().map(|p| view! { <option value=p.id.to_string()>{format!("{} ({})", p.name, p.id)}</option> }).collect_view()}
+                            </select>
+                        </label>
+                    </Show>
+                    <button id="discover" type="button" on:click=find_projects
+                        disabled=move || key.get().trim().is_empty() || target_host().is_err() || finding.get()>
+                        {move || if finding.get() { "Finding projects..." } else { "Find my projects" }}
+                    </button>
+                </div>
                 <label>"Window (days)"
                     <input id="window-days" type="number" min="1" max="365"
                         prop:value=days on:input=move |ev| days.set(event_target_value(&ev)) />
@@ -147,6 +204,7 @@ pub fn ConnectPanel() -> impl IntoView {
                     </label>
                 </div>
             </details>
+            {move || found.get().note.map(|n| view! { <p id="discover-note" class="hint" role="status">{n}</p> })}
             {move || settings().err().map(|e| view! { <p class="invalid" role="alert">{e}</p> })}
             <div class="actions">
                 <button id="analyze" class="primary" on:click=analyze disabled=move || !filled() || state.busy()>"Analyze"</button>

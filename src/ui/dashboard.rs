@@ -2,6 +2,7 @@
 
 use super::charts::{self, ChartView};
 use super::headline::Headline;
+use super::progress::QueryMeterLine;
 use super::state::Results;
 use super::table::{Cell, SortableTable};
 use crate::analysis::metrics::GroupMetrics;
@@ -41,12 +42,16 @@ fn model_row(g: &GroupMetrics) -> Vec<Cell> {
 /// Everything about the last finished analysis except the report text.
 #[component]
 pub fn Dashboard(results: Arc<Results>) -> impl IntoView {
+    let state = expect_context::<super::state::AppState>();
     let m = &results.analysis.metrics;
     let warnings = results.warnings.clone();
     view! {
         <section class="panel dashboard" aria-label="Dashboard">
             <h2>"Dashboard"</h2>
             <Headline analysis=results.clone() />
+            <Show when=move || !state.busy()>
+                <QueryMeterLine />
+            </Show>
             {(!warnings.is_empty()).then(|| view! {
                 <div class="warnings" role="status">
                     <strong>"Some questions went unanswered; the rest of the analysis stands:"</strong>

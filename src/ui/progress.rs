@@ -46,11 +46,30 @@ pub fn ProgressView() -> impl IntoView {
                                 .collect_view()}
                         </ol>
                         <p class="hint">{detail}</p>
-                        <button id="cancel" on:click=move |_| state.cancel.set(true)>"Cancel"</button>
+                        <QueryMeterLine />
+                        <button id="cancel" on:click=move |_| state.request_cancel()>"Cancel"</button>
                     </section>
                 }
                 .into_any(),
             )
         }
+    }
+}
+
+/// Queries used against PostHog's hourly budget, and the rate-limit countdown.
+#[component]
+pub fn QueryMeterLine() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    view! {
+        {move || state.queries.get().map(|q| view! {
+            <p id="query-meter" class="hint">
+                {format!("PostHog queries: {} of {} this hour · {} fetched", q.used, q.budget, crate::report::format::bytes(q.bytes))}
+            </p>
+        })}
+        {move || state.throttled_s.get().map(|s| view! {
+            <p id="throttle" class="warning" role="status">
+                {format!("PostHog's hourly query budget is spent; going on in {s} s.")}
+            </p>
+        })}
     }
 }

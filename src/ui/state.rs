@@ -5,6 +5,7 @@ use crate::analysis::dataset::GenerationRow;
 use crate::analysis::select::Selection;
 use crate::analysis::Analysis;
 use crate::source::plan::Step;
+use crate::source::posthog::CancelToken;
 use leptos::prelude::*;
 use std::sync::Arc;
 
@@ -39,18 +40,49 @@ pub struct AppState {
     pub results: RwSignal<Option<Arc<Results>>>,
     /// Set by the Cancel button; the running step stops at its next check.
     pub cancel: RwSignal<bool>,
+    /// Aborts the PostHog requests of the current run in flight.
+    pub abort: StoredValue<CancelToken>,
+    /// PostHog queries of the current or last run against the hourly budget.
+    pub queries: RwSignal<Option<QueryMeter>>,
+    /// Seconds left before PostHog's rate limit lets the run go on.
+    pub throttled_s: RwSignal<Option<u64>>,
+}
+
+/// What the page shows of the query meter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QueryMeter {
+    pub used: u32,
+    pub budget: u32,
+    pub bytes: u64,
 }
 
 impl AppState {
     /// A fresh, idle state.
     pub fn new() -> Self {
-        AppState { phase: RwSignal::new(Phase::Idle), results: RwSignal::new(None), cancel: RwSignal::new(false) }
+        AppState {
+            phase: RwSignal::new(Phase::Idle),
+            results: RwSignal::new(None),
+            cancel: RwSignal::new(false),
+            abort: StoredValue::new(CancelToken::new()),
+            queries: RwSignal::new(None),
+            throttled_s: RwSignal::new(None),
+        }
     }
 
     /// Marks the start of a run.
     pub fn start(&self, step: Step, source: &str, detail: String) {
         self.cancel.set(false);
+        self.abort.set_value(CancelToken::new());
+        self.queries.set(None);
+        self.throttled_s.set(None);
         self.phase.set(Phase::Running { step, source: source.to_string(), detail });
+    }
+
+    /// The Cancel button: the run stops at its next step, and requests in
+    /// flight are aborted.
+    pub fn request_cancel(&self) {
+        self.cancel.set(true);
+        self.abort.with_value(CancelToken::cancel);
     }
 
     /// Whether the user asked to stop; if so, records the cancellation.

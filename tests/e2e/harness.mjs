@@ -30,7 +30,7 @@ export async function run(ctx) {
     const page = await context.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(`${m.text()} (${m.location().url || 'page'})`); });
     const started = Date.now();
     try {
       await t.fn({ page, ctx, errors });

@@ -1,6 +1,7 @@
-// Runs the end-to-end tests: node tests/e2e/run.mjs --base URL --demo-events FILE
+// Runs the end-to-end tests: node tests/e2e/run.mjs --base URL --demo-events FILE --emulator URL
 import { run } from './harness.mjs';
 import './demo.test.mjs';
+import './posthog.test.mjs';
 
 const arg = (name) => {
   const i = process.argv.indexOf(name);
@@ -8,4 +9,4 @@ const arg = (name) => {
   return process.argv[i + 1];
 };
 const here = new URL('.', import.meta.url).pathname;
-await run({ base: arg('--base'), demoEvents: arg('--demo-events'), priceSnapshot: `${here}../../src/analysis/pricing/litellm_prices.json` });
+await run({ base: arg('--base'), demoEvents: arg('--demo-events'), emulator: arg('--emulator'), priceSnapshot: `${here}../../src/analysis/pricing/litellm_prices.json` });

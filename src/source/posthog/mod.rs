@@ -11,6 +11,8 @@
 //! ```
 
 pub mod api;
+#[cfg(target_arch = "wasm32")]
+pub mod browser;
 pub mod client;
 pub mod decode;
 pub mod discovery;
