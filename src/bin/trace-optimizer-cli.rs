@@ -166,6 +166,7 @@ mod cli {
         let meter = source.client().meter();
         eprintln!("queries used: {} of PostHog's {} per hour ({}); {:.1} MB fetched", meter.used(), meter.budget(), meter.sent().join(", "), meter.bytes() as f64 / 1e6);
         let fetched = fetched.map_err(|f| f.error.to_string())?;
+        eprintln!("dependent rounds after the overview: {}", fetched.rounds);
         let host = source.client().host();
         Ok((fetched, Origin { label: format!("PostHog project {project}"), posthog: Some((host, project.to_string())) }))
     }
