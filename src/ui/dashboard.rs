@@ -52,6 +52,9 @@ pub fn Dashboard(results: Arc<Results>) -> impl IntoView {
             <Show when=move || !state.busy()>
                 <QueryMeterLine />
             </Show>
+            <p id="run-timing" class="hint" data-fetch-ms=results.timing.fetch_ms data-compute-ms=results.timing.compute_ms>
+                {format!("Data read in {:.1} s; analysed and written in {:.0} ms.", results.timing.fetch_ms / 1000.0, results.timing.compute_ms)}
+            </p>
             {(!warnings.is_empty()).then(|| view! {
                 <div class="warnings" role="status">
                     <strong>"Some questions went unanswered; the rest of the analysis stands:"</strong>

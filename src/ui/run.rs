@@ -2,7 +2,7 @@
 //! Every failure ends as a message in [`Phase::Failed`]; results of an
 //! earlier run stay on screen.
 
-use super::state::{AppState, Phase, QueryMeter, Results};
+use super::state::{AppState, Phase, QueryMeter, Results, Timing};
 use crate::source::posthog::browser::BrowserTransport;
 use crate::source::posthog::{discover, ApiKey, Client, Host, Meter, Notice, PostHogSource, ProjectChoice};
 use crate::source::SourceError;
@@ -22,6 +22,11 @@ use std::sync::Arc;
 /// Lets the browser paint before a long synchronous step.
 async fn yield_to_browser() {
     gloo_timers::future::TimeoutFuture::new(0).await;
+}
+
+/// Milliseconds on the page's clock.
+fn now_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
 }
 
 /// Demo records generated between two paints.
@@ -65,6 +70,7 @@ pub type Prices = (Cow<'static, PriceTable>, Option<String>);
 pub async fn run<S: DataSource>(state: AppState, source: S, window: Window, settings: Settings, origin: Origin, prices: impl Future<Output = Prices>) {
     let label = origin.label.clone();
     let mut progress = |step| state.phase.set(Phase::Running { step, source: label.clone(), detail: String::new() });
+    let started = now_ms();
     let (fetched, (prices, price_note)) = futures::join!(fetch(&source, window, &settings, &mut progress), prices);
     let fetched = match fetched {
         Ok(f) => f,
@@ -81,12 +87,14 @@ pub async fn run<S: DataSource>(state: AppState, source: S, window: Window, sett
     if state.cancelled() {
         return;
     }
+    let fetched_at = now_ms();
     let mut analysis = analyze(&fetched.dataset, &settings, &origin, &prices);
     analysis.pricing.notes.extend(price_note);
     let report_md = recommendations_md(&analysis);
+    let timing = Timing { fetch_ms: fetched_at - started, compute_ms: now_ms() - fetched_at };
     let warnings = fetched.warnings.iter().map(|(q, e)| format!("{q}: {e}")).collect();
     let (selection, generations) = (fetched.selection, fetched.dataset.generations);
-    state.results.set(Some(Arc::new(Results { analysis, report_md, warnings, selection, generations })));
+    state.results.set(Some(Arc::new(Results { analysis, report_md, warnings, selection, generations, timing })));
     state.phase.set(Phase::Done);
 }
 

@@ -31,6 +31,15 @@ pub struct Results {
     /// The traces read closely, and their generations.
     pub selection: Selection,
     pub generations: Vec<GenerationRow>,
+    pub timing: Timing,
+}
+
+/// Where a run's time went (milliseconds): asking the source (queries, or
+/// generating the demo's answers), then analysing and writing the report.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Timing {
+    pub fetch_ms: f64,
+    pub compute_ms: f64,
 }
 
 /// The page's state, shared through context.
@@ -116,6 +125,7 @@ impl Results {
             warnings: self.warnings.clone(),
             selection: self.selection.clone(),
             generations: self.generations.clone(),
+            timing: self.timing,
         }
     }
 }
