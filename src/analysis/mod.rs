@@ -8,6 +8,7 @@ pub mod links;
 pub mod metrics;
 pub mod pricing;
 pub mod qualitative;
+pub mod recommend;
 pub mod root_causes;
 pub mod select;
 pub mod stats;
