@@ -3,6 +3,7 @@
 
 pub mod bundle;
 mod csv_files;
+pub mod fixes;
 pub mod format;
 pub mod markdown;
 mod recommendations;

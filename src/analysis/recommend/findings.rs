@@ -238,7 +238,7 @@ pub fn model_downgrades(ctx: &Context) -> Vec<Recommendation> {
             kind: Kind::ModelDowngrade,
             title: format!("Run {op} on {candidate} instead of {model}"),
             problem: format!(
-                "`{op}` runs on {model}, a premium model (output at {} per 1M tokens), yet its median output is {median_output:.0} tokens per call: a short, simple answer. The same {} input and {} output tokens cost {} on {model} and {} on {candidate} ({source}).",
+                "{op} runs on {model}, a premium model (output at {} per 1M tokens), yet its median output is {median_output:.0} tokens per call: a short, simple answer. The same {} input and {} output tokens cost {} on {model} and {} on {candidate} ({source}).",
                 usd(price.output * 1e6),
                 tokens.input,
                 tokens.output,
@@ -248,7 +248,7 @@ pub fn model_downgrades(ctx: &Context) -> Vec<Recommendation> {
             risk: format!("Quality risk: a smaller model can misread hard cases; compare {candidate}'s answers with {model}'s on a sample of real inputs before switching, then watch the step's downstream error rate."),
             excerpt: ctx.excerpt(op, &evidence, true),
             evidence,
-            fix: format!("Switch `{op}` to {candidate}, keeping the prompt; evaluate on a few hundred logged inputs first."),
+            fix: format!("Switch {op} to {candidate}, keeping the prompt; evaluate on a few hundred logged inputs first."),
             before: call.example(&call.request(model, &[], &call.system(false))),
             after: call.example(&format!("{}{}", comment(ctx.language, &format!("Short outputs: the smaller model of the same provider ({candidate}) is enough.")), call.request(&candidate, &[], &call.system(false)))),
             goal: Goal::cost_per_call(op, t, savings),
@@ -311,7 +311,7 @@ pub fn prompt_caching(ctx: &Context) -> Vec<Recommendation> {
             kind: Kind::PromptCaching,
             title: format!("Cache the repeated prompt prefix of {op}"),
             problem: format!(
-                "{} calls of `{op}` on {} ({} traces) start with the same {} characters (about {shared:.0} tokens), and {} of their input tokens were read from cache. Each call pays the full input price ({} per 1M) for that prefix again.",
+                "{} calls of {op} on {} ({} traces) start with the same {} characters (about {shared:.0} tokens), and {} of their input tokens were read from cache. Each call pays the full input price ({} per 1M) for that prefix again.",
                 g.generations,
                 g.model,
                 g.traces,
@@ -329,9 +329,9 @@ pub fn prompt_caching(ctx: &Context) -> Vec<Recommendation> {
             excerpt: ctx.excerpt(op, &evidence, false),
             evidence,
             fix: if anthropic {
-                format!("Mark the static system prompt of `{op}` with `cache_control` so Anthropic caches it; keep it byte-identical and put per-request text after it.")
+                format!("Mark the static system prompt of {op} with cache_control so Anthropic caches it; keep it byte-identical and put per-request text after it.")
             } else {
-                format!("Keep the static part of the `{op}` prompt byte-identical and first, with per-request text after it, so the provider's automatic prefix cache applies.")
+                format!("Keep the static part of the {op} prompt byte-identical and first, with per-request text after it, so the provider's automatic prefix cache applies.")
             },
             before: call.example(&call.request(&g.model, &[], &call.system(false))),
             after: call.example(&format!(
@@ -405,12 +405,12 @@ pub fn context_trimming(ctx: &Context) -> Vec<Recommendation> {
             kind: Kind::ContextTrimming,
             title: format!("Trim the oversized prompts of {op}"),
             problem: format!(
-                "{n} traces of `{op}` send prompts at least {BLOAT_FACTOR:.0}x the operation's median of {median:.0} input tokens per call: {excess_tokens:.0} tokens above the median in all."
+                "{n} traces of {op} send prompts at least {BLOAT_FACTOR:.0}x the operation's median of {median:.0} input tokens per call: {excess_tokens:.0} tokens above the median in all."
             ),
             risk: "Quality risk: whatever is cut must not be needed; keep the most recent turns and a summary of older ones, and compare answers on the trimmed and full prompts for the largest cases.".into(),
             excerpt: ctx.excerpt(op, &evidence, false),
             evidence,
-            fix: format!("Cap what `{op}` puts in its prompt near the operation's typical size: keep the latest messages and a running summary instead of the whole history."),
+            fix: format!("Cap what {op} puts in its prompt near the operation's typical size: keep the latest messages and a running summary instead of the whole history."),
             before: call.example(&format!("{}{}", prompt_line(ctx.language), call.request(&model, &[], &call.system(false)))),
             after: call.example(&format!(
                 "{}{}{}",
@@ -484,11 +484,11 @@ pub fn retry_dedupe(ctx: &Context) -> Vec<Recommendation> {
         out.push(ctx.finish(Parts {
             kind: Kind::RetryDedupe,
             title: format!("Stop resending identical requests in {op}"),
-            problem: format!("{traces} traces of `{op}` resend an identical, successful request: {duplicates} billed duplicates that return the same kind of answer, most likely a retry loop on a response the app rejects."),
+            problem: format!("{traces} traces of {op} resend an identical, successful request: {duplicates} billed duplicates that return the same kind of answer, most likely a retry loop on a response the app rejects."),
             risk: "No quality risk if the loop is replaced by a fix of its cause (a stricter output format, or one retry with the validation error in the prompt).".into(),
             excerpt: ctx.excerpt(op, &evidence, true),
             evidence,
-            fix: format!("Find why `{op}` retries a successful call (usually a schema check on the output); request structured output, and allow at most one retry that tells the model what was wrong."),
+            fix: format!("Find why {op} retries a successful call (usually a schema check on the output); request structured output, and allow at most one retry that tells the model what was wrong."),
             before: call.example(&retry_loop(ctx.language, &call.request(&model, &[], &call.system(false)), false)),
             after: call.example(&retry_loop(ctx.language, &call.request(&model, &[], &call.system(false)), true)),
             goal: Goal::cost_per_call(op, t, savings),
@@ -537,11 +537,11 @@ pub fn failed_calls(ctx: &Context) -> Vec<Recommendation> {
         out.push(ctx.finish(Parts {
             kind: Kind::FailedCalls,
             title: format!("Cut the billed failures of {op}"),
-            problem: format!("{failed} calls of `{op}` failed ({} of its calls) and were still billed {} in all.", pct(baseline), usd(savings)),
+            problem: format!("{failed} calls of {op} failed ({} of its calls) and were still billed {} in all.", pct(baseline), usd(savings)),
             risk: "The target halves the error rate as a first step; each failure also costs the user a slower answer.".into(),
             excerpt: None,
             evidence,
-            fix: format!("Read the errors of `{op}` in the Failure-Mode Analysis: back off on rate limits, cap prompt size before the provider rejects it, and set a client timeout below the provider's."),
+            fix: format!("Read the errors of {op} in the Failure-Mode Analysis: back off on rate limits, cap prompt size before the provider rejects it, and set a client timeout below the provider's."),
             before: call.example(&call.request(&model, &[], &call.system(false))),
             after: call.example(&format!("{}{}", comment(ctx.language, "Retry rate limits and overloads with exponential backoff; fail fast on requests that can't succeed."), call.request(&model, &[("timeout", "30")], &call.system(false)))),
             goal: Goal { daily: Daily::ErrorRate, metric: Some(Metric::ErrorRate { operation: op.to_string() }), baseline, target: baseline / 2.0 },
@@ -581,16 +581,16 @@ pub fn truncation(ctx: &Context, failures: &Failures) -> Vec<Recommendation> {
             kind: Kind::Truncation,
             title: format!("Stop cutting off the outputs of {op}"),
             problem: format!(
-                "{} of {} calls of `{op}` ({}) stopped at the token limit{}: their outputs are incomplete.",
+                "{} of {} calls of {op} ({}) stopped at the token limit{}: their outputs are incomplete.",
                 h.truncated,
                 h.generations,
                 pct(rate),
-                limit.map_or(String::new(), |n| format!(" (`max_tokens` {n})"))
+                limit.map_or(String::new(), |n| format!(" (max_tokens {n})"))
             ),
             risk: format!("Users get cut-off text, or the app parses a broken result.{extra}"),
             excerpt: ctx.excerpt(op, &evidence, true),
             evidence,
-            fix: format!("Raise `max_tokens` of `{op}` above its longest legitimate output, and ask for a length in the prompt instead of relying on the limit."),
+            fix: format!("Raise max_tokens of {op} above its longest legitimate output, and ask for a length in the prompt instead of relying on the limit."),
             before: call.example(&call.request(&model, &[("max_tokens", &old)], &call.system(false))),
             after: call.example(&format!("{}{}", comment(ctx.language, "The limit must clear the longest good output; ask for brevity in the prompt."), call.request(&model, &[("max_tokens", &new)], &call.system(false)))),
             goal: Goal { daily: Daily::TruncationRate, metric: None, baseline: rate, target: (rate / 10.0).min(0.01) },
