@@ -18,7 +18,7 @@ fn demo(plants: Plants) -> (Dataset, Truth) {
     (fetched.dataset, gen.truth().clone())
 }
 
-fn recommend(data: &Dataset) -> (Analysis, Recommendations) {
+pub(super) fn recommend(data: &Dataset) -> (Analysis, Recommendations) {
     let prices = PriceTable::bundled();
     let a = analyze(data, &Settings::default(), &Origin { label: "Demo project".into(), posthog: None }, prices);
     let f = failures::compute(data, &a.metrics);
