@@ -195,6 +195,11 @@ fn pct(x: f64) -> String {
     crate::report::format::pct(x)
 }
 
+/// A whole number with thousands separators.
+fn n(x: f64) -> String {
+    crate::report::format::count(x.max(0.0).round() as u64)
+}
+
 /// Successful generations of a row.
 fn successes(r: &TraceOpRow) -> u64 {
     r.generations.saturating_sub(r.errors)
@@ -240,8 +245,8 @@ pub fn model_downgrades(ctx: &Context) -> Vec<Recommendation> {
             problem: format!(
                 "{op} runs on {model}, a premium model (output at {} per 1M tokens), yet its median output is {median_output:.0} tokens per call: a short, simple answer. The same {} input and {} output tokens cost {} on {model} and {} on {candidate} ({source}).",
                 usd(price.output * 1e6),
-                tokens.input,
-                tokens.output,
+                n(tokens.input as f64),
+                n(tokens.output as f64),
                 usd(now),
                 usd(now - savings)
             ),
@@ -302,7 +307,7 @@ pub fn prompt_caching(ctx: &Context) -> Vec<Recommendation> {
         let rows: Vec<(&TraceOpRow, String)> = ctx
             .rows(op)
             .filter(|r| r.models.contains(&g.model) && r.tokens.cache_read == 0 && successes(r) > 0)
-            .map(|r| (r, format!("{} input tokens, none read from cache; about {shared:.0} of them the shared prefix", r.tokens.input)))
+            .map(|r| (r, format!("{} input tokens, none read from cache; about {} of them the shared prefix", n(r.tokens.input as f64), n(shared))))
             .collect();
         let evidence = ctx.evidence(rows);
         let call = ctx.call(&g.provider, &g.model, op);
@@ -390,12 +395,12 @@ pub fn context_trimming(ctx: &Context) -> Vec<Recommendation> {
             let excess = r.tokens.input as f64 - median * successes(r) as f64;
             excess_tokens += excess;
             savings += excess * price.input;
-            bloated.push((*r, format!("{:.0} input tokens per call, {:.1}x the median {median:.0}", per_call(r), per_call(r) / median)));
+            bloated.push((*r, format!("{} input tokens per call, {:.1}x the median {}", n(per_call(r)), per_call(r) / median, n(median))));
         }
         if !ctx.material(savings) {
             continue;
         }
-        let n = bloated.len();
+        let count = bloated.len();
         let evidence = ctx.evidence(bloated);
         let model = rows.first().and_then(|r| r.models.first()).cloned().unwrap_or_default();
         let provider = ctx.price(&model).map_or("", |(p, _)| p);
@@ -405,7 +410,9 @@ pub fn context_trimming(ctx: &Context) -> Vec<Recommendation> {
             kind: Kind::ContextTrimming,
             title: format!("Trim the oversized prompts of {op}"),
             problem: format!(
-                "{n} traces of {op} send prompts at least {BLOAT_FACTOR:.0}x the operation's median of {median:.0} input tokens per call: {excess_tokens:.0} tokens above the median in all."
+                "{count} traces of {op} send prompts at least {BLOAT_FACTOR:.0}x the operation's median of {} input tokens per call: {} tokens above the median in all.",
+                n(median),
+                n(excess_tokens)
             ),
             risk: "Quality risk: whatever is cut must not be needed; keep the most recent turns and a summary of older ones, and compare answers on the trimmed and full prompts for the largest cases.".into(),
             excerpt: ctx.excerpt(op, &evidence, false),

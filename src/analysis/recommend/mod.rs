@@ -12,7 +12,7 @@ pub use measure::{hogql, validation_days, ValidationPeriod, CONFIDENCE_Z, POWER_
 
 use super::dataset::Dataset;
 use super::failures::Failures;
-use super::history::Metric;
+use super::history::{Metric, PriorRecommendation, Status};
 use super::pricing::PriceTable;
 use super::Analysis;
 use chrono::{DateTime, Utc};
@@ -183,24 +183,36 @@ pub struct Recommendations {
     pub monthly_savings_usd: f64,
 }
 
+impl Recommendation {
+    /// The record a follow-up analysis checks (`analysis.json`).
+    pub fn prior(&self) -> PriorRecommendation {
+        let m = &self.measurement;
+        PriorRecommendation { id: self.id.clone(), title: self.title.clone(), status: Status::Open, metric: m.metric.clone(), baseline: Some(m.baseline), target: Some(m.target) }
+    }
+}
+
 /// Computes stage 8 from the dataset, the analysis so far (pricing, metrics,
 /// settings) and stage 6's failure modes. `prices` finds cheaper models the
-/// project does not use yet.
-pub fn compute(data: &Dataset, a: &Analysis, failures: &Failures, prices: &PriceTable) -> Recommendations {
+/// project does not use yet; `settled` holds the ids the user marked shipped
+/// or rejected in a prior analysis ([`super::history::History::settled`]),
+/// which are not proposed again.
+pub fn compute(data: &Dataset, a: &Analysis, failures: &Failures, prices: &PriceTable, settled: &[(String, Status)]) -> Recommendations {
     let (language, language_detected) = detect_language(&a.overview.libs);
     let ctx = findings::Context::new(data, a, prices, language);
     let mut items: Vec<Recommendation> = [findings::model_downgrades(&ctx), findings::prompt_caching(&ctx), findings::context_trimming(&ctx), findings::retry_dedupe(&ctx), findings::failed_calls(&ctx), findings::truncation(&ctx, failures)]
         .into_iter()
         .flatten()
+        .filter(|r| !settled.iter().any(|(id, _)| *id == r.id))
         .collect();
     items.sort_by(|x, y| y.score.total_cmp(&x.score).then_with(|| x.id.cmp(&y.id)));
     let savings_usd: f64 = items.iter().map(|r| r.savings_usd).sum();
     let min_wanted = a.settings.min_recommendations;
     let shortfall = (items.len() < min_wanted).then(|| {
         format!(
-            "{} recommendation{} found where at least {min_wanted} were asked for: the data shows no other problem worth fixing, and none is invented to fill the list.",
+            "{} recommendation{} found where at least {min_wanted} were asked for: the data shows no {}problem worth fixing, and none is invented to fill the list.",
             items.len(),
-            if items.len() == 1 { " was" } else { "s were" }
+            if items.len() == 1 { " was" } else { "s were" },
+            if items.is_empty() { "" } else { "other " }
         )
     });
     Recommendations { roadmap: roadmap(&items), items, language, language_detected, min_wanted, shortfall, monthly_savings_usd: a.monthly(savings_usd), savings_usd }

@@ -22,7 +22,7 @@ pub(super) fn recommend(data: &Dataset) -> (Analysis, Recommendations) {
     let prices = PriceTable::bundled();
     let a = analyze(data, &Settings::default(), &Origin { label: "Demo project".into(), posthog: None }, prices);
     let f = failures::compute(data, &a.metrics);
-    let r = compute(data, &a, &f, prices);
+    let r = compute(data, &a, &f, prices, &[]);
     (a, r)
 }
 
@@ -81,4 +81,17 @@ fn output_is_deterministic_and_ranked() {
     assert!(first.items.windows(2).all(|w| w[0].score >= w[1].score));
     assert!(first.roadmap.windows(2).all(|w| w[0].effort <= w[1].effort));
     assert!(first.items.iter().all(|x| x.measurement.validation.days >= 7));
+}
+
+#[test]
+fn settled_fixes_are_not_proposed_again_and_the_rest_carry_their_targets() {
+    let (data, _) = demo(Plants::ALL);
+    let (a, all) = recommend(&data);
+    let f = failures::compute(&data, &a.metrics);
+    let first = all.items[0].prior();
+    assert_eq!((first.status, first.baseline, first.target), (crate::analysis::history::Status::Open, Some(all.items[0].measurement.baseline), Some(all.items[0].measurement.target)));
+    let settled = vec![(first.id.clone(), crate::analysis::history::Status::Shipped)];
+    let rest = compute(&data, &a, &f, PriceTable::bundled(), &settled);
+    assert_eq!(rest.items.len() + 1, all.items.len());
+    assert!(rest.items.iter().all(|x| x.id != first.id));
 }
