@@ -8,6 +8,7 @@ pub mod links;
 pub mod metrics;
 pub mod pricing;
 pub mod qualitative;
+pub mod recommend;
 pub mod root_causes;
 pub mod select;
 pub mod stats;
@@ -68,6 +69,8 @@ pub struct Analysis {
     pub qualitative: qualitative::Qualitative,
     /// Stage 9: what changed since the prior analysis, if one was given.
     pub history: history::History,
+    /// Stage 8: the ranked fixes (settled ones left out).
+    pub recommendations: recommend::Recommendations,
 }
 
 impl Analysis {
@@ -107,7 +110,10 @@ pub fn analyze_following(data: &Dataset, settings: &Settings, origin: &Origin, p
         failures,
         qualitative,
         history: history::History::default(),
+        recommendations: recommend::Recommendations::default(),
     };
     a.history = history::compare(prior, &a);
+    let settled: Vec<(String, history::Status)> = a.history.settled.iter().map(|r| (r.id.clone(), r.status)).collect();
+    a.recommendations = recommend::compute(data, &a, &a.failures, prices, &settled);
     a
 }

@@ -5,6 +5,8 @@ mod appendix;
 pub mod bundle;
 mod csv_files;
 mod failure_modes;
+mod fixes;
+mod follow_up;
 pub mod format;
 mod history_notes;
 mod investigation;
@@ -12,8 +14,23 @@ mod json_files;
 pub mod markdown;
 mod qualitative_findings;
 mod recommendations;
+mod summary;
+pub mod validation;
 
 pub use recommendations::recommendations_md;
+pub use summary::summary_md;
+
+/// The report's sections, in order (PRODUCT.md, stage 10).
+pub const SECTIONS: [&str; 8] = [
+    "Executive Summary",
+    "Cost Analysis",
+    "High-Variance Investigation",
+    "Failure-Mode Analysis",
+    "Qualitative Findings",
+    "Recommendations",
+    "Implementation Roadmap",
+    "Appendix",
+];
 
 use crate::analysis::Analysis;
 
@@ -29,6 +46,9 @@ pub struct ReportFile {
 pub fn files(a: &Analysis) -> Vec<ReportFile> {
     vec![
         ReportFile { path: "recommendations.md", content: recommendations_md(a) },
+        ReportFile { path: "summary.md", content: summary::summary_md(a) },
+        ReportFile { path: "validation_report.json", content: validation::validation_json(a) },
+        ReportFile { path: "analysis.json", content: follow_up::analysis_json(a) },
         ReportFile { path: "data/metrics_by_span.csv", content: csv_files::metrics_by_span(&a.metrics) },
         ReportFile { path: "data/metrics_by_model.csv", content: csv_files::metrics_by_model(&a.metrics) },
         ReportFile { path: "data/cost_variance.json", content: json_files::cost_variance(a) },

@@ -9,12 +9,14 @@ use leptos::prelude::*;
 use std::sync::Arc;
 
 /// `recommendations.md` as HTML (raw HTML in it shown as text), with
-/// buttons to download it and the whole results bundle.
+/// buttons to download it, `summary.md` and the whole results bundle.
 #[component]
 pub fn ReportView(results: Arc<Results>) -> impl IntoView {
     let md = results.report_md.clone();
     let html = to_html(&md);
     let download = move |_| download_text("recommendations.md", "text/markdown;charset=utf-8", &md);
+    let summary = crate::report::summary_md(&results.analysis);
+    let download_summary = move |_| download_text("summary.md", "text/markdown;charset=utf-8", &summary);
     let for_bundle = results.clone();
     let bundle_error = RwSignal::new(None::<String>);
     let download_bundle = move |_| match bundle::zip(&files(&for_bundle.analysis), &figures::collect()) {
@@ -27,6 +29,7 @@ pub fn ReportView(results: Arc<Results>) -> impl IntoView {
                 <h2>"Report"</h2>
                 <div class="actions">
                     <button id="download-recommendations" on:click=download>"Download recommendations.md"</button>
+                    <button id="download-summary" on:click=download_summary>"Download summary.md"</button>
                     <button id="download-bundle" on:click=download_bundle>"Download results bundle (.zip)"</button>
                 </div>
             </div>

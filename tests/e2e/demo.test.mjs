@@ -17,7 +17,10 @@ test('demo report downloads with the sections and totals of the raw events', asy
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-recommendations')]);
   expect(download.suggestedFilename() === 'recommendations.md', download.suggestedFilename());
   const md = readFileSync(await download.path(), 'utf8');
-  for (const section of ['## Executive Summary', '## Cost Analysis', '## High-Variance Investigation', '## Failure-Mode Analysis', '## Qualitative Findings', '## Appendix']) {
+  const [summary] = await Promise.all([page.waitForEvent('download'), page.click('#download-summary')]);
+  const summaryMd = readFileSync(await summary.path(), 'utf8');
+  expect(summary.suggestedFilename() === 'summary.md' && summaryMd.includes(`**Total cost:** ${usd(oracle.cost)} `), 'summary.md with the total cost');
+  for (const section of ['## Executive Summary', '## Cost Analysis', '## High-Variance Investigation', '## Failure-Mode Analysis', '## Qualitative Findings', '## Recommendations', '## Implementation Roadmap', '## Appendix']) {
     expect(md.includes(`\n${section}\n`), `missing ${section}`);
   }
   expect(md.includes(`**Generations analyzed:** ${count(oracle.calls)} in`), `generations: want ${count(oracle.calls)}`);
@@ -90,7 +93,7 @@ test('results bundle holds the report, data files and a PNG of every chart', asy
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-bundle')]);
   expect(download.suggestedFilename() === 'trace-optimizer-results.zip', download.suggestedFilename());
   const entries = unzip(readFileSync(await download.path()));
-  for (const name of ['recommendations.md', 'data/metrics_by_span.csv', 'data/metrics_by_model.csv', 'data/cost_variance.json', 'data/qualitative_samples.json', 'data/model_pricing.json']) {
+  for (const name of ['recommendations.md', 'summary.md', 'validation_report.json', 'analysis.json', 'data/metrics_by_span.csv', 'data/metrics_by_model.csv', 'data/cost_variance.json', 'data/qualitative_samples.json', 'data/model_pricing.json']) {
     expect(entries.has(name), `bundle lacks ${name}: ${[...entries.keys()]}`);
   }
   const pngs = [...entries.keys()].filter((n) => n.startsWith('figures/') && n.endsWith('.png'));
@@ -99,4 +102,7 @@ test('results bundle holds the report, data files and a PNG of every chart', asy
   const csv = entries.get('data/metrics_by_span.csv').toString();
   expect(csv.split('\n')[0].startsWith('operation,calls,errors'), csv.split('\n')[0]);
   expect(JSON.parse(entries.get('data/model_pricing.json')).totals.generations > 0, 'pricing totals');
+  const validation = JSON.parse(entries.get('validation_report.json'));
+  expect(validation.overall_passed === true, `the demo validates: ${JSON.stringify(validation.stages)}`);
+  expect(JSON.parse(entries.get('analysis.json')).format === 'trace-optimizer/analysis@1', 'analysis.json for the next run');
 });

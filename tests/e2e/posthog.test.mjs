@@ -22,7 +22,7 @@ test('a PostHog project is analysed from the key, and the key stays out of every
   const [md] = await Promise.all([page.waitForEvent('download'), page.click('#download-recommendations')]);
   const report = readFileSync(await md.path(), 'utf8');
   expect(report.includes('**Source:** PostHog project Default project \\(1\\)'), 'the report names the project');
-  for (const section of ['## Executive Summary', '## Cost Analysis', '## High-Variance Investigation', '## Failure-Mode Analysis', '## Qualitative Findings', '## Appendix']) {
+  for (const section of ['## Executive Summary', '## Cost Analysis', '## High-Variance Investigation', '## Failure-Mode Analysis', '## Qualitative Findings', '## Recommendations', '## Implementation Roadmap', '## Appendix']) {
     expect(report.includes(`\n${section}\n`), `missing ${section}`);
   }
   expect(report.includes(`](${ctx.emulator}/project/1/llm-analytics/traces/`), 'trace ids link to the project in PostHog');

@@ -1,0 +1,610 @@
+//! The finders: one function per kind of fix, each computing its savings
+//! from the rows that show the problem.
+
+use super::code::{comment, Call, Language};
+use super::measure::{self, Daily};
+use super::{EvidenceTrace, Excerpt, Kind, Recommendation};
+use crate::analysis::dataset::{Dataset, PrefixRow, TokenSums, TraceOpRow};
+use crate::analysis::failures::Failures;
+use crate::analysis::history::Metric;
+use crate::analysis::metrics::{ratio, Totals};
+use crate::analysis::pricing::{cache_excluded_from_input, ModelPrice, PriceTable};
+use crate::analysis::root_causes::{BLOAT_FACTOR, PREMIUM_OUTPUT_PER_M, SHORT_OUTPUT_TOKENS};
+use crate::analysis::stats::median_in_place;
+use crate::analysis::Analysis;
+use std::collections::BTreeMap;
+
+/// A saving under this share of the window's spend is not worth a recommendation.
+pub const MIN_SHARE_OF_SPEND: f64 = 0.001;
+/// Providers cache prompt prefixes of at least this many tokens.
+pub const MIN_CACHE_TOKENS: f64 = 1024.0;
+/// A prefix group reading at least this share of its shared tokens from cache is cached already.
+pub const CACHED_ALREADY: f64 = 0.5;
+/// Cache lifetime (seconds): Anthropic's default, and OpenAI's minimum.
+pub const CACHE_TTL_S: f64 = 300.0;
+/// Truncation is worth fixing from this share of an operation's calls...
+pub const TRUNCATION_RATE_MIN: f64 = 0.02;
+/// ...and this many truncated calls.
+pub const TRUNCATION_CALLS_MIN: u64 = 5;
+/// Evidence traces listed per recommendation.
+pub const EVIDENCE_TRACES: usize = 5;
+/// Characters of the excerpt shown.
+pub const EXCERPT_CHARS: usize = 300;
+
+/// Cheaper models of the same family, for when the project runs none yet:
+/// (part of the current model's table key, the model to try instead).
+const STEP_DOWN: [(&str, &str); 8] = [
+    ("claude-opus-4", "claude-sonnet-4-20250514"),
+    ("claude-sonnet-4", "claude-3-5-haiku-20241022"),
+    ("claude-3-7-sonnet", "claude-3-5-haiku-20241022"),
+    ("claude-3-5-sonnet", "claude-3-5-haiku-20241022"),
+    ("gpt-4.1", "gpt-4.1-mini"),
+    ("gpt-4o", "gpt-4o-mini"),
+    ("gemini-2.5-pro", "gemini-2.5-flash"),
+    ("gemini-1.5-pro", "gemini-1.5-flash"),
+];
+
+/// What every finder reads.
+pub struct Context<'a> {
+    pub data: &'a Dataset,
+    pub a: &'a Analysis,
+    pub prices: &'a PriceTable,
+    pub language: Language,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(data: &'a Dataset, a: &'a Analysis, prices: &'a PriceTable, language: Language) -> Self {
+        Context { data, a, prices, language }
+    }
+
+    fn totals(&self, op: &str) -> Option<&'a Totals> {
+        self.a.metrics.by_operation.iter().find(|g| g.name == op).map(|g| &g.totals)
+    }
+
+    fn spend(&self) -> f64 {
+        self.a.metrics.totals.cost_usd
+    }
+
+    /// Whether a saving is worth a recommendation.
+    fn material(&self, savings: f64) -> bool {
+        savings > 0.0 && savings >= MIN_SHARE_OF_SPEND * self.spend()
+    }
+
+    /// The resolved price of a model by name, with its provider.
+    fn price(&self, model: &str) -> Option<(&'a str, &'a ModelPrice)> {
+        self.a.costing.prices.iter().find(|((m, _), _)| m == model).map(|((_, p), r)| (p.as_str(), &r.price))
+    }
+
+    fn rows(&self, op: &'a str) -> impl Iterator<Item = &'a TraceOpRow> + 'a {
+        self.data.trace_ops.iter().filter(move |r| r.operation == op)
+    }
+
+    fn call(&self, provider: &'a str, model: &'a str, operation: &'a str) -> Call<'a> {
+        Call { language: self.language, provider, model, operation }
+    }
+
+    /// Evidence from `(row, issue)` pairs: the most expensive first.
+    fn evidence(&self, mut rows: Vec<(&TraceOpRow, String)>) -> Vec<EvidenceTrace> {
+        let cost = |r: &TraceOpRow| self.a.costing.trace_op_cost(r);
+        rows.sort_by(|(x, _), (y, _)| cost(y).total_cmp(&cost(x)).then_with(|| x.trace_id.cmp(&y.trace_id)));
+        rows.into_iter()
+            .take(EVIDENCE_TRACES)
+            .map(|(r, issue)| EvidenceTrace { trace_id: r.trace_id.clone(), first_seen: r.first_seen, cost_usd: cost(r), input_tokens: r.tokens.input, output_tokens: r.tokens.output, issue })
+            .collect()
+    }
+
+    /// The prompt start of the first evidence trace that was read closely.
+    fn excerpt(&self, op: &str, evidence: &[EvidenceTrace], output: bool) -> Option<Excerpt> {
+        evidence.iter().find_map(|e| {
+            let g = self.data.generations.iter().find(|g| g.trace_id == e.trace_id && g.operation == op && !g.is_error)?;
+            let text = if output { &g.output_head } else { &g.input_head };
+            (!text.is_empty()).then(|| Excerpt { trace_id: e.trace_id.clone(), text: text.chars().take(EXCERPT_CHARS).collect() })
+        })
+    }
+
+    /// Assembles a recommendation and its measurement.
+    fn finish(&self, p: Parts) -> Recommendation {
+        let t = self.totals(&p.operation).cloned().unwrap_or_default();
+        let spend = self.spend();
+        let series = measure::daily_series(self.data, &self.a.costing, &p.operation, p.goal.daily);
+        let label = p.goal.metric.as_ref().map_or_else(|| format!("truncation rate of {}", p.operation), Metric::label);
+        let validation = if p.goal.daily == Daily::TruncationRate {
+            measure::ValidationPeriod { days: 2 * measure::MIN_DAYS, reason: "The rollup holds no daily truncation counts, so day-to-day variation is unknown: two weekly cycles.".into() }
+        } else {
+            measure::period(&series, &label, p.goal.baseline, p.goal.target)
+        };
+        let measurement = super::Measurement { hogql: measure::hogql(&p.operation, p.goal.daily), label, metric: p.goal.metric, baseline: p.goal.baseline, target: p.goal.target, validation };
+        let effort = p.kind.effort();
+        let monthly = self.a.monthly(p.savings);
+        let at_risk = self.a.monthly(p.at_risk);
+        let share = ratio(p.savings, spend);
+        let mut why = if p.savings > 0.0 {
+            format!(
+                "Fixing it saves {} over the window ({} of all spend, {} of this operation's), about {} per 30 days.",
+                usd(p.savings),
+                pct(share),
+                pct(ratio(p.savings, t.cost_usd)),
+                usd(monthly)
+            )
+        } else {
+            format!("No money is saved: {} per 30 days buys results that are cut off.", usd(at_risk))
+        };
+        why.push(' ');
+        why.push_str(&p.risk);
+        Recommendation {
+            id: format!("{}:{}", p.kind.key(), p.operation),
+            kind: p.kind,
+            title: p.title,
+            problem: p.problem,
+            why,
+            excerpt: p.excerpt,
+            evidence: p.evidence,
+            fix: p.fix,
+            code_before: p.before,
+            code_after: p.after,
+            measurement,
+            savings_usd: p.savings,
+            monthly_savings_usd: monthly,
+            share_of_spend: share,
+            monthly_at_risk_usd: at_risk,
+            effort,
+            score: (monthly + at_risk) * effort.ease(),
+            operation: p.operation,
+        }
+    }
+}
+
+/// The parts a finder fills in.
+struct Parts {
+    kind: Kind,
+    operation: String,
+    title: String,
+    problem: String,
+    /// The quality risk of the fix, or what it costs.
+    risk: String,
+    evidence: Vec<EvidenceTrace>,
+    excerpt: Option<Excerpt>,
+    fix: String,
+    before: String,
+    after: String,
+    goal: Goal,
+    savings: f64,
+    at_risk: f64,
+}
+
+/// What a fix is measured by.
+struct Goal {
+    daily: Daily,
+    metric: Option<Metric>,
+    baseline: f64,
+    target: f64,
+}
+
+impl Goal {
+    /// Cost per call of `op` today and after saving `savings` over the window.
+    fn cost_per_call(op: &str, t: &Totals, savings: f64) -> Goal {
+        Goal { daily: Daily::CostPerCall, metric: Some(Metric::CostPerCall { operation: op.to_string() }), baseline: t.avg_cost(), target: ratio(t.cost_usd - savings, t.calls as f64) }
+    }
+}
+
+fn usd(x: f64) -> String {
+    crate::report::format::usd(x)
+}
+
+fn pct(x: f64) -> String {
+    crate::report::format::pct(x)
+}
+
+/// A whole number with thousands separators.
+fn n(x: f64) -> String {
+    crate::report::format::count(x.max(0.0).round() as u64)
+}
+
+/// Successful generations of a row.
+fn successes(r: &TraceOpRow) -> u64 {
+    r.generations.saturating_sub(r.errors)
+}
+
+/// Model downgrade: a premium model on an operation whose outputs are short,
+/// priced on the operation's own token mix at the current and a cheaper
+/// model of the same provider (one the project already runs, else the next
+/// tier down in the price table).
+pub fn model_downgrades(ctx: &Context) -> Vec<Recommendation> {
+    let mut mix: BTreeMap<(&str, &str, &str), TokenSums> = BTreeMap::new();
+    for r in ctx.data.rollup.iter().filter(|r| !r.is_error) {
+        mix.entry((&r.operation, &r.model, &r.provider)).or_default().add(&r.tokens);
+    }
+    let mut out = Vec::new();
+    for ((op, model, provider), tokens) in mix {
+        let Some(price) = ctx.a.costing.price(model, provider) else { continue };
+        if price.output * 1e6 < PREMIUM_OUTPUT_PER_M {
+            continue;
+        }
+        let rows: Vec<&TraceOpRow> = ctx.rows(op).filter(|r| r.models.iter().any(|m| m == model) && successes(r) > 0).collect();
+        let mut outputs: Vec<f64> = rows.iter().map(|r| r.tokens.output as f64 / successes(r) as f64).collect();
+        let Some(median_output) = median_in_place(&mut outputs) else { continue };
+        if median_output > SHORT_OUTPUT_TOKENS {
+            continue;
+        }
+        let now = price.cost(&tokens, provider, false);
+        let Some((candidate, cheaper, source)) = cheaper_model(ctx, model, provider, &tokens, now) else { continue };
+        let savings = now - cheaper.cost(&tokens, provider, false);
+        let Some(t) = ctx.totals(op).filter(|_| ctx.material(savings)) else { continue };
+        let evidence = ctx.evidence(
+            rows.iter()
+                .map(|r| {
+                    let alt = cheaper.cost(&r.tokens, provider, false);
+                    (*r, format!("{} output tokens on {model} for {}; {} on {candidate}", r.tokens.output, usd(ctx.a.costing.trace_op_cost(r)), usd(alt)))
+                })
+                .collect(),
+        );
+        let call = ctx.call(provider, model, op);
+        out.push(ctx.finish(Parts {
+            kind: Kind::ModelDowngrade,
+            title: format!("Run {op} on {candidate} instead of {model}"),
+            problem: format!(
+                "{op} runs on {model}, a premium model (output at {} per 1M tokens), yet its median output is {median_output:.0} tokens per call: a short, simple answer. The same {} input and {} output tokens cost {} on {model} and {} on {candidate} ({source}).",
+                usd(price.output * 1e6),
+                n(tokens.input as f64),
+                n(tokens.output as f64),
+                usd(now),
+                usd(now - savings)
+            ),
+            risk: format!("Quality risk: a smaller model can misread hard cases; compare {candidate}'s answers with {model}'s on a sample of real inputs before switching, then watch the step's downstream error rate."),
+            excerpt: ctx.excerpt(op, &evidence, true),
+            evidence,
+            fix: format!("Switch {op} to {candidate}, keeping the prompt; evaluate on a few hundred logged inputs first."),
+            before: call.example(&call.request(model, &[], &call.system(false))),
+            after: call.example(&format!("{}{}", comment(ctx.language, &format!("Short outputs: the smaller model of the same provider ({candidate}) is enough.")), call.request(&candidate, &[], &call.system(false)))),
+            goal: Goal::cost_per_call(op, t, savings),
+            operation: op.to_string(),
+            savings,
+            at_risk: 0.0,
+        }));
+    }
+    out
+}
+
+/// The cheaper model to suggest, its price and where it came from.
+fn cheaper_model(ctx: &Context, model: &str, provider: &str, tokens: &TokenSums, now: f64) -> Option<(String, ModelPrice, &'static str)> {
+    let used = ctx
+        .a
+        .costing
+        .prices
+        .iter()
+        .filter(|((m, p), _)| m != model && p.eq_ignore_ascii_case(provider))
+        .map(|((m, _), r)| (m.clone(), r.price.clone(), r.price.cost(tokens, provider, false)))
+        .filter(|(_, _, c)| *c < now)
+        .max_by(|x, y| x.2.total_cmp(&y.2).then_with(|| y.0.cmp(&x.0)));
+    if let Some((m, price, _)) = used {
+        return Some((m, price, "a model this project already runs"));
+    }
+    let key = ctx.a.costing.prices.get(&(model.to_string(), provider.to_string()))?.key.to_lowercase();
+    let (_, target) = STEP_DOWN.iter().find(|(from, to)| key.contains(from) && !key.contains(to))?;
+    let r = ctx.prices.resolve(target, provider)?;
+    (r.price.cost(tokens, provider, false) < now).then(|| (target.to_string(), r.price, "the next tier down in LiteLLM's price table"))
+}
+
+/// Prompt caching: a long prompt prefix repeated across calls and not read
+/// from cache. Calls are taken to arrive evenly over each day (Poisson), so
+/// a call finds the cache warm when the previous one came within its
+/// lifetime: of a day's `n` calls, `(n - 1)(1 - e^(-n TTL / 1 day))` read the
+/// prefix at the cache-read price and the others write it at the
+/// cache-write price.
+pub fn prompt_caching(ctx: &Context) -> Vec<Recommendation> {
+    let mut out = Vec::new();
+    for g in &ctx.data.prefixes {
+        let Some(price) = ctx.a.costing.price(&g.model, &g.provider) else { continue };
+        let shared = shared_tokens(g);
+        let (read, write) = (price.cache_read.unwrap_or(price.input), price.cache_write.unwrap_or(price.input));
+        if shared < MIN_CACHE_TOKENS || read >= price.input || g.cache_read_tokens as f64 >= CACHED_ALREADY * shared * g.generations as f64 {
+            continue;
+        }
+        let (hits, misses) = warm_calls(ctx.data, g);
+        let savings = shared * (hits * (price.input - read) - misses * (write - price.input));
+        let op = g.operation.as_str();
+        let Some(t) = ctx.totals(op).filter(|_| ctx.material(savings)) else { continue };
+        let rows: Vec<(&TraceOpRow, String)> = ctx
+            .rows(op)
+            .filter(|r| r.models.contains(&g.model) && r.tokens.cache_read == 0 && successes(r) > 0)
+            .map(|r| (r, format!("{} input tokens, none read from cache; about {} of them the shared prefix", n(r.tokens.input as f64), n(shared))))
+            .collect();
+        let evidence = ctx.evidence(rows);
+        let call = ctx.call(&g.provider, &g.model, op);
+        let anthropic = cache_excluded_from_input(&g.provider) || g.model.to_lowercase().contains("claude");
+        out.push(ctx.finish(Parts {
+            kind: Kind::PromptCaching,
+            title: format!("Cache the repeated prompt prefix of {op}"),
+            problem: format!(
+                "{} calls of {op} on {} ({} traces) start with the same {} characters (about {shared:.0} tokens), and {} of their input tokens were read from cache. Each call pays the full input price ({} per 1M) for that prefix again.",
+                g.generations,
+                g.model,
+                g.traces,
+                g.shared_chars,
+                g.cache_read_tokens,
+                usd(price.input * 1e6)
+            ),
+            risk: format!(
+                "At this traffic about {:.0}% of calls would come within the {}-minute cache lifetime and read the prefix at {} per 1M; the others write it at {} per 1M. No quality risk: the model sees the same prompt.",
+                ratio(hits, hits + misses) * 100.0,
+                CACHE_TTL_S / 60.0,
+                usd(read * 1e6),
+                usd(write * 1e6)
+            ),
+            excerpt: ctx.excerpt(op, &evidence, false),
+            evidence,
+            fix: if anthropic {
+                format!("Mark the static system prompt of {op} with cache_control so Anthropic caches it; keep it byte-identical and put per-request text after it.")
+            } else {
+                format!("Keep the static part of the {op} prompt byte-identical and first, with per-request text after it, so the provider's automatic prefix cache applies.")
+            },
+            before: call.example(&call.request(&g.model, &[], &call.system(false))),
+            after: call.example(&format!(
+                "{}{}",
+                comment(ctx.language, "The system prompt is identical on every call: cache it, and keep variable text in the user message."),
+                call.request(&g.model, &[], &call.system(true))
+            )),
+            goal: Goal::cost_per_call(op, t, savings),
+            operation: op.to_string(),
+            savings,
+            at_risk: 0.0,
+        }));
+    }
+    out
+}
+
+/// Tokens of a group's shared prefix: its characters at the group's own
+/// tokens-per-character rate (prompt tokens include Anthropic's cache tokens).
+fn shared_tokens(g: &PrefixRow) -> f64 {
+    let prompt = g.input_tokens + if cache_excluded_from_input(&g.provider) { g.cache_read_tokens } else { 0 };
+    g.shared_chars as f64 * ratio(prompt as f64, g.input_chars as f64)
+}
+
+/// Expected calls of a prefix group finding the cache warm and cold: the
+/// group's share of its operation and model's calls on each day, arriving
+/// as a Poisson process over the day.
+fn warm_calls(data: &Dataset, g: &PrefixRow) -> (f64, f64) {
+    let mut days: BTreeMap<chrono::NaiveDate, f64> = BTreeMap::new();
+    for r in data.rollup.iter().filter(|r| r.operation == g.operation && r.model == g.model && r.provider == g.provider) {
+        *days.entry(r.day).or_default() += r.generations as f64;
+    }
+    let share = ratio(g.generations as f64, days.values().sum());
+    days.values().fold((0.0, 0.0), |(hits, misses), n| {
+        let n = n * share;
+        let h = if n >= 1.0 { (n - 1.0) * (1.0 - (-n * CACHE_TTL_S / 86_400.0).exp()) } else { 0.0 };
+        (hits + h, misses + n - h)
+    })
+}
+
+/// Context trimming: traces whose prompts are at least [`BLOAT_FACTOR`] times
+/// the operation's median per call; the saving is their input tokens above
+/// that median at the input price.
+pub fn context_trimming(ctx: &Context) -> Vec<Recommendation> {
+    let mut out = Vec::new();
+    for g in &ctx.a.metrics.by_operation {
+        let op = g.name.as_str();
+        let per_call = |r: &TraceOpRow| r.tokens.input as f64 / successes(r) as f64;
+        let rows: Vec<&TraceOpRow> = ctx.rows(op).filter(|r| successes(r) > 0).collect();
+        let mut sizes: Vec<f64> = rows.iter().map(|r| per_call(r)).collect();
+        let Some(median) = median_in_place(&mut sizes).filter(|m| *m > 0.0) else { continue };
+        let mut savings = 0.0;
+        let mut excess_tokens = 0.0;
+        let mut bloated = Vec::new();
+        for r in rows.iter().filter(|r| per_call(r) >= BLOAT_FACTOR * median) {
+            let Some((_, price)) = r.models.first().and_then(|m| ctx.price(m)) else { continue };
+            let excess = r.tokens.input as f64 - median * successes(r) as f64;
+            excess_tokens += excess;
+            savings += excess * price.input;
+            bloated.push((*r, format!("{} input tokens per call, {:.1}x the median {}", n(per_call(r)), per_call(r) / median, n(median))));
+        }
+        if !ctx.material(savings) {
+            continue;
+        }
+        let count = bloated.len();
+        let evidence = ctx.evidence(bloated);
+        let model = rows.first().and_then(|r| r.models.first()).cloned().unwrap_or_default();
+        let provider = ctx.price(&model).map_or("", |(p, _)| p);
+        let call = ctx.call(provider, &model, op);
+        let t = &g.totals;
+        out.push(ctx.finish(Parts {
+            kind: Kind::ContextTrimming,
+            title: format!("Trim the oversized prompts of {op}"),
+            problem: format!(
+                "{count} traces of {op} send prompts at least {BLOAT_FACTOR:.0}x the operation's median of {} input tokens per call: {} tokens above the median in all.",
+                n(median),
+                n(excess_tokens)
+            ),
+            risk: "Quality risk: whatever is cut must not be needed; keep the most recent turns and a summary of older ones, and compare answers on the trimmed and full prompts for the largest cases.".into(),
+            excerpt: ctx.excerpt(op, &evidence, false),
+            evidence,
+            fix: format!("Cap what {op} puts in its prompt near the operation's typical size: keep the latest messages and a running summary instead of the whole history."),
+            before: call.example(&format!("{}{}", prompt_line(ctx.language), call.request(&model, &[], &call.system(false)))),
+            after: call.example(&format!(
+                "{}{}{}",
+                comment(ctx.language, &format!("Keep the prompt near the typical {median:.0} tokens: recent turns plus a summary of the rest.")),
+                trim_lines(ctx.language, median),
+                call.request(&model, &[], &call.system(false))
+            )),
+            goal: Goal {
+                daily: Daily::InputTokensPerCall,
+                metric: Some(Metric::InputTokensPerCall { operation: op.to_string() }),
+                baseline: ratio(t.tokens.input as f64, t.calls as f64),
+                target: ratio(t.tokens.input as f64 - excess_tokens, t.calls as f64),
+            },
+            operation: op.to_string(),
+            savings,
+            at_risk: 0.0,
+        }));
+    }
+    out
+}
+
+fn prompt_line(language: Language) -> String {
+    match language {
+        Language::Python => "user_message = build_prompt(full_history)\n".into(),
+        Language::TypeScript => "const userMessage = buildPrompt(fullHistory)\n".into(),
+    }
+}
+
+fn trim_lines(language: Language, median: f64) -> String {
+    let budget = (median * 1.5).round();
+    match language {
+        Language::Python => format!("recent = last_messages(full_history, max_tokens={budget:.0})\nuser_message = build_prompt(summary_of(full_history) + recent)\n"),
+        Language::TypeScript => format!("const recent = lastMessages(fullHistory, {{ maxTokens: {budget:.0} }})\nconst userMessage = buildPrompt([...summaryOf(fullHistory), ...recent])\n"),
+    }
+}
+
+/// Retry dedupe: generations repeating an earlier input of their trace
+/// exactly, not counting the retries of failed calls. Each duplicate is
+/// priced as a resend of the trace's first prompt with its average output.
+pub fn retry_dedupe(ctx: &Context) -> Vec<Recommendation> {
+    let mut out = Vec::new();
+    for g in &ctx.a.metrics.by_operation {
+        let op = g.name.as_str();
+        let mut savings = 0.0;
+        let mut duplicates = 0;
+        let mut rows = Vec::new();
+        for r in ctx.rows(op) {
+            let dup = r.duplicate_inputs.saturating_sub(r.errors);
+            if dup == 0 || successes(r) == 0 {
+                continue;
+            }
+            let ok = successes(r) as f64;
+            let input = if r.first_input_tokens > 0 { r.first_input_tokens as f64 } else { r.tokens.input as f64 / ok };
+            let each = match r.models.first().and_then(|m| ctx.price(m)) {
+                Some((provider, p)) => p.cost(&TokenSums { input: input.round() as u64, output: (r.tokens.output as f64 / ok).round() as u64, ..TokenSums::default() }, provider, false),
+                None => ctx.a.costing.trace_op_cost(r) / ok,
+            };
+            savings += dup as f64 * each;
+            duplicates += dup;
+            rows.push((r, format!("{dup} of {} calls repeat an earlier request exactly", r.generations)));
+        }
+        if !ctx.material(savings) {
+            continue;
+        }
+        let traces = rows.len();
+        let evidence = ctx.evidence(rows);
+        let model = ctx.rows(op).find_map(|r| r.models.first()).cloned().unwrap_or_default();
+        let provider = ctx.price(&model).map_or("", |(p, _)| p);
+        let call = ctx.call(provider, &model, op);
+        let t = &g.totals;
+        out.push(ctx.finish(Parts {
+            kind: Kind::RetryDedupe,
+            title: format!("Stop resending identical requests in {op}"),
+            problem: format!("{traces} traces of {op} resend an identical, successful request: {duplicates} billed duplicates that return the same kind of answer, most likely a retry loop on a response the app rejects."),
+            risk: "No quality risk if the loop is replaced by a fix of its cause (a stricter output format, or one retry with the validation error in the prompt).".into(),
+            excerpt: ctx.excerpt(op, &evidence, true),
+            evidence,
+            fix: format!("Find why {op} retries a successful call (usually a schema check on the output); request structured output, and allow at most one retry that tells the model what was wrong."),
+            before: call.example(&retry_loop(ctx.language, &call.request(&model, &[], &call.system(false)), false)),
+            after: call.example(&retry_loop(ctx.language, &call.request(&model, &[], &call.system(false)), true)),
+            goal: Goal::cost_per_call(op, t, savings),
+            operation: op.to_string(),
+            savings,
+            at_risk: 0.0,
+        }));
+    }
+    out
+}
+
+fn retry_loop(language: Language, request: &str, fixed: bool) -> String {
+    let indent = |s: &str, pad: &str| s.lines().map(|l| format!("{pad}{l}\n")).collect::<String>();
+    match (language, fixed) {
+        (Language::Python, false) => format!("while True:  # resends the same request until the output parses\n{}    if is_valid(response):\n        break\n", indent(request, "    ")),
+        (Language::Python, true) => format!(
+            "for attempt in range(2):  # one retry at most, and not the same request\n{}    if is_valid(response):\n        break\n    user_message += \"\\nThe previous answer was not valid JSON: \" + validation_error(response)\n",
+            indent(request, "    ")
+        ),
+        (Language::TypeScript, false) => format!("while (true) {{ // resends the same request until the output parses\n{}  if (isValid(response)) break\n}}\n", indent(request, "  ")),
+        (Language::TypeScript, true) => format!(
+            "for (let attempt = 0; attempt < 2; attempt++) {{ // one retry at most, and not the same request\n{}  if (isValid(response)) break\n  userMessage += `\\nThe previous answer was not valid JSON: ${{validationError(response)}}`\n}}\n",
+            indent(request, "  ")
+        ),
+    }
+}
+
+/// Failed calls: what the errored generations of an operation were billed.
+pub fn failed_calls(ctx: &Context) -> Vec<Recommendation> {
+    let mut by_op: BTreeMap<&str, (f64, u64, Vec<&str>)> = BTreeMap::new();
+    for e in &ctx.data.errors {
+        let entry = by_op.entry(&e.operation).or_default();
+        entry.0 += e.cost_usd;
+        entry.1 += e.generations;
+        entry.2.extend(e.trace_ids.iter().map(String::as_str));
+    }
+    let mut out = Vec::new();
+    for (op, (savings, failed, ids)) in by_op {
+        let Some(t) = ctx.totals(op).filter(|_| ctx.material(savings)) else { continue };
+        let rows: Vec<(&TraceOpRow, String)> = ctx.rows(op).filter(|r| r.errors > 0 && ids.contains(&r.trace_id.as_str())).map(|r| (r, format!("{} failed calls", r.errors))).collect();
+        let evidence = ctx.evidence(rows);
+        let model = ctx.rows(op).find_map(|r| r.models.first()).cloned().unwrap_or_default();
+        let provider = ctx.price(&model).map_or("", |(p, _)| p);
+        let call = ctx.call(provider, &model, op);
+        let baseline = t.error_rate();
+        out.push(ctx.finish(Parts {
+            kind: Kind::FailedCalls,
+            title: format!("Cut the billed failures of {op}"),
+            problem: format!("{failed} calls of {op} failed ({} of its calls) and were still billed {} in all.", pct(baseline), usd(savings)),
+            risk: "The target halves the error rate as a first step; each failure also costs the user a slower answer.".into(),
+            excerpt: None,
+            evidence,
+            fix: format!("Read the errors of {op} in the Failure-Mode Analysis: back off on rate limits, cap prompt size before the provider rejects it, and set a client timeout below the provider's."),
+            before: call.example(&call.request(&model, &[], &call.system(false))),
+            after: call.example(&format!("{}{}", comment(ctx.language, "Retry rate limits and overloads with exponential backoff; fail fast on requests that can't succeed."), call.request(&model, &[("timeout", "30")], &call.system(false)))),
+            goal: Goal { daily: Daily::ErrorRate, metric: Some(Metric::ErrorRate { operation: op.to_string() }), baseline, target: baseline / 2.0 },
+            operation: op.to_string(),
+            savings,
+            at_risk: 0.0,
+        }));
+    }
+    out
+}
+
+/// Truncation: operations whose outputs stop at `max_tokens`. A quality fix:
+/// nothing is saved; the spend on cut-off results is what it protects, and
+/// raising the limit costs at most the extra output tokens of those calls.
+pub fn truncation(ctx: &Context, failures: &Failures) -> Vec<Recommendation> {
+    let mut out = Vec::new();
+    for h in failures.outputs.iter().filter(|h| h.truncated >= TRUNCATION_CALLS_MIN && h.truncation_rate() >= TRUNCATION_RATE_MIN) {
+        let op = h.operation.as_str();
+        let Some(t) = ctx.totals(op) else { continue };
+        let at_risk = h.truncated as f64 * t.avg_cost();
+        let limit = ctx.data.generations.iter().filter(|g| g.operation == op).find_map(|g| g.max_tokens);
+        let rows: Vec<(&TraceOpRow, String)> = ctx.rows(op).filter(|r| r.truncated > 0).map(|r| (r, format!("{} of {} outputs stopped at the token limit", r.truncated, r.generations))).collect();
+        let evidence = ctx.evidence(rows);
+        let model = ctx.rows(op).find_map(|r| r.models.first()).cloned().unwrap_or_default();
+        let (provider, price) = ctx.price(&model).map_or(("", None), |(p, price)| (p, Some(price)));
+        let call = ctx.call(provider, &model, op);
+        let (old, new) = match limit {
+            Some(n) => (n.to_string(), (n * 2).max(n + 16).to_string()),
+            None => ("MAX_TOKENS".into(), "2 * MAX_TOKENS".into()),
+        };
+        let extra = match (limit, price) {
+            (Some(n), Some(p)) => format!(" Doubling the limit costs at most {} per 30 days in extra output.", usd(ctx.a.monthly(h.truncated as f64 * n as f64 * p.output))),
+            _ => String::new(),
+        };
+        let rate = h.truncation_rate();
+        out.push(ctx.finish(Parts {
+            kind: Kind::Truncation,
+            title: format!("Stop cutting off the outputs of {op}"),
+            problem: format!(
+                "{} of {} calls of {op} ({}) stopped at the token limit{}: their outputs are incomplete.",
+                h.truncated,
+                h.generations,
+                pct(rate),
+                limit.map_or(String::new(), |n| format!(" (max_tokens {n})"))
+            ),
+            risk: format!("Users get cut-off text, or the app parses a broken result.{extra}"),
+            excerpt: ctx.excerpt(op, &evidence, true),
+            evidence,
+            fix: format!("Raise max_tokens of {op} above its longest legitimate output, and ask for a length in the prompt instead of relying on the limit."),
+            before: call.example(&call.request(&model, &[("max_tokens", &old)], &call.system(false))),
+            after: call.example(&format!("{}{}", comment(ctx.language, "The limit must clear the longest good output; ask for brevity in the prompt."), call.request(&model, &[("max_tokens", &new)], &call.system(false)))),
+            goal: Goal { daily: Daily::TruncationRate, metric: None, baseline: rate, target: (rate / 10.0).min(0.01) },
+            operation: op.to_string(),
+            savings: 0.0,
+            at_risk,
+        }));
+    }
+    out
+}

@@ -1,0 +1,44 @@
+//! The measurement HogQL parses with PostHog's own parser (`hogql-parser`,
+//! through the emulator's wrapper), run by the emulator's Python.
+
+use super::super::measure::{hogql, Daily};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+/// The Python with `hogql-parser`: `$EMULATOR_PYTHON`, else the repository's `.venv`.
+fn python() -> Option<PathBuf> {
+    let p = std::env::var_os("EMULATOR_PYTHON").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"));
+    p.exists().then_some(p)
+}
+
+const CHECK: &str = r#"
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from emulator.hogql_parse import parse_select
+bad = []
+for q in json.load(sys.stdin):
+    try:
+        parse_select(q)
+    except Exception as e:
+        bad.append([q, str(e)])
+print(json.dumps(bad))
+"#;
+
+#[test]
+fn measurement_queries_parse_as_hogql() {
+    let Some(python) = python() else {
+        println!("skipped: no Python with hogql-parser (set EMULATOR_PYTHON or run scripts/posthog-emulator to create .venv)");
+        return;
+    };
+    let ops = ["draft_answer", "it's a \\ 'quoted' op", "unnamed", "emoji 🚀 op"];
+    let kinds = [Daily::CostPerCall, Daily::InputTokensPerCall, Daily::ErrorRate, Daily::TruncationRate];
+    let queries: Vec<String> = ops.iter().flat_map(|op| kinds.iter().map(move |k| hogql(op, *k))).collect();
+    let emulator = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/posthog_emulator");
+    let mut child = Command::new(python).arg("-c").arg(CHECK).arg(emulator).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("python runs");
+    child.stdin.take().unwrap().write_all(serde_json::to_string(&queries).unwrap().as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let bad: Vec<(String, String)> = serde_json::from_slice(&out.stdout).expect("a JSON list");
+    assert!(bad.is_empty(), "{bad:#?}");
+}
