@@ -38,7 +38,8 @@ mod cli {
     use std::time::Instant;
     use trace_optimizer::analysis::dataset::Window;
     use trace_optimizer::analysis::pricing::PriceTable;
-    use trace_optimizer::analysis::{analyze, Origin, Settings};
+    use trace_optimizer::analysis::history::FollowUp;
+    use trace_optimizer::analysis::{analyze_following, Origin, Settings};
     use trace_optimizer::source::demo::{DemoConfig, DemoGenerator, Plants};
     use trace_optimizer::source::event::{Event, Generation};
     use trace_optimizer::source::memory::MemorySource;
@@ -71,7 +72,7 @@ mod cli {
         let mut p = lexopt::Parser::from_args(args);
         let (mut events, mut out, mut now) = (Vec::<PathBuf>::new(), None::<PathBuf>, None::<DateTime<Utc>>);
         let (mut host, mut project) = (None::<Host>, None::<String>);
-        let mut prices = None::<PathBuf>;
+        let (mut prices, mut prior) = (None::<PathBuf>, None::<PathBuf>);
         let mut settings = Settings::default();
         while let Some(arg) = p.next()? {
             match arg {
@@ -85,10 +86,15 @@ mod cli {
                 Long("min-recs") => settings.min_recommendations = p.value()?.parse()?,
                 Long("now") => now = Some(p.value()?.string()?.parse()?),
                 Long("prices") => prices = Some(p.value()?.into()),
+                Long("prior") => prior = Some(p.value()?.into()),
                 _ => return Err(arg.unexpected().into()),
             }
         }
         let out = out.ok_or("--out DIR is required")?;
+        let prior = match &prior {
+            Some(path) => Some(FollowUp::parse(&std::fs::read_to_string(path)?).map_err(|e| format!("{}: {e}", path.display()))?),
+            None => None,
+        };
         let from = match (host, events.is_empty()) {
             (Some(host), true) => From::PostHog { host, project: project.ok_or("--project ID is required with --posthog-host (list them: trace-optimizer-cli projects)")? },
             (None, false) => From::Files(events),
@@ -107,7 +113,7 @@ mod cli {
             Some(path) => PriceTable::from_litellm_json(&std::fs::read_to_string(path)?).map_err(|e| format!("{}: {e}", path.display()))?,
             None => PriceTable::bundled().clone(),
         };
-        let analysis = analyze(&fetched.dataset, &settings, &origin, &table);
+        let analysis = analyze_following(&fetched.dataset, &settings, &origin, &table, prior.as_ref());
         std::fs::create_dir_all(&out)?;
         for f in trace_optimizer::report::files(&analysis) {
             let path = out.join(f.path);
