@@ -197,3 +197,44 @@ async fn live_prices_are_used_when_they_load_and_the_snapshot_otherwise() {
     let note = note.expect("the reason is kept");
     assert!(note.starts_with("Live LiteLLM prices could not be read (network:") && note.contains("bundled snapshot"), "{note}");
 }
+
+#[wasm_bindgen_test]
+async fn a_prior_analysis_json_makes_the_next_run_a_follow_up() {
+    let (root, _h) = mount();
+    click(&root, "#demo");
+    wait_for(&root, "#report-html h2", 60_000).await;
+    assert!(text(&root, "#report-html").contains("first analysis of this project"));
+    // The analysis.json of that run, with its first fix marked shipped, as a user would edit it.
+    let a = {
+        use trace_optimizer::analysis::{analyze, dataset::Window, pricing::PriceTable, Origin, Settings};
+        use trace_optimizer::source::{demo::{DemoConfig, DemoGenerator}, memory::MemorySource, plan::fetch};
+        let cfg = DemoConfig::default();
+        let window = Window::ending_at(cfg.end, cfg.days);
+        let source = MemorySource::from_generations(DemoGenerator::new(cfg).filter_map(|r| r.generation()).collect());
+        let data = fetch(&source, window, &Settings::default(), &mut |_| {}).await.unwrap().dataset;
+        analyze(&data, &Settings::default(), &Origin { label: "Demo project".into(), posthog: None }, PriceTable::bundled())
+    };
+    let mut json: serde_json::Value = serde_json::from_str(&trace_optimizer::report::files(&a).into_iter().find(|f| f.path == "analysis.json").unwrap().content).unwrap();
+    json["recommendations"][0]["status"] = "shipped".into();
+    let shipped = json["recommendations"][0]["title"].as_str().unwrap().to_string();
+    let script = format!(
+        "const dt = new DataTransfer(); dt.items.add(new File([{}], 'analysis.json', {{type: 'application/json'}})); \
+         const input = document.querySelector('#prior-analysis'); input.files = dt.files; input.dispatchEvent(new Event('change'));",
+        serde_json::to_string(&json.to_string()).unwrap()
+    );
+    js_sys::eval(&script).unwrap();
+    let note = wait_for(&root, "#prior-note", 5_000).await.text_content().unwrap();
+    assert!(note.starts_with("Following up on the analysis of Demo project"), "{note}");
+    click(&root, "#demo");
+    wait_for(&root, "#cancel", 5_000).await;
+    // The first run's report stays on screen until the second one replaces it.
+    for _ in 0..1200 {
+        if root.query_selector("#cancel").unwrap().is_none() {
+            break;
+        }
+        gloo_timers::future::TimeoutFuture::new(50).await;
+    }
+    let report = text(&root, "#report-html");
+    assert!(report.contains(&format!("Not proposed again: {shipped} (shipped)")), "the shipped fix is settled: {}", &report[..report.find("Cost Analysis").unwrap_or(0)]);
+    assert!(!report.contains(&format!("Priority 1: {shipped}")), "and not proposed again");
+}

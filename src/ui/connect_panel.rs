@@ -202,6 +202,7 @@ pub fn ConnectPanel() -> impl IntoView {
                     <label>"Minimum recommendations"
                         <input id="min-recs" type="number" min="0" max="10" prop:value=min_recs on:input=move |ev| min_recs.set(event_target_value(&ev)) />
                     </label>
+                    <super::prior_input::PriorInput />
                 </div>
             </details>
             {move || found.get().note.map(|n| view! { <p id="discover-note" class="hint" role="status">{n}</p> })}

@@ -11,6 +11,7 @@ mod figures;
 mod headline;
 mod key_store;
 pub mod live_prices;
+mod prior_input;
 mod progress;
 mod qualitative_view;
 mod report_view;

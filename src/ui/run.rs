@@ -10,7 +10,7 @@ use crate::analysis::dataset::Window;
 use crate::analysis::pricing::PriceTable;
 use std::borrow::Cow;
 use std::future::Future;
-use crate::analysis::{analyze, Origin, Settings};
+use crate::analysis::{analyze_following, Origin, Settings};
 use crate::report::recommendations_md;
 use crate::source::demo::{DemoConfig, DemoGenerator};
 use crate::source::memory::MemorySource;
@@ -88,7 +88,8 @@ pub async fn run<S: DataSource>(state: AppState, source: S, window: Window, sett
         return;
     }
     let fetched_at = now_ms();
-    let mut analysis = analyze(&fetched.dataset, &settings, &origin, &prices);
+    let prior = state.prior.get_untracked();
+    let mut analysis = analyze_following(&fetched.dataset, &settings, &origin, &prices, prior.as_deref());
     analysis.pricing.notes.extend(price_note);
     let report_md = recommendations_md(&analysis);
     let timing = Timing { fetch_ms: fetched_at - started, compute_ms: now_ms() - fetched_at };

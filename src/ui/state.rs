@@ -3,6 +3,7 @@
 
 use crate::analysis::dataset::GenerationRow;
 use crate::analysis::select::Selection;
+use crate::analysis::history::FollowUp;
 use crate::analysis::Analysis;
 use crate::source::plan::Step;
 use crate::source::posthog::CancelToken;
@@ -55,6 +56,8 @@ pub struct AppState {
     pub queries: RwSignal<Option<QueryMeter>>,
     /// Seconds left before PostHog's rate limit lets the run go on.
     pub throttled_s: RwSignal<Option<u64>>,
+    /// The prior analysis (`analysis.json`) the next run follows up on.
+    pub prior: RwSignal<Option<Arc<FollowUp>>>,
 }
 
 /// What the page shows of the query meter.
@@ -75,6 +78,7 @@ impl AppState {
             abort: StoredValue::new(CancelToken::new()),
             queries: RwSignal::new(None),
             throttled_s: RwSignal::new(None),
+            prior: RwSignal::new(None),
         }
     }
 
