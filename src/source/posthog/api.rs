@@ -141,4 +141,3 @@ pub fn throttle_wait(detail: &str) -> Option<u64> {
     number.parse::<f64>().ok().filter(|s| s.is_finite() && *s >= 0.0).map(|s| s.ceil() as u64)
 }
 
-// TESTS-PENDING: #[cfg(test)] mod tests;

@@ -374,4 +374,3 @@ fn retried(e: &SourceError) -> bool {
     matches!(e, SourceError::Network(_)) || matches!(e, SourceError::Server { status, .. } if *status != 513)
 }
 
-// TESTS-PENDING: #[cfg(test)] mod tests;

@@ -207,4 +207,3 @@ pub fn generations(body: &str) -> Result<Vec<GenerationRow>, SourceError> {
     })
 }
 
-// TESTS-PENDING: #[cfg(test)] mod tests;

@@ -188,4 +188,3 @@ fn hex_hash(x: &str) -> String {
     format!("lower(leftPad(hex(cityHash64({x})), 16, '0'))")
 }
 
-// TESTS-PENDING: #[cfg(test)] mod tests;
