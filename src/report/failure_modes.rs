@@ -1,7 +1,7 @@
 //! `## Failure-Mode Analysis`: errors by operation and status, rate limits
 //! and timeouts, truncation, empty outputs and output-size variance (stage 6).
 
-use super::format::{count, pct, usd};
+use super::format::{count, pct, truncate, usd};
 use super::markdown::{escape, link, table};
 use crate::analysis::failures::FailureKind;
 use crate::analysis::links::trace_url;
@@ -75,12 +75,4 @@ pub fn failure_mode_analysis(a: &Analysis) -> String {
     s.push_str(&table(&["Operation", "Generations", "Truncated", "Empty outputs", "Output variation"], &rows));
     s.push('\n');
     s
-}
-
-/// The first `max` characters of `text`, with an ellipsis when cut.
-pub fn truncate(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((i, _)) => format!("{}...", &text[..i]),
-        None => text.to_string(),
-    }
 }

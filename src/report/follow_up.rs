@@ -18,7 +18,5 @@ pub fn analysis_json(a: &Analysis) -> String {
             recs.push(settled.clone());
         }
     }
-    let mut s = serde_json::to_string_pretty(&FollowUp::of(a, recs)).expect("analysis.json serializes");
-    s.push('\n');
-    s
+    super::json_files::pretty(&FollowUp::of(a, recs))
 }

@@ -34,7 +34,8 @@ pub fn qualitative_samples(a: &Analysis) -> String {
     pretty(&a.qualitative)
 }
 
-fn pretty<T: Serialize>(value: &T) -> String {
+/// `value` as pretty-printed JSON with a final newline: every JSON file of the bundle.
+pub(super) fn pretty<T: Serialize>(value: &T) -> String {
     let mut s = serde_json::to_string_pretty(value).expect("report data serializes");
     s.push('\n');
     s

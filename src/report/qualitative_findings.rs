@@ -2,7 +2,7 @@
 //! frequencies and excerpts. Excerpts are hostile text: escaped, and shown
 //! as quotes, never as markup.
 
-use super::format::{count, usd};
+use super::format::{count, truncate, usd};
 use super::markdown::{escape, link, table};
 use crate::analysis::links::trace_url;
 use crate::analysis::qualitative::Tag;
@@ -67,6 +67,6 @@ fn excerpt(text: &str) -> String {
     if text.is_empty() {
         "-".into()
     } else {
-        format!("\"{}\"", escape(&super::failure_modes::truncate(text, SHORT_EXCERPT)))
+        format!("\"{}\"", escape(&truncate(text, SHORT_EXCERPT)))
     }
 }

@@ -147,7 +147,5 @@ fn variance_check(a: &Analysis) -> Check {
 
 /// `validation_report.json`.
 pub fn validation_json(a: &Analysis) -> String {
-    let mut s = serde_json::to_string_pretty(&validate(a)).expect("validation serializes");
-    s.push('\n');
-    s
+    super::json_files::pretty(&validate(a))
 }
