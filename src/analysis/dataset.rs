@@ -176,7 +176,21 @@ pub struct PrefixRow {
     /// The longest cut of [`PREFIX_CUTS`] that every input of the group
     /// shares: a lower bound of the common prefix, in characters.
     pub shared_chars: u64,
+    /// Successful calls that came at most [`CACHE_WINDOW_S`] after the
+    /// group's previous successful call (a prompt cache would still be warm),
+    /// when the source can tell: over the group's successful calls,
+    /// `countIf(timestamp - lagInFrame(timestamp) OVER (PARTITION BY
+    /// operation, model, prefix ORDER BY timestamp) <= 300)`.
+    #[serde(default)]
+    pub warm_calls: Option<u64>,
+    /// The group's other successful calls (they would write the cache).
+    #[serde(default)]
+    pub cold_calls: Option<u64>,
 }
+
+/// Gap (seconds) within which a repeated prefix would find the prompt cache
+/// warm: Anthropic's default cache lifetime, and OpenAI's shortest.
+pub const CACHE_WINDOW_S: i64 = 300;
 
 /// Prompt lengths (characters) at which prefixes are compared. The first,
 /// about 1,024 tokens, is the smallest prefix providers cache.

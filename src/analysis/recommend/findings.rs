@@ -4,7 +4,7 @@
 use super::code::{comment, Call, Language};
 use super::measure::{self, Daily};
 use super::{EvidenceTrace, Excerpt, Kind, Recommendation};
-use crate::analysis::dataset::{Dataset, PrefixRow, TokenSums, TraceOpRow};
+use crate::analysis::dataset::{Dataset, PrefixRow, TokenSums, TraceOpRow, CACHE_WINDOW_S};
 use crate::analysis::failures::Failures;
 use crate::analysis::history::Metric;
 use crate::analysis::metrics::{ratio, Totals};
@@ -20,8 +20,6 @@ pub const MIN_SHARE_OF_SPEND: f64 = 0.001;
 pub const MIN_CACHE_TOKENS: f64 = 1024.0;
 /// A prefix group reading at least this share of its shared tokens from cache is cached already.
 pub const CACHED_ALREADY: f64 = 0.5;
-/// Cache lifetime (seconds): Anthropic's default, and OpenAI's minimum.
-pub const CACHE_TTL_S: f64 = 300.0;
 /// Truncation is worth fixing from this share of an operation's calls...
 pub const TRUNCATION_RATE_MIN: f64 = 0.02;
 /// ...and this many truncated calls.
@@ -286,11 +284,11 @@ fn cheaper_model(ctx: &Context, model: &str, provider: &str, tokens: &TokenSums,
 }
 
 /// Prompt caching: a long prompt prefix repeated across calls and not read
-/// from cache. Calls are taken to arrive evenly over each day (Poisson), so
-/// a call finds the cache warm when the previous one came within its
-/// lifetime: of a day's `n` calls, `(n - 1)(1 - e^(-n TTL / 1 day))` read the
-/// prefix at the cache-read price and the others write it at the
-/// cache-write price.
+/// from cache. A call within the cache lifetime of the previous one reads
+/// the prefix at the cache-read price; the others write it at the
+/// cache-write price. The source counts warm and cold calls from timestamps;
+/// when it cannot, calls are taken to arrive evenly over each day (Poisson):
+/// of a day's `n` calls, `(n - 1)(1 - e^(-n TTL / 1 day))` are warm.
 pub fn prompt_caching(ctx: &Context) -> Vec<Recommendation> {
     let mut out = Vec::new();
     for g in &ctx.data.prefixes {
@@ -327,7 +325,7 @@ pub fn prompt_caching(ctx: &Context) -> Vec<Recommendation> {
             risk: format!(
                 "At this traffic about {:.0}% of calls would come within the {}-minute cache lifetime and read the prefix at {} per 1M; the others write it at {} per 1M. No quality risk: the model sees the same prompt.",
                 ratio(hits, hits + misses) * 100.0,
-                CACHE_TTL_S / 60.0,
+                CACHE_WINDOW_S / 60,
                 usd(read * 1e6),
                 usd(write * 1e6)
             ),
@@ -360,10 +358,13 @@ fn shared_tokens(g: &PrefixRow) -> f64 {
     g.shared_chars as f64 * ratio(prompt as f64, g.input_chars as f64)
 }
 
-/// Expected calls of a prefix group finding the cache warm and cold: the
-/// group's share of its operation and model's calls on each day, arriving
-/// as a Poisson process over the day.
+/// Calls of a prefix group finding the cache warm and cold: counted by the
+/// source, else expected from the group's share of its operation and
+/// model's calls on each day, arriving as a Poisson process over the day.
 fn warm_calls(data: &Dataset, g: &PrefixRow) -> (f64, f64) {
+    if let (Some(warm), Some(cold)) = (g.warm_calls, g.cold_calls) {
+        return (warm as f64, cold as f64);
+    }
     let mut days: BTreeMap<chrono::NaiveDate, f64> = BTreeMap::new();
     for r in data.rollup.iter().filter(|r| r.operation == g.operation && r.model == g.model && r.provider == g.provider) {
         *days.entry(r.day).or_default() += r.generations as f64;
@@ -371,7 +372,7 @@ fn warm_calls(data: &Dataset, g: &PrefixRow) -> (f64, f64) {
     let share = ratio(g.generations as f64, days.values().sum());
     days.values().fold((0.0, 0.0), |(hits, misses), n| {
         let n = n * share;
-        let h = if n >= 1.0 { (n - 1.0) * (1.0 - (-n * CACHE_TTL_S / 86_400.0).exp()) } else { 0.0 };
+        let h = if n >= 1.0 { (n - 1.0) * (1.0 - (-n * CACHE_WINDOW_S as f64 / 86_400.0).exp()) } else { 0.0 };
         (hits + h, misses + n - h)
     })
 }

@@ -99,6 +99,8 @@ fn caching_counts_warm_calls_per_day_at_cache_prices() {
         input_tokens: 288 * 2_500,
         cache_read_tokens: 0,
         shared_chars: 8_192,
+        warm_calls: None,
+        cold_calls: None,
     };
     let traces = (0..288).map(|i| trace(&format!("t{i:03}"), "draft", SONNET.0, 2_500, 300)).collect();
     let data = dataset(rows, traces, vec![prefix]);
@@ -111,6 +113,13 @@ fn caching_counts_warm_calls_per_day_at_cache_prices() {
     let want = shared * (hits * (p.input - p.cache_read.unwrap()) - (288.0 - hits) * (p.cache_write.unwrap() - p.input));
     assert!((x.savings_usd - want).abs() < 1e-9, "{} vs {want}", x.savings_usd);
     assert!(x.code_after.contains("cache_control"), "{}", x.code_after);
+    // Counted warm calls replace the arrival model.
+    let mut counted = data.clone();
+    (counted.prefixes[0].warm_calls, counted.prefixes[0].cold_calls) = (Some(200), Some(88));
+    let ctx = Context::new(&counted, &a, PriceTable::bundled(), Language::Python);
+    let x = findings::prompt_caching(&ctx).pop().expect("a caching fix");
+    let want = shared * (200.0 * (p.input - p.cache_read.unwrap()) - 88.0 * (p.cache_write.unwrap() - p.input));
+    assert!((x.savings_usd - want).abs() < 1e-9, "{} vs {want}", x.savings_usd);
 }
 
 #[test]
