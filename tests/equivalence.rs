@@ -176,6 +176,8 @@ fn demo_project_answers_agree() {
     assert_eq!(a.selection, b.selection);
     assert!(a.warnings.is_empty() && a.rounds == 2, "{:?}", a.warnings);
     same("dataset", &a.dataset, &b.dataset, 1e-9);
+    let warm = |d: &trace_optimizer::analysis::dataset::Dataset| d.prefixes.iter().map(|g| (g.warm_calls, g.cold_calls)).collect::<Vec<_>>();
+    assert!(warm(&a.dataset).iter().any(|(w, c)| *w > 0 && *c > 0), "the demo's prefix groups have warm and cold calls to compare: {:?}", warm(&a.dataset));
 }
 
 #[test]

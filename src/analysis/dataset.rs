@@ -177,15 +177,13 @@ pub struct PrefixRow {
     /// shares: a lower bound of the common prefix, in characters.
     pub shared_chars: u64,
     /// Successful calls that came at most [`CACHE_WINDOW_S`] after the
-    /// group's previous successful call (a prompt cache would still be warm),
-    /// when the source can tell: over the group's successful calls,
-    /// `countIf(timestamp - lagInFrame(timestamp) OVER (PARTITION BY
-    /// operation, model, prefix ORDER BY timestamp) <= 300)`.
-    #[serde(default)]
-    pub warm_calls: Option<u64>,
+    /// group's previous successful call (a prompt cache would still be warm):
+    /// the gaps between the group's sorted successful timestamps, in whole
+    /// milliseconds, that are at most 300,000
+    /// (`arrayCount(d -> d <= 300000, arrayPopFront(arrayDifference(arraySort(groupArrayIf(toUnixTimestamp64Milli(ts), NOT is_error)))))`).
+    pub warm_calls: u64,
     /// The group's other successful calls (they would write the cache).
-    #[serde(default)]
-    pub cold_calls: Option<u64>,
+    pub cold_calls: u64,
 }
 
 /// Gap (seconds) within which a repeated prefix would find the prompt cache

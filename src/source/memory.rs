@@ -205,8 +205,8 @@ impl DataSource for MemorySource {
                     input_tokens: gens.iter().map(|g| g.input_tokens.unwrap_or(0)).sum(),
                     cache_read_tokens: gens.iter().map(|g| g.cache_read_tokens.unwrap_or(0)).sum(),
                     shared_chars: shared,
-                    warm_calls: Some(warm),
-                    cold_calls: Some(cold),
+                    warm_calls: warm,
+                    cold_calls: cold,
                 }
             })
             .collect();
@@ -283,9 +283,9 @@ impl DataSource for MemorySource {
 /// Successful calls within [`CACHE_WINDOW_S`] of the group's previous
 /// successful call, and the other successful calls (a failed call writes no cache).
 fn cache_calls(gens: &[&Generation]) -> (u64, u64) {
-    let mut times: Vec<_> = gens.iter().filter(|g| !g.is_error).map(|g| g.timestamp).collect();
-    times.sort();
-    let warm = times.windows(2).filter(|w| (w[1] - w[0]).num_seconds() <= CACHE_WINDOW_S).count() as u64;
+    let mut times: Vec<i64> = gens.iter().filter(|g| !g.is_error).map(|g| g.timestamp.timestamp_millis()).collect();
+    times.sort_unstable();
+    let warm = times.windows(2).filter(|w| w[1] - w[0] <= CACHE_WINDOW_S * 1000).count() as u64;
     (warm, times.len() as u64 - warm)
 }
 

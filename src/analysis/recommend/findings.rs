@@ -286,9 +286,7 @@ fn cheaper_model(ctx: &Context, model: &str, provider: &str, tokens: &TokenSums,
 /// Prompt caching: a long prompt prefix repeated across calls and not read
 /// from cache. A call within the cache lifetime of the previous one reads
 /// the prefix at the cache-read price; the others write it at the
-/// cache-write price. The source counts warm and cold calls from timestamps;
-/// when it cannot, calls are taken to arrive evenly over each day (Poisson):
-/// of a day's `n` calls, `(n - 1)(1 - e^(-n TTL / 1 day))` are warm.
+/// cache-write price. The source counts warm and cold calls from timestamps.
 pub fn prompt_caching(ctx: &Context) -> Vec<Recommendation> {
     let mut out = Vec::new();
     for g in &ctx.data.prefixes {
@@ -298,7 +296,7 @@ pub fn prompt_caching(ctx: &Context) -> Vec<Recommendation> {
         if shared < MIN_CACHE_TOKENS || read >= price.input || g.cache_read_tokens as f64 >= CACHED_ALREADY * shared * g.generations as f64 {
             continue;
         }
-        let (hits, misses) = warm_calls(ctx.data, g);
+        let (hits, misses) = (g.warm_calls as f64, g.cold_calls as f64);
         let savings = shared * (hits * (price.input - read) - misses * (write - price.input));
         let op = g.operation.as_str();
         let Some(t) = ctx.totals(op).filter(|_| ctx.material(savings)) else { continue };
@@ -356,25 +354,6 @@ pub fn prompt_caching(ctx: &Context) -> Vec<Recommendation> {
 fn shared_tokens(g: &PrefixRow) -> f64 {
     let prompt = g.input_tokens + if cache_excluded_from_input(&g.provider) { g.cache_read_tokens } else { 0 };
     g.shared_chars as f64 * ratio(prompt as f64, g.input_chars as f64)
-}
-
-/// Calls of a prefix group finding the cache warm and cold: counted by the
-/// source, else expected from the group's share of its operation and
-/// model's calls on each day, arriving as a Poisson process over the day.
-fn warm_calls(data: &Dataset, g: &PrefixRow) -> (f64, f64) {
-    if let (Some(warm), Some(cold)) = (g.warm_calls, g.cold_calls) {
-        return (warm as f64, cold as f64);
-    }
-    let mut days: BTreeMap<chrono::NaiveDate, f64> = BTreeMap::new();
-    for r in data.rollup.iter().filter(|r| r.operation == g.operation && r.model == g.model && r.provider == g.provider) {
-        *days.entry(r.day).or_default() += r.generations as f64;
-    }
-    let share = ratio(g.generations as f64, days.values().sum());
-    days.values().fold((0.0, 0.0), |(hits, misses), n| {
-        let n = n * share;
-        let h = if n >= 1.0 { (n - 1.0) * (1.0 - (-n * CACHE_WINDOW_S as f64 / 86_400.0).exp()) } else { 0.0 };
-        (hits + h, misses + n - h)
-    })
 }
 
 /// Context trimming: traces whose prompts are at least [`BLOAT_FACTOR`] times

@@ -134,7 +134,7 @@ fn prefixes_need_three_calls_and_report_the_shared_length() {
     let rows = block_on(MemorySource::from_events(events.clone()).prefixes(&window())).unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!((rows[0].generations, rows[0].traces, rows[0].shared_chars), (4, 4, 6144));
-    assert_eq!((rows[0].warm_calls, rows[0].cold_calls), (Some(3), Some(1)), "one call a minute: all but the first find the cache warm");
+    assert_eq!((rows[0].warm_calls, rows[0].cold_calls), (3, 1), "one call a minute: all but the first find the cache warm");
     assert_eq!((rows[0].input_tokens, rows[0].min_input_chars), (8000, rows[0].input_chars / 4));
     let two = MemorySource::from_events(events.into_iter().take(2));
     assert!(block_on(two.prefixes(&window())).unwrap().is_empty(), "2 calls are not a pattern");

@@ -84,8 +84,7 @@ fn context_trimming_saves_the_input_above_the_median() {
 }
 
 #[test]
-fn caching_counts_warm_calls_per_day_at_cache_prices() {
-    // 288 calls on one day: one every 5 minutes on average.
+fn caching_prices_warm_calls_at_the_read_price_and_cold_ones_at_the_write_price() {
     let rows = vec![rollup("draft", SONNET, 2, 288, 288 * 2_500, 288 * 300)];
     let prefix = PrefixRow {
         operation: "draft".into(),
@@ -99,8 +98,8 @@ fn caching_counts_warm_calls_per_day_at_cache_prices() {
         input_tokens: 288 * 2_500,
         cache_read_tokens: 0,
         shared_chars: 8_192,
-        warm_calls: None,
-        cold_calls: None,
+        warm_calls: 200,
+        cold_calls: 88,
     };
     let traces = (0..288).map(|i| trace(&format!("t{i:03}"), "draft", SONNET.0, 2_500, 300)).collect();
     let data = dataset(rows, traces, vec![prefix]);
@@ -109,17 +108,14 @@ fn caching_counts_warm_calls_per_day_at_cache_prices() {
     let x = findings::prompt_caching(&ctx).pop().expect("a caching fix");
     let p = price(SONNET);
     let shared = 8_192.0 * 2_500.0 / 10_000.0;
-    let hits = 287.0 * (1.0 - (-1.0f64).exp());
-    let want = shared * (hits * (p.input - p.cache_read.unwrap()) - (288.0 - hits) * (p.cache_write.unwrap() - p.input));
-    assert!((x.savings_usd - want).abs() < 1e-9, "{} vs {want}", x.savings_usd);
-    assert!(x.code_after.contains("cache_control"), "{}", x.code_after);
-    // Counted warm calls replace the arrival model.
-    let mut counted = data.clone();
-    (counted.prefixes[0].warm_calls, counted.prefixes[0].cold_calls) = (Some(200), Some(88));
-    let ctx = Context::new(&counted, &a, PriceTable::bundled(), Language::Python);
-    let x = findings::prompt_caching(&ctx).pop().expect("a caching fix");
     let want = shared * (200.0 * (p.input - p.cache_read.unwrap()) - 88.0 * (p.cache_write.unwrap() - p.input));
     assert!((x.savings_usd - want).abs() < 1e-9, "{} vs {want}", x.savings_usd);
+    assert!(x.code_after.contains("cache_control"), "{}", x.code_after);
+    // Calls too far apart to find the cache warm: writing it costs more than it saves.
+    let mut sparse = data.clone();
+    (sparse.prefixes[0].warm_calls, sparse.prefixes[0].cold_calls) = (0, 288);
+    let ctx = Context::new(&sparse, &a, PriceTable::bundled(), Language::Python);
+    assert!(findings::prompt_caching(&ctx).is_empty(), "no warm calls, no saving");
 }
 
 #[test]

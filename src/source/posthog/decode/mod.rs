@@ -158,6 +158,8 @@ pub fn prefixes(body: &str) -> Result<Vec<PrefixRow>, SourceError> {
             input_tokens: int(c)?,
             cache_read_tokens: int(c)?,
             shared_chars: int(c)?,
+            warm_calls: int(c)?,
+            cold_calls: int(c)?,
         })
     })
 }

@@ -1,7 +1,7 @@
 //! The aggregate queries: overview, rollup, latency, prefixes, errors.
 
 use super::{generations_in_window, hex_hash, token_sums, window_values, Col, PayloadTable, Query, MAX_ROWS};
-use crate::analysis::dataset::{Window, ERROR_CHARS, PREFIX_CUTS};
+use crate::analysis::dataset::{Window, CACHE_WINDOW_S, ERROR_CHARS, PREFIX_CUTS};
 use crate::source::memory::{ERROR_ROWS, LONG_CONTEXT_TOKENS, PREFIX_ROWS};
 
 /// Counts, first/last seen, payload presence and SDKs of the window.
@@ -55,7 +55,7 @@ pub fn latency(w: &Window) -> Query {
 
 /// Prompt prefixes repeated in 3+ calls of an operation and model.
 pub fn prefixes(w: &Window, table: PayloadTable) -> Query {
-    let inner = generations_in_window(&[Col::Trace, Col::Operation, Col::Model, Col::Provider, Col::InputTokens, Col::CacheReadTokens, Col::Input], table);
+    let inner = generations_in_window(&[Col::Trace, Col::Operation, Col::Model, Col::Provider, Col::InputTokens, Col::CacheReadTokens, Col::Input, Col::Ts, Col::IsError], table);
     let first = PREFIX_CUTS[0];
     // The longest cut every input of the group shares (the first is shared by grouping).
     let mut shared = vec!["uniqExact(cityHash64(input)) = 1, min(lengthUTF8(input))".to_string()];
@@ -67,12 +67,15 @@ pub fn prefixes(w: &Window, table: PayloadTable) -> Query {
         "SELECT operation, model, provider, {} AS prefix_hash, count() AS generations, uniqExact(trace) AS traces, \
          min(lengthUTF8(input)) AS min_input_chars, sum(lengthUTF8(input)) AS input_chars, \
          coalesce(sum(tok_in), 0) AS input_tokens, coalesce(sum(tok_cache_read), 0) AS cache_read_tokens, \
-         multiIf({}, 0) AS shared_chars \
+         multiIf({}, 0) AS shared_chars, \
+         arrayCount(d -> d <= {warm_ms}, arrayPopFront(arrayDifference(arraySort(groupArrayIf(toUnixTimestamp64Milli(ts), NOT is_error))))) AS warm_calls, \
+         countIf(NOT is_error) - warm_calls AS cold_calls \
          FROM ({inner}) WHERE isNotNull(input) \
          GROUP BY operation, model, provider, prefix_hash HAVING count() >= 3 \
          ORDER BY generations DESC, operation, model, prefix_hash, provider LIMIT {PREFIX_ROWS}",
         hex_hash(&format!("substringUTF8(input, 1, {first})")),
         shared.join(", "),
+        warm_ms = CACHE_WINDOW_S * 1000,
     );
     let name = if table == PayloadTable::AiEvents { "prefixes_ai_events" } else { "prefixes" };
     Query { name, hogql, values: window_values(w) }
