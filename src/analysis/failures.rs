@@ -2,6 +2,7 @@
 //! limits, timeouts, empty outputs, truncation, and how unpredictable each
 //! operation's output size is.
 
+use super::by_operation::ByOperation;
 use super::dataset::{Dataset, TraceOpRow};
 use super::metrics::{ratio, Metrics};
 use super::stats::{mean, std_pop};
@@ -117,7 +118,7 @@ impl Failures {
 }
 
 /// Computes stage 6.
-pub fn compute(data: &Dataset, metrics: &Metrics) -> Failures {
+pub fn compute(data: &Dataset, by_op: &ByOperation, metrics: &Metrics) -> Failures {
     let calls_of = |op: &str| metrics.by_operation.iter().find(|g| g.name == op).map_or(0, |g| g.totals.calls);
     let mut groups: BTreeMap<(String, Option<u16>, FailureKind), ErrorGroup> = BTreeMap::new();
     for e in &data.errors {
@@ -150,17 +151,14 @@ pub fn compute(data: &Dataset, metrics: &Metrics) -> Failures {
         })
         .collect();
     errors.sort_by(|a, b| b.calls.cmp(&a.calls).then((&a.operation, a.http_status).cmp(&(&b.operation, b.http_status))));
-    Failures { errors, by_kind, outputs: outputs(&data.trace_ops), error_rows: data.errors.len() }
+    Failures { errors, by_kind, outputs: outputs(by_op), error_rows: data.errors.len() }
 }
 
-fn outputs(trace_ops: &[TraceOpRow]) -> Vec<OutputHealth> {
-    let mut by_op: BTreeMap<&str, Vec<&TraceOpRow>> = BTreeMap::new();
-    for r in trace_ops {
-        by_op.entry(&r.operation).or_default().push(r);
-    }
+fn outputs(by_op: &ByOperation) -> Vec<OutputHealth> {
     let mut out: Vec<OutputHealth> = by_op
-        .into_iter()
+        .iter()
         .map(|(op, rows)| {
+            let rows: Vec<&TraceOpRow> = rows.iter().map(|p| p.row).collect();
             let per_trace: Vec<f64> = rows.iter().filter(|r| r.generations > r.errors).map(|r| r.tokens.output as f64 / (r.generations - r.errors) as f64).collect();
             let output_cv = (per_trace.len() >= MIN_TRACES_FOR_CV).then(|| ratio(std_pop(&per_trace).unwrap_or(0.0), mean(&per_trace).unwrap_or(0.0)));
             let mut trace_ids: Vec<String> = rows.iter().filter(|r| r.truncated > 0 || r.empty_outputs > 0).take(3).map(|r| r.trace_id.clone()).collect();
@@ -206,7 +204,7 @@ mod tests {
         };
         let mut rows: Vec<TraceOpRow> = (0..30).map(|i| row(&format!("t{i:02}"), 1, 10, 0)).collect();
         rows.push(row("cut", 2, 24, 2));
-        let h = &outputs(&rows)[0];
+        let h = &outputs(&ByOperation::new(&rows, &crate::analysis::pricing::Costing::default()))[0];
         assert_eq!((h.generations, h.truncated, h.trace_ids.clone()), (32, 2, vec!["cut".to_string()]));
         assert!((h.truncation_rate() - 2.0 / 32.0).abs() < 1e-12);
         assert!(h.output_cv.unwrap() < 0.1, "steady output size");

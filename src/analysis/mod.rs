@@ -1,6 +1,7 @@
 //! The analysis core: plain Rust, no browser APIs. It turns the query plan's
 //! compact rows ([`dataset::Dataset`]) into findings, stage by stage.
 
+pub mod by_operation;
 pub mod dataset;
 pub mod failures;
 pub mod history;
@@ -90,12 +91,13 @@ pub fn analyze(data: &Dataset, settings: &Settings, origin: &Origin, prices: &pr
 pub fn analyze_following(data: &Dataset, settings: &Settings, origin: &Origin, prices: &pricing::PriceTable, prior: Option<&history::FollowUp>) -> Analysis {
     let (costing, pricing) = pricing::price_rollup(prices, &data.rollup);
     let metrics = metrics::compute(data, &costing);
+    let by_op = by_operation::ByOperation::new(&data.trace_ops, &costing);
     let selection = select::select(&data.rollup, &data.trace_ops, settings);
     let top: Vec<String> = metrics.by_operation.iter().take(settings.top_n).map(|g| g.name.clone()).collect();
-    let variance = variance::compute(data, &costing, &top);
-    let root_causes = root_causes::compute(data, &costing, &selection, metrics.totals.cost_usd);
-    let failures = failures::compute(data, &metrics);
-    let qualitative = qualitative::compute(data, &costing, &selection);
+    let variance = variance::compute(&by_op, &top);
+    let root_causes = root_causes::compute(&by_op, &costing, &selection, metrics.totals.cost_usd);
+    let failures = failures::compute(data, &by_op, &metrics);
+    let qualitative = qualitative::compute(data, &by_op, &costing, &selection);
     let mut a = Analysis {
         settings: settings.clone(),
         origin: origin.clone(),
@@ -114,6 +116,6 @@ pub fn analyze_following(data: &Dataset, settings: &Settings, origin: &Origin, p
     };
     a.history = history::compare(prior, &a);
     let settled: Vec<(String, history::Status)> = a.history.settled.iter().map(|r| (r.id.clone(), r.status)).collect();
-    a.recommendations = recommend::compute(data, &a, &a.failures, prices, &settled);
+    a.recommendations = recommend::compute(data, &by_op, &a, prices, &settled);
     a
 }

@@ -4,6 +4,7 @@
 //!
 //! Excerpts are hostile text from end users; this module only cuts them.
 
+use super::by_operation::ByOperation;
 use super::dataset::{Dataset, GenerationRow, TraceOpRow, EXCERPT_CHARS};
 use super::pricing::Costing;
 use super::root_causes::{BLOAT_FACTOR, RETRY_DUPLICATES, STUFFING_GROWTH, TOOL_LOOP_CALLS};
@@ -85,22 +86,17 @@ pub struct Qualitative {
 }
 
 /// Reads and tags the sample `selection` picked.
-pub fn compute(data: &Dataset, costing: &Costing, selection: &Selection) -> Qualitative {
-    let wanted: BTreeSet<&str> = selection.sample.iter().map(|(t, _)| t.as_str()).collect();
-    let mut rows: BTreeMap<&str, Vec<&TraceOpRow>> = BTreeMap::new();
-    let mut per_op_input: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
-    for r in &data.trace_ops {
-        per_op_input.entry(&r.operation).or_default().push(r.tokens.input as f64 / r.generations.max(1) as f64);
-        if wanted.contains(r.trace_id.as_str()) {
-            rows.entry(&r.trace_id).or_default().push(r);
-        }
+pub fn compute(data: &Dataset, by_op: &ByOperation, costing: &Costing, selection: &Selection) -> Qualitative {
+    let mut medians: BTreeMap<&str, f64> = BTreeMap::new();
+    for (op, op_rows) in by_op.iter() {
+        let mut per_call: Vec<f64> = op_rows.iter().map(|p| p.row.tokens.input as f64 / p.row.generations.max(1) as f64).collect();
+        medians.insert(op, median_in_place(&mut per_call).unwrap_or(0.0));
     }
-    let medians: BTreeMap<&str, f64> = per_op_input.into_iter().map(|(op, mut v)| (op, median_in_place(&mut v).unwrap_or(0.0))).collect();
     let samples = selection
         .sample
         .iter()
         .map(|(id, stratum)| {
-            let trace_rows = rows.get(id.as_str()).cloned().unwrap_or_default();
+            let trace_rows: Vec<&TraceOpRow> = by_op.iter().filter_map(|(op, _)| by_op.find(op, id)).map(|p| p.row).collect();
             let gens: Vec<&GenerationRow> = data.generations.iter().filter(|g| &g.trace_id == id).collect();
             sampled(id, *stratum, &trace_rows, &gens, &medians, costing)
         })

@@ -2,7 +2,8 @@
 //! the usual suspects, with numbers. A hypothesis holds when its measure
 //! passes the threshold named beside it; several can hold at once.
 
-use super::dataset::{Dataset, TraceOpRow};
+use super::by_operation::{ByOperation, Priced};
+use super::dataset::TraceOpRow;
 use super::pricing::Costing;
 use super::select::Selection;
 use super::stats::median_in_place;
@@ -98,14 +99,14 @@ struct Baseline {
     generations: f64,
 }
 
-fn baseline(rows: &[&TraceOpRow], costing: &Costing) -> Baseline {
-    let med = |f: &dyn Fn(&TraceOpRow) -> f64| median_in_place(&mut rows.iter().map(|r| f(r)).collect::<Vec<_>>()).unwrap_or(0.0);
+fn baseline(rows: &[Priced]) -> Baseline {
+    let med = |f: &dyn Fn(&Priced) -> f64| median_in_place(&mut rows.iter().map(f).collect::<Vec<_>>()).unwrap_or(0.0);
     let per_gen = |x: u64, r: &TraceOpRow| x as f64 / r.generations.max(1) as f64;
     Baseline {
-        cost: med(&|r| costing.trace_op_cost(r)),
-        input_per_generation: med(&|r| per_gen(r.tokens.input, r)),
-        output_per_generation: med(&|r| per_gen(r.tokens.output, r)),
-        generations: med(&|r| r.generations as f64),
+        cost: med(&|p| p.cost),
+        input_per_generation: med(&|p| per_gen(p.row.tokens.input, p.row)),
+        output_per_generation: med(&|p| per_gen(p.row.tokens.output, p.row)),
+        generations: med(&|p| p.row.generations as f64),
     }
 }
 
@@ -145,14 +146,13 @@ fn diagnose(r: &TraceOpRow, base: &Baseline, costing: &Costing) -> Vec<(Cause, S
 }
 
 /// Diagnoses the outliers `selection` picked.
-pub fn compute(data: &Dataset, costing: &Costing, selection: &Selection, total_cost: f64) -> RootCauses {
+pub fn compute(by_op: &ByOperation, costing: &Costing, selection: &Selection, total_cost: f64) -> RootCauses {
     let mut diagnoses = Vec::new();
     for (op, ids) in &selection.outliers {
-        let rows: Vec<&TraceOpRow> = data.trace_ops.iter().filter(|r| &r.operation == op).collect();
-        let base = baseline(&rows, costing);
+        let rows = by_op.rows(op);
+        let base = baseline(rows);
         for id in ids {
-            let Some(r) = rows.iter().find(|r| &r.trace_id == id) else { continue };
-            let cost = costing.trace_op_cost(r);
+            let Some(&Priced { row: r, cost }) = by_op.find(op, id) else { continue };
             diagnoses.push(Diagnosis {
                 trace_id: id.clone(),
                 first_seen: r.first_seen,
@@ -187,9 +187,8 @@ pub fn compute(data: &Dataset, costing: &Costing, selection: &Selection, total_c
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::dataset::{Overview, TokenSums, Window};
+    use crate::analysis::dataset::TokenSums;
     use crate::analysis::pricing::{ModelPrice, Resolution};
-    use chrono::{TimeZone, Utc};
 
     fn row(trace: &str, input: u64, output: u64, generations: u64) -> TraceOpRow {
         TraceOpRow {
@@ -217,10 +216,9 @@ mod tests {
         let mut trace_ops: Vec<TraceOpRow> = (0..40).map(|i| row(&format!("n{i}"), 1000, 20, 1)).collect();
         let ids = outliers.iter().map(|r| r.trace_id.clone()).collect();
         trace_ops.extend(outliers);
-        let t = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
-        let data = Dataset { window: Window { start: t, end: t }, overview: Overview::default(), rollup: vec![], latency: vec![], trace_ops, prefixes: vec![], errors: vec![], generations: vec![], sampling: None };
         let selection = Selection { outliers: [("op".to_string(), ids)].into(), sample: vec![] };
-        compute(&data, &costing(), &selection, 100.0)
+        let costing = costing();
+        compute(&ByOperation::new(&trace_ops, &costing), &costing, &selection, 100.0)
     }
 
     fn causes(r: &RootCauses, id: &str) -> Vec<Cause> {

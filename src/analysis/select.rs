@@ -96,21 +96,23 @@ pub fn select(rollup: &[RollupRow], trace_ops: &[TraceOpRow], settings: &Setting
 /// One trace summed over its operations.
 struct TraceTotal<'a> {
     id: &'a str,
+    /// Position in trace-id order: breaks ties without comparing ids.
+    pos: usize,
     cost: f64,
     latency: f64,
     errors: u64,
 }
 
-/// Sums the rows of each trace. Rows come from the plan ordered by trace id,
-/// so runs of one id are summed without hashing; any other order falls
-/// back to a map.
+/// Sums the rows of each trace, in trace-id order. Rows come from the plan
+/// ordered by trace id, so runs of one id are summed without hashing; any
+/// other order falls back to a map.
 fn trace_totals(trace_ops: &[TraceOpRow]) -> Vec<TraceTotal<'_>> {
     let add = |t: &mut TraceTotal, r: &TraceOpRow| {
         t.cost += r.cost_usd;
         t.latency += r.latency_s;
         t.errors += r.errors;
     };
-    let empty = |id| TraceTotal { id, cost: 0.0, latency: 0.0, errors: 0 };
+    let empty = |id| TraceTotal { id, pos: 0, cost: 0.0, latency: 0.0, errors: 0 };
     let mut runs: Vec<TraceTotal> = Vec::new();
     for r in trace_ops {
         match runs.last_mut() {
@@ -122,19 +124,23 @@ fn trace_totals(trace_ops: &[TraceOpRow]) -> Vec<TraceTotal<'_>> {
             }
         }
     }
-    if runs.windows(2).all(|w| w[0].id < w[1].id) {
-        return runs;
+    if !runs.windows(2).all(|w| w[0].id < w[1].id) {
+        let mut by_id: HashMap<&str, TraceTotal> = HashMap::new();
+        for r in trace_ops {
+            add(by_id.entry(&r.trace_id).or_insert_with(|| empty(&r.trace_id)), r);
+        }
+        runs = by_id.into_values().collect();
+        runs.sort_unstable_by(|a, b| a.id.cmp(b.id));
     }
-    let mut by_id: HashMap<&str, TraceTotal> = HashMap::new();
-    for r in trace_ops {
-        add(by_id.entry(&r.trace_id).or_insert_with(|| empty(&r.trace_id)), r);
+    for (pos, t) in runs.iter_mut().enumerate() {
+        t.pos = pos;
     }
-    by_id.into_values().collect()
+    runs
 }
 
 /// An order on traces: a key, largest first, ties broken by id.
 fn by<'a>(key: fn(&TraceTotal) -> f64) -> impl Fn(&&TraceTotal<'a>, &&TraceTotal<'a>) -> Ordering + Copy {
-    move |a, b| key(b).total_cmp(&key(a)).then(a.id.cmp(b.id))
+    move |a, b| key(b).total_cmp(&key(a)).then(a.pos.cmp(&b.pos))
 }
 
 /// The ids at ranks `lo..hi` of `v` under `cmp`, in order, without sorting

@@ -2,8 +2,7 @@
 //! one trace within the operation is distributed, which traces are
 //! outliers, and how concentrated the spend is.
 
-use super::dataset::{Dataset, TraceOpRow};
-use super::pricing::Costing;
+use super::by_operation::{ByOperation, Priced};
 use super::stats::{log_bins, outlier_thresholds, summarize, top_share, Bin, OutlierThresholds, Summary};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -63,19 +62,12 @@ impl Variance {
 }
 
 /// Computes stage 4 for `operations` (the top ones by cost).
-pub fn compute(data: &Dataset, costing: &Costing, operations: &[String]) -> Variance {
-    let mut by_op: Vec<Vec<&TraceOpRow>> = vec![Vec::new(); operations.len()];
-    for r in &data.trace_ops {
-        if let Some(i) = operations.iter().position(|op| *op == r.operation) {
-            by_op[i].push(r);
-        }
-    }
-    let operations = operations.iter().zip(by_op).filter_map(|(op, rows)| operation(op, &rows, costing)).collect();
-    Variance { operations }
+pub fn compute(rows: &ByOperation, operations: &[String]) -> Variance {
+    Variance { operations: operations.iter().filter_map(|op| operation(op, rows.rows(op))).collect() }
 }
 
-fn operation(op: &str, rows: &[&TraceOpRow], costing: &Costing) -> Option<OperationVariance> {
-    let costs: Vec<f64> = rows.iter().map(|r| costing.trace_op_cost(r)).collect();
+fn operation(op: &str, rows: &[Priced]) -> Option<OperationVariance> {
+    let costs: Vec<f64> = rows.iter().map(|p| p.cost).collect();
     let cost = summarize(&costs)?;
     let thresholds = outlier_thresholds(&costs)?;
     let total: f64 = costs.iter().sum();
@@ -90,7 +82,8 @@ fn operation(op: &str, rows: &[&TraceOpRow], costing: &Costing) -> Option<Operat
     }
     let mut order: Vec<usize> = (0..rows.len()).collect();
     let k = TOP_TRACES.min(order.len());
-    let cmp = |a: &usize, b: &usize| costs[*b].total_cmp(&costs[*a]).then(rows[*a].trace_id.cmp(&rows[*b].trace_id));
+    // Rows are sorted by trace id: equal costs fall in trace-id order.
+    let cmp = |a: &usize, b: &usize| costs[*b].total_cmp(&costs[*a]).then(a.cmp(b));
     if k < order.len() {
         order.select_nth_unstable_by(k - 1, cmp);
     }
@@ -99,7 +92,7 @@ fn operation(op: &str, rows: &[&TraceOpRow], costing: &Costing) -> Option<Operat
     let top_traces = order
         .into_iter()
         .map(|i| {
-            let r = rows[i];
+            let r = rows[i].row;
             TraceCost {
                 trace_id: r.trace_id.clone(),
                 first_seen: r.first_seen,
@@ -130,16 +123,15 @@ fn operation(op: &str, rows: &[&TraceOpRow], costing: &Costing) -> Option<Operat
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::dataset::{Overview, Window};
-    use chrono::TimeZone;
+    use crate::analysis::dataset::TraceOpRow;
+    use crate::analysis::pricing::Costing;
 
     fn row(trace: &str, op: &str, cost: f64) -> TraceOpRow {
         TraceOpRow { trace_id: trace.into(), operation: op.into(), cost_usd: cost, generations: 1, ..TraceOpRow::default() }
     }
 
-    fn data(trace_ops: Vec<TraceOpRow>) -> Dataset {
-        let t = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
-        Dataset { window: Window { start: t, end: t }, overview: Overview::default(), rollup: vec![], latency: vec![], trace_ops, prefixes: vec![], errors: vec![], generations: vec![], sampling: None }
+    fn variance(rows: &[TraceOpRow]) -> Variance {
+        compute(&ByOperation::new(rows, &Costing::default()), &["a".into()])
     }
 
     #[test]
@@ -147,7 +139,7 @@ mod tests {
         let mut rows: Vec<TraceOpRow> = (0..99).map(|i| row(&format!("t{i:02}"), "a", 1.0 + (i % 5) as f64 * 0.1)).collect();
         rows.push(row("whale", "a", 200.0));
         rows.push(row("other-op", "b", 5.0));
-        let v = compute(&data(rows), &Costing::default(), &["a".into()]);
+        let v = variance(&rows);
         let a = &v.operations[0];
         assert_eq!((a.cost.n, a.outliers_sd, a.outliers_mad), (100, 1, 1));
         assert_eq!(a.top_traces[0].trace_id, "whale");
@@ -162,7 +154,7 @@ mod tests {
     #[test]
     fn uniform_costs_have_no_outliers() {
         let rows: Vec<TraceOpRow> = (0..50).map(|i| row(&format!("t{i}"), "a", 2.0)).collect();
-        let a = &compute(&data(rows), &Costing::default(), &["a".into()]).operations[0];
+        let a = &variance(&rows).operations[0];
         assert_eq!((a.outliers_sd, a.outliers_mad, a.outlier_cost_share), (0, 0, 0.0));
         assert!((a.top_10pct_share - 0.1).abs() < 1e-12);
     }

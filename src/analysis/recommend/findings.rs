@@ -4,15 +4,15 @@
 use super::code::{comment, Call, Language};
 use super::measure::{self, Daily};
 use super::{EvidenceTrace, Excerpt, Kind, Recommendation};
+use crate::analysis::by_operation::{ByOperation, Priced};
 use crate::analysis::dataset::{Dataset, PrefixRow, TokenSums, TraceOpRow, CACHE_WINDOW_S};
-use crate::analysis::failures::Failures;
 use crate::analysis::history::Metric;
 use crate::analysis::metrics::{ratio, Totals};
 use crate::analysis::pricing::{cache_excluded_from_input, ModelPrice, PriceTable};
 use crate::analysis::root_causes::{BLOAT_FACTOR, PREMIUM_OUTPUT_PER_M, SHORT_OUTPUT_TOKENS};
 use crate::analysis::stats::median_in_place;
 use crate::analysis::Analysis;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 /// A saving under this share of the window's spend is not worth a recommendation.
 pub const MIN_SHARE_OF_SPEND: f64 = 0.001;
@@ -45,14 +45,15 @@ const STEP_DOWN: [(&str, &str); 8] = [
 /// What every finder reads.
 pub struct Context<'a> {
     pub data: &'a Dataset,
+    pub by_op: &'a ByOperation<'a>,
     pub a: &'a Analysis,
     pub prices: &'a PriceTable,
     pub language: Language,
 }
 
 impl<'a> Context<'a> {
-    pub fn new(data: &'a Dataset, a: &'a Analysis, prices: &'a PriceTable, language: Language) -> Self {
-        Context { data, a, prices, language }
+    pub fn new(data: &'a Dataset, by_op: &'a ByOperation<'a>, a: &'a Analysis, prices: &'a PriceTable, language: Language) -> Self {
+        Context { data, by_op, a, prices, language }
     }
 
     fn totals(&self, op: &str) -> Option<&'a Totals> {
@@ -73,21 +74,30 @@ impl<'a> Context<'a> {
         self.a.costing.prices.iter().find(|((m, _), _)| m == model).map(|((_, p), r)| (p.as_str(), &r.price))
     }
 
-    fn rows(&self, op: &'a str) -> impl Iterator<Item = &'a TraceOpRow> + 'a {
-        self.data.trace_ops.iter().filter(move |r| r.operation == op)
+    fn rows(&self, op: &str) -> &'a [Priced<'a>] {
+        self.by_op.rows(op)
+    }
+
+    /// The model of an operation's first row that names one.
+    fn first_model(&self, op: &str) -> String {
+        self.rows(op).iter().find_map(|p| p.row.models.first()).cloned().unwrap_or_default()
     }
 
     fn call(&self, provider: &'a str, model: &'a str, operation: &'a str) -> Call<'a> {
         Call { language: self.language, provider, model, operation }
     }
 
-    /// Evidence from `(row, issue)` pairs: the most expensive first.
-    fn evidence(&self, mut rows: Vec<(&TraceOpRow, String)>) -> Vec<EvidenceTrace> {
-        let cost = |r: &TraceOpRow| self.a.costing.trace_op_cost(r);
-        rows.sort_by(|(x, _), (y, _)| cost(y).total_cmp(&cost(x)).then_with(|| x.trace_id.cmp(&y.trace_id)));
+    /// Evidence from the rows that show the problem: the most expensive
+    /// first, each with what `issue` says of it.
+    fn evidence(&self, mut rows: Vec<Priced>, issue: impl Fn(&TraceOpRow) -> String) -> Vec<EvidenceTrace> {
+        let order = |x: &Priced, y: &Priced| y.cost.total_cmp(&x.cost).then_with(|| x.row.trace_id.cmp(&y.row.trace_id));
+        if rows.len() > EVIDENCE_TRACES {
+            rows.select_nth_unstable_by(EVIDENCE_TRACES - 1, order);
+            rows.truncate(EVIDENCE_TRACES);
+        }
+        rows.sort_by(order);
         rows.into_iter()
-            .take(EVIDENCE_TRACES)
-            .map(|(r, issue)| EvidenceTrace { trace_id: r.trace_id.clone(), first_seen: r.first_seen, cost_usd: cost(r), input_tokens: r.tokens.input, output_tokens: r.tokens.output, issue })
+            .map(|Priced { row: r, cost }| EvidenceTrace { trace_id: r.trace_id.clone(), first_seen: r.first_seen, cost_usd: cost, input_tokens: r.tokens.input, output_tokens: r.tokens.output, issue: issue(r) })
             .collect()
     }
 
@@ -218,8 +228,8 @@ pub fn model_downgrades(ctx: &Context) -> Vec<Recommendation> {
         if price.output * 1e6 < PREMIUM_OUTPUT_PER_M {
             continue;
         }
-        let rows: Vec<&TraceOpRow> = ctx.rows(op).filter(|r| r.models.iter().any(|m| m == model) && successes(r) > 0).collect();
-        let mut outputs: Vec<f64> = rows.iter().map(|r| r.tokens.output as f64 / successes(r) as f64).collect();
+        let rows: Vec<Priced> = ctx.rows(op).iter().filter(|p| p.row.models.iter().any(|m| m == model) && successes(p.row) > 0).copied().collect();
+        let mut outputs: Vec<f64> = rows.iter().map(|p| p.row.tokens.output as f64 / successes(p.row) as f64).collect();
         let Some(median_output) = median_in_place(&mut outputs) else { continue };
         if median_output > SHORT_OUTPUT_TOKENS {
             continue;
@@ -228,14 +238,10 @@ pub fn model_downgrades(ctx: &Context) -> Vec<Recommendation> {
         let Some((candidate, cheaper, source)) = cheaper_model(ctx, model, provider, &tokens, now) else { continue };
         let savings = now - cheaper.cost(&tokens, provider, false);
         let Some(t) = ctx.totals(op).filter(|_| ctx.material(savings)) else { continue };
-        let evidence = ctx.evidence(
-            rows.iter()
-                .map(|r| {
-                    let alt = cheaper.cost(&r.tokens, provider, false);
-                    (*r, format!("{} output tokens on {model} for {}; {} on {candidate}", r.tokens.output, usd(ctx.a.costing.trace_op_cost(r)), usd(alt)))
-                })
-                .collect(),
-        );
+        let evidence = ctx.evidence(rows, |r| {
+            let alt = cheaper.cost(&r.tokens, provider, false);
+            format!("{} output tokens on {model} for {}; {} on {candidate}", r.tokens.output, usd(ctx.a.costing.trace_op_cost(r)), usd(alt))
+        });
         let call = ctx.call(provider, model, op);
         out.push(ctx.finish(Parts {
             kind: Kind::ModelDowngrade,
@@ -300,12 +306,8 @@ pub fn prompt_caching(ctx: &Context) -> Vec<Recommendation> {
         let savings = shared * (hits * (price.input - read) - misses * (write - price.input));
         let op = g.operation.as_str();
         let Some(t) = ctx.totals(op).filter(|_| ctx.material(savings)) else { continue };
-        let rows: Vec<(&TraceOpRow, String)> = ctx
-            .rows(op)
-            .filter(|r| r.models.contains(&g.model) && r.tokens.cache_read == 0 && successes(r) > 0)
-            .map(|r| (r, format!("{} input tokens, none read from cache; about {} of them the shared prefix", n(r.tokens.input as f64), n(shared))))
-            .collect();
-        let evidence = ctx.evidence(rows);
+        let rows: Vec<Priced> = ctx.rows(op).iter().filter(|p| p.row.models.contains(&g.model) && p.row.tokens.cache_read == 0 && successes(p.row) > 0).copied().collect();
+        let evidence = ctx.evidence(rows, |r| format!("{} input tokens, none read from cache; about {} of them the shared prefix", n(r.tokens.input as f64), n(shared)));
         let call = ctx.call(&g.provider, &g.model, op);
         let anthropic = cache_excluded_from_input(&g.provider) || g.model.to_lowercase().contains("claude");
         out.push(ctx.finish(Parts {
@@ -364,25 +366,26 @@ pub fn context_trimming(ctx: &Context) -> Vec<Recommendation> {
     for g in &ctx.a.metrics.by_operation {
         let op = g.name.as_str();
         let per_call = |r: &TraceOpRow| r.tokens.input as f64 / successes(r) as f64;
-        let rows: Vec<&TraceOpRow> = ctx.rows(op).filter(|r| successes(r) > 0).collect();
-        let mut sizes: Vec<f64> = rows.iter().map(|r| per_call(r)).collect();
+        let rows: Vec<Priced> = ctx.rows(op).iter().filter(|p| successes(p.row) > 0).copied().collect();
+        let mut sizes: Vec<f64> = rows.iter().map(|p| per_call(p.row)).collect();
         let Some(median) = median_in_place(&mut sizes).filter(|m| *m > 0.0) else { continue };
         let mut savings = 0.0;
         let mut excess_tokens = 0.0;
         let mut bloated = Vec::new();
-        for r in rows.iter().filter(|r| per_call(r) >= BLOAT_FACTOR * median) {
+        for p in rows.iter().filter(|p| per_call(p.row) >= BLOAT_FACTOR * median) {
+            let r = p.row;
             let Some((_, price)) = r.models.first().and_then(|m| ctx.price(m)) else { continue };
             let excess = r.tokens.input as f64 - median * successes(r) as f64;
             excess_tokens += excess;
             savings += excess * price.input;
-            bloated.push((*r, format!("{} input tokens per call, {:.1}x the median {}", n(per_call(r)), per_call(r) / median, n(median))));
+            bloated.push(*p);
         }
         if !ctx.material(savings) {
             continue;
         }
         let count = bloated.len();
-        let evidence = ctx.evidence(bloated);
-        let model = rows.first().and_then(|r| r.models.first()).cloned().unwrap_or_default();
+        let evidence = ctx.evidence(bloated, |r| format!("{} input tokens per call, {:.1}x the median {}", n(per_call(r)), per_call(r) / median, n(median)));
+        let model = rows.first().and_then(|p| p.row.models.first()).cloned().unwrap_or_default();
         let provider = ctx.price(&model).map_or("", |(p, _)| p);
         let call = ctx.call(provider, &model, op);
         let t = &g.totals;
@@ -444,7 +447,8 @@ pub fn retry_dedupe(ctx: &Context) -> Vec<Recommendation> {
         let mut savings = 0.0;
         let mut duplicates = 0;
         let mut rows = Vec::new();
-        for r in ctx.rows(op) {
+        for p in ctx.rows(op) {
+            let r = p.row;
             let dup = r.duplicate_inputs.saturating_sub(r.errors);
             if dup == 0 || successes(r) == 0 {
                 continue;
@@ -453,18 +457,18 @@ pub fn retry_dedupe(ctx: &Context) -> Vec<Recommendation> {
             let input = if r.first_input_tokens > 0 { r.first_input_tokens as f64 } else { r.tokens.input as f64 / ok };
             let each = match r.models.first().and_then(|m| ctx.price(m)) {
                 Some((provider, p)) => p.cost(&TokenSums { input: input.round() as u64, output: (r.tokens.output as f64 / ok).round() as u64, ..TokenSums::default() }, provider, false),
-                None => ctx.a.costing.trace_op_cost(r) / ok,
+                None => p.cost / ok,
             };
             savings += dup as f64 * each;
             duplicates += dup;
-            rows.push((r, format!("{dup} of {} calls repeat an earlier request exactly", r.generations)));
+            rows.push(*p);
         }
         if !ctx.material(savings) {
             continue;
         }
         let traces = rows.len();
-        let evidence = ctx.evidence(rows);
-        let model = ctx.rows(op).find_map(|r| r.models.first()).cloned().unwrap_or_default();
+        let evidence = ctx.evidence(rows, |r| format!("{} of {} calls repeat an earlier request exactly", r.duplicate_inputs.saturating_sub(r.errors), r.generations));
+        let model = ctx.first_model(op);
         let provider = ctx.price(&model).map_or("", |(p, _)| p);
         let call = ctx.call(provider, &model, op);
         let t = &g.totals;
@@ -505,7 +509,7 @@ fn retry_loop(language: Language, request: &str, fixed: bool) -> String {
 
 /// Failed calls: what the errored generations of an operation were billed.
 pub fn failed_calls(ctx: &Context) -> Vec<Recommendation> {
-    let mut by_op: BTreeMap<&str, (f64, u64, Vec<&str>)> = BTreeMap::new();
+    let mut by_op: BTreeMap<&str, (f64, u64, HashSet<&str>)> = BTreeMap::new();
     for e in &ctx.data.errors {
         let entry = by_op.entry(&e.operation).or_default();
         entry.0 += e.cost_usd;
@@ -515,9 +519,9 @@ pub fn failed_calls(ctx: &Context) -> Vec<Recommendation> {
     let mut out = Vec::new();
     for (op, (savings, failed, ids)) in by_op {
         let Some(t) = ctx.totals(op).filter(|_| ctx.material(savings)) else { continue };
-        let rows: Vec<(&TraceOpRow, String)> = ctx.rows(op).filter(|r| r.errors > 0 && ids.contains(&r.trace_id.as_str())).map(|r| (r, format!("{} failed calls", r.errors))).collect();
-        let evidence = ctx.evidence(rows);
-        let model = ctx.rows(op).find_map(|r| r.models.first()).cloned().unwrap_or_default();
+        let rows: Vec<Priced> = ctx.rows(op).iter().filter(|p| p.row.errors > 0 && ids.contains(p.row.trace_id.as_str())).copied().collect();
+        let evidence = ctx.evidence(rows, |r| format!("{} failed calls", r.errors));
+        let model = ctx.first_model(op);
         let provider = ctx.price(&model).map_or("", |(p, _)| p);
         let call = ctx.call(provider, &model, op);
         let baseline = t.error_rate();
@@ -543,16 +547,16 @@ pub fn failed_calls(ctx: &Context) -> Vec<Recommendation> {
 /// Truncation: operations whose outputs stop at `max_tokens`. A quality fix:
 /// nothing is saved; the spend on cut-off results is what it protects, and
 /// raising the limit costs at most the extra output tokens of those calls.
-pub fn truncation(ctx: &Context, failures: &Failures) -> Vec<Recommendation> {
+pub fn truncation(ctx: &Context) -> Vec<Recommendation> {
     let mut out = Vec::new();
-    for h in failures.outputs.iter().filter(|h| h.truncated >= TRUNCATION_CALLS_MIN && h.truncation_rate() >= TRUNCATION_RATE_MIN) {
+    for h in ctx.a.failures.outputs.iter().filter(|h| h.truncated >= TRUNCATION_CALLS_MIN && h.truncation_rate() >= TRUNCATION_RATE_MIN) {
         let op = h.operation.as_str();
         let Some(t) = ctx.totals(op) else { continue };
         let at_risk = h.truncated as f64 * t.avg_cost();
         let limit = ctx.data.generations.iter().filter(|g| g.operation == op).find_map(|g| g.max_tokens);
-        let rows: Vec<(&TraceOpRow, String)> = ctx.rows(op).filter(|r| r.truncated > 0).map(|r| (r, format!("{} of {} outputs stopped at the token limit", r.truncated, r.generations))).collect();
-        let evidence = ctx.evidence(rows);
-        let model = ctx.rows(op).find_map(|r| r.models.first()).cloned().unwrap_or_default();
+        let rows: Vec<Priced> = ctx.rows(op).iter().filter(|p| p.row.truncated > 0).copied().collect();
+        let evidence = ctx.evidence(rows, |r| format!("{} of {} outputs stopped at the token limit", r.truncated, r.generations));
+        let model = ctx.first_model(op);
         let (provider, price) = ctx.price(&model).map_or(("", None), |(p, price)| (p, Some(price)));
         let call = ctx.call(provider, &model, op);
         let (old, new) = match limit {

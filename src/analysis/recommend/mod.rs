@@ -10,8 +10,8 @@ mod measure;
 pub use code::{detect_language, Language};
 pub use measure::{hogql, validation_days, ValidationPeriod, CONFIDENCE_Z, POWER_Z};
 
+use super::by_operation::ByOperation;
 use super::dataset::Dataset;
-use super::failures::Failures;
 use super::history::{Metric, PriorRecommendation, Status};
 use super::pricing::PriceTable;
 use super::Analysis;
@@ -191,15 +191,15 @@ impl Recommendation {
     }
 }
 
-/// Computes stage 8 from the dataset, the analysis so far (pricing, metrics,
-/// settings) and stage 6's failure modes. `prices` finds cheaper models the
+/// Computes stage 8 from the dataset, its rows by operation, and the
+/// analysis so far (pricing, metrics, failure modes, settings). `prices` finds cheaper models the
 /// project does not use yet; `settled` holds the ids the user marked shipped
 /// or rejected in a prior analysis ([`super::history::History::settled`]),
 /// which are not proposed again.
-pub fn compute(data: &Dataset, a: &Analysis, failures: &Failures, prices: &PriceTable, settled: &[(String, Status)]) -> Recommendations {
+pub fn compute(data: &Dataset, by_op: &ByOperation, a: &Analysis, prices: &PriceTable, settled: &[(String, Status)]) -> Recommendations {
     let (language, language_detected) = detect_language(&a.overview.libs);
-    let ctx = findings::Context::new(data, a, prices, language);
-    let mut items: Vec<Recommendation> = [findings::model_downgrades(&ctx), findings::prompt_caching(&ctx), findings::context_trimming(&ctx), findings::retry_dedupe(&ctx), findings::failed_calls(&ctx), findings::truncation(&ctx, failures)]
+    let ctx = findings::Context::new(data, by_op, a, prices, language);
+    let mut items: Vec<Recommendation> = [findings::model_downgrades(&ctx), findings::prompt_caching(&ctx), findings::context_trimming(&ctx), findings::retry_dedupe(&ctx), findings::failed_calls(&ctx), findings::truncation(&ctx)]
         .into_iter()
         .flatten()
         .filter(|r| !settled.iter().any(|(id, _)| *id == r.id))

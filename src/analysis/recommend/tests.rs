@@ -1,6 +1,7 @@
 use super::*;
 use crate::analysis::dataset::{Dataset, Window};
-use crate::analysis::{analyze, failures, Origin, Settings};
+use crate::analysis::by_operation::ByOperation;
+use crate::analysis::{analyze, Origin, Settings};
 use crate::source::demo::{DemoConfig, DemoGenerator, Plants, Problem, Truth};
 use crate::source::memory::MemorySource;
 use crate::source::plan::fetch;
@@ -21,8 +22,7 @@ fn demo(plants: Plants) -> (Dataset, Truth) {
 pub(super) fn recommend(data: &Dataset) -> (Analysis, Recommendations) {
     let prices = PriceTable::bundled();
     let a = analyze(data, &Settings::default(), &Origin { label: "Demo project".into(), posthog: None }, prices);
-    let f = failures::compute(data, &a.metrics);
-    let r = compute(data, &a, &f, prices, &[]);
+    let r = compute(data, &ByOperation::new(&data.trace_ops, &a.costing), &a, prices, &[]);
     (a, r)
 }
 
@@ -87,11 +87,10 @@ fn output_is_deterministic_and_ranked() {
 fn settled_fixes_are_not_proposed_again_and_the_rest_carry_their_targets() {
     let (data, _) = demo(Plants::ALL);
     let (a, all) = recommend(&data);
-    let f = failures::compute(&data, &a.metrics);
     let first = all.items[0].prior();
     assert_eq!((first.status, first.baseline, first.target), (crate::analysis::history::Status::Open, Some(all.items[0].measurement.baseline), Some(all.items[0].measurement.target)));
     let settled = vec![(first.id.clone(), crate::analysis::history::Status::Shipped)];
-    let rest = compute(&data, &a, &f, PriceTable::bundled(), &settled);
+    let rest = compute(&data, &ByOperation::new(&data.trace_ops, &a.costing), &a, PriceTable::bundled(), &settled);
     assert_eq!(rest.items.len() + 1, all.items.len());
     assert!(rest.items.iter().all(|x| x.id != first.id));
 }

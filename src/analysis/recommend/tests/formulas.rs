@@ -104,7 +104,8 @@ fn caching_prices_warm_calls_at_the_read_price_and_cold_ones_at_the_write_price(
     let traces = (0..288).map(|i| trace(&format!("t{i:03}"), "draft", SONNET.0, 2_500, 300)).collect();
     let data = dataset(rows, traces, vec![prefix]);
     let (a, _) = recommend(&data);
-    let ctx = Context::new(&data, &a, PriceTable::bundled(), Language::Python);
+    let by_op = ByOperation::new(&data.trace_ops, &a.costing);
+    let ctx = Context::new(&data, &by_op, &a, PriceTable::bundled(), Language::Python);
     let x = findings::prompt_caching(&ctx).pop().expect("a caching fix");
     let p = price(SONNET);
     let shared = 8_192.0 * 2_500.0 / 10_000.0;
@@ -114,7 +115,8 @@ fn caching_prices_warm_calls_at_the_read_price_and_cold_ones_at_the_write_price(
     // Calls too far apart to find the cache warm: writing it costs more than it saves.
     let mut sparse = data.clone();
     (sparse.prefixes[0].warm_calls, sparse.prefixes[0].cold_calls) = (0, 288);
-    let ctx = Context::new(&sparse, &a, PriceTable::bundled(), Language::Python);
+    let by_op = ByOperation::new(&sparse.trace_ops, &a.costing);
+    let ctx = Context::new(&sparse, &by_op, &a, PriceTable::bundled(), Language::Python);
     assert!(findings::prompt_caching(&ctx).is_empty(), "no warm calls, no saving");
 }
 
