@@ -5,7 +5,8 @@
 mod scaled;
 
 use std::time::Instant;
-use trace_optimizer::analysis::pricing::PriceTable;
+use trace_optimizer::analysis::by_operation::ByOperation;
+use trace_optimizer::analysis::pricing::{Costing, PriceTable};
 use trace_optimizer::analysis::select::select;
 use trace_optimizer::analysis::{analyze, Origin, Settings};
 
@@ -17,7 +18,7 @@ fn main() {
         let mut best = f64::INFINITY;
         for _ in 0..3 {
             let t = Instant::now();
-            let picked = select(&data.rollup, &data.trace_ops, &Settings::default());
+            let picked = select(&data.rollup, &ByOperation::new(&data.trace_ops, &Costing::default()), &data.trace_ops, &Settings::default());
             assert!(!picked.trace_ids().is_empty());
             let a = analyze(&data, &Settings::default(), &Origin::default(), prices);
             let report = trace_optimizer::report::files(&a);

@@ -6,7 +6,8 @@
 #[path = "support/scaled.rs"]
 mod scaled;
 
-use trace_optimizer::analysis::pricing::PriceTable;
+use trace_optimizer::analysis::by_operation::ByOperation;
+use trace_optimizer::analysis::pricing::{Costing, PriceTable};
 use trace_optimizer::analysis::select::select;
 use trace_optimizer::analysis::{analyze, Origin, Settings};
 use wasm_bindgen_test::*;
@@ -22,12 +23,15 @@ fn core_compute_time_in_the_browser() {
     let base = scaled::demo_dataset(5_000);
     for rows in [100_000, 1_000_000] {
         let data = scaled::scaled(&base, rows);
-        let t = now_ms();
-        let picked = select(&data.rollup, &data.trace_ops, &Settings::default());
-        let a = analyze(&data, &Settings::default(), &Origin::default(), PriceTable::bundled());
-        let files = trace_optimizer::report::files(&a);
-        let ms = now_ms() - t;
-        assert!(!files.is_empty() && !picked.trace_ids().is_empty());
-        web_sys::console::log_1(&format!("core (wasm):   {rows:>9} trace-operation rows: trace selection, analysis and report files in {ms:.1} ms").into());
+        let mut best = f64::INFINITY;
+        for _ in 0..3 {
+            let t = now_ms();
+            let picked = select(&data.rollup, &ByOperation::new(&data.trace_ops, &Costing::default()), &data.trace_ops, &Settings::default());
+            let a = analyze(&data, &Settings::default(), &Origin::default(), PriceTable::bundled());
+            let files = trace_optimizer::report::files(&a);
+            best = best.min(now_ms() - t);
+            assert!(!files.is_empty() && !picked.trace_ids().is_empty());
+        }
+        web_sys::console::log_1(&format!("core (wasm):   {rows:>9} trace-operation rows: trace selection, analysis and report files in {best:.1} ms (best of 3)").into());
     }
 }

@@ -261,6 +261,7 @@ pub struct Dataset {
     pub overview: Overview,
     pub rollup: Vec<RollupRow>,
     pub latency: Vec<LatencyRow>,
+    /// Sorted by trace id, then operation (the query plan sorts them).
     pub trace_ops: Vec<TraceOpRow>,
     pub prefixes: Vec<PrefixRow>,
     pub errors: Vec<ErrorRow>,

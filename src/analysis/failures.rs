@@ -3,7 +3,7 @@
 //! operation's output size is.
 
 use super::by_operation::ByOperation;
-use super::dataset::{Dataset, TraceOpRow};
+use super::dataset::Dataset;
 use super::metrics::{ratio, Metrics};
 use super::stats::{mean, std_pop};
 use serde::{Deserialize, Serialize};
@@ -154,23 +154,27 @@ pub fn compute(data: &Dataset, by_op: &ByOperation, metrics: &Metrics) -> Failur
     Failures { errors, by_kind, outputs: outputs(by_op), error_rows: data.errors.len() }
 }
 
+/// Output health of every operation, in one pass over its rows.
 fn outputs(by_op: &ByOperation) -> Vec<OutputHealth> {
     let mut out: Vec<OutputHealth> = by_op
         .iter()
         .map(|(op, rows)| {
-            let rows: Vec<&TraceOpRow> = rows.iter().map(|p| p.row).collect();
-            let per_trace: Vec<f64> = rows.iter().filter(|r| r.generations > r.errors).map(|r| r.tokens.output as f64 / (r.generations - r.errors) as f64).collect();
-            let output_cv = (per_trace.len() >= MIN_TRACES_FOR_CV).then(|| ratio(std_pop(&per_trace).unwrap_or(0.0), mean(&per_trace).unwrap_or(0.0)));
-            let mut trace_ids: Vec<String> = rows.iter().filter(|r| r.truncated > 0 || r.empty_outputs > 0).take(3).map(|r| r.trace_id.clone()).collect();
-            trace_ids.sort();
-            OutputHealth {
-                operation: op.to_string(),
-                generations: rows.iter().map(|r| r.generations).sum(),
-                truncated: rows.iter().map(|r| r.truncated).sum(),
-                empty: rows.iter().map(|r| r.empty_outputs).sum(),
-                output_cv,
-                trace_ids,
+            let mut h = OutputHealth { operation: op.to_string(), generations: 0, truncated: 0, empty: 0, output_cv: None, trace_ids: vec![] };
+            let mut per_trace = Vec::with_capacity(rows.len());
+            for r in rows.iter().map(|p| p.row) {
+                h.generations += r.generations;
+                h.truncated += r.truncated;
+                h.empty += r.empty_outputs;
+                if r.generations > r.errors {
+                    per_trace.push(r.tokens.output as f64 / (r.generations - r.errors) as f64);
+                }
+                if (r.truncated > 0 || r.empty_outputs > 0) && h.trace_ids.len() < 3 {
+                    h.trace_ids.push(r.trace_id.clone());
+                }
             }
+            h.trace_ids.sort();
+            h.output_cv = (per_trace.len() >= MIN_TRACES_FOR_CV).then(|| ratio(std_pop(&per_trace).unwrap_or(0.0), mean(&per_trace).unwrap_or(0.0)));
+            h
         })
         .collect();
     out.sort_by(|a, b| b.truncation_rate().total_cmp(&a.truncation_rate()).then(b.empty.cmp(&a.empty)).then(a.operation.cmp(&b.operation)));
@@ -180,6 +184,7 @@ fn outputs(by_op: &ByOperation) -> Vec<OutputHealth> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::dataset::TraceOpRow;
 
     #[test]
     fn failures_are_classified_by_status_message_and_latency() {
@@ -204,6 +209,7 @@ mod tests {
         };
         let mut rows: Vec<TraceOpRow> = (0..30).map(|i| row(&format!("t{i:02}"), 1, 10, 0)).collect();
         rows.push(row("cut", 2, 24, 2));
+        rows.sort_by(|a, b| a.trace_id.cmp(&b.trace_id));
         let h = &outputs(&ByOperation::new(&rows, &crate::analysis::pricing::Costing::default()))[0];
         assert_eq!((h.generations, h.truncated, h.trace_ids.clone()), (32, 2, vec!["cut".to_string()]));
         assert!((h.truncation_rate() - 2.0 / 32.0).abs() < 1e-12);

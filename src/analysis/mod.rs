@@ -92,7 +92,7 @@ pub fn analyze_following(data: &Dataset, settings: &Settings, origin: &Origin, p
     let (costing, pricing) = pricing::price_rollup(prices, &data.rollup);
     let metrics = metrics::compute(data, &costing);
     let by_op = by_operation::ByOperation::new(&data.trace_ops, &costing);
-    let selection = select::select(&data.rollup, &data.trace_ops, settings);
+    let selection = select::select(&data.rollup, &by_op, &data.trace_ops, settings);
     let top: Vec<String> = metrics.by_operation.iter().take(settings.top_n).map(|g| g.name.clone()).collect();
     let variance = variance::compute(&by_op, &top);
     let root_causes = root_causes::compute(&by_op, &costing, &selection, metrics.totals.cost_usd);

@@ -100,14 +100,17 @@ struct Baseline {
 }
 
 fn baseline(rows: &[Priced]) -> Baseline {
-    let med = |f: &dyn Fn(&Priced) -> f64| median_in_place(&mut rows.iter().map(f).collect::<Vec<_>>()).unwrap_or(0.0);
-    let per_gen = |x: u64, r: &TraceOpRow| x as f64 / r.generations.max(1) as f64;
-    Baseline {
-        cost: med(&|p| p.cost),
-        input_per_generation: med(&|p| per_gen(p.row.tokens.input, p.row)),
-        output_per_generation: med(&|p| per_gen(p.row.tokens.output, p.row)),
-        generations: med(&|p| p.row.generations as f64),
+    // One pass over the rows for the four measures.
+    let mut v: [Vec<f64>; 4] = std::array::from_fn(|_| Vec::with_capacity(rows.len()));
+    for &Priced { row: r, cost } in rows {
+        let n = r.generations.max(1) as f64;
+        v[0].push(cost);
+        v[1].push(r.tokens.input as f64 / n);
+        v[2].push(r.tokens.output as f64 / n);
+        v[3].push(r.generations as f64);
     }
+    let [cost, input, output, generations] = v.map(|mut v| median_in_place(&mut v).unwrap_or(0.0));
+    Baseline { cost, input_per_generation: input, output_per_generation: output, generations }
 }
 
 /// Tests every hypothesis on one outlier row.
@@ -216,6 +219,7 @@ mod tests {
         let mut trace_ops: Vec<TraceOpRow> = (0..40).map(|i| row(&format!("n{i}"), 1000, 20, 1)).collect();
         let ids = outliers.iter().map(|r| r.trace_id.clone()).collect();
         trace_ops.extend(outliers);
+        trace_ops.sort_by(|a, b| a.trace_id.cmp(&b.trace_id));
         let selection = Selection { outliers: [("op".to_string(), ids)].into(), sample: vec![] };
         let costing = costing();
         compute(&ByOperation::new(&trace_ops, &costing), &costing, &selection, 100.0)

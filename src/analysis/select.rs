@@ -2,6 +2,7 @@
 //! outliers of the top operations, and a qualitative sample spread over the
 //! cheapest, median, most expensive, slowest and failed traces.
 
+use super::by_operation::{compare_ids, ByOperation};
 use super::dataset::{RollupRow, TraceOpRow};
 use super::stats::outlier_thresholds;
 use super::Settings;
@@ -67,18 +68,13 @@ pub fn top_operations(rollup: &[RollupRow], n: usize) -> Vec<String> {
     ops.into_iter().take(n).map(|(o, _)| o.to_string()).collect()
 }
 
-/// Picks outliers and the sample from the per-trace rows.
-pub fn select(rollup: &[RollupRow], trace_ops: &[TraceOpRow], settings: &Settings) -> Selection {
+/// Picks outliers and the sample from the per-trace rows (`by_op` groups
+/// `trace_ops`). Outliers are judged by PostHog's cost, so that the query
+/// plan and the analysis pick the same traces.
+pub fn select(rollup: &[RollupRow], by_op: &ByOperation, trace_ops: &[TraceOpRow], settings: &Settings) -> Selection {
     let mut sel = Selection::default();
-    let top = top_operations(rollup, settings.top_n);
-    // One pass over the rows, however many operations are deep-dived.
-    let mut by_op: Vec<Vec<&TraceOpRow>> = vec![Vec::new(); top.len()];
-    for r in trace_ops {
-        if let Some(i) = top.iter().position(|op| *op == r.operation) {
-            by_op[i].push(r);
-        }
-    }
-    for (op, mut rows) in top.into_iter().zip(by_op) {
+    for op in top_operations(rollup, settings.top_n) {
+        let mut rows: Vec<&TraceOpRow> = by_op.rows(&op).iter().map(|p| p.row).collect();
         let costs: Vec<f64> = rows.iter().map(|r| r.cost_usd).collect();
         let Some(t) = outlier_thresholds(&costs) else { continue };
         let cut = t.sd_rule.min(t.mad_rule);
@@ -116,7 +112,7 @@ fn trace_totals(trace_ops: &[TraceOpRow]) -> Vec<TraceTotal<'_>> {
     let mut runs: Vec<TraceTotal> = Vec::new();
     for r in trace_ops {
         match runs.last_mut() {
-            Some(t) if t.id == r.trace_id => add(t, r),
+            Some(t) if compare_ids(t.id, &r.trace_id).is_eq() => add(t, r),
             _ => {
                 let mut t = empty(&r.trace_id);
                 add(&mut t, r);
@@ -124,13 +120,13 @@ fn trace_totals(trace_ops: &[TraceOpRow]) -> Vec<TraceTotal<'_>> {
             }
         }
     }
-    if !runs.windows(2).all(|w| w[0].id < w[1].id) {
+    if !runs.windows(2).all(|w| compare_ids(w[0].id, w[1].id).is_lt()) {
         let mut by_id: HashMap<&str, TraceTotal> = HashMap::new();
         for r in trace_ops {
             add(by_id.entry(&r.trace_id).or_insert_with(|| empty(&r.trace_id)), r);
         }
         runs = by_id.into_values().collect();
-        runs.sort_unstable_by(|a, b| a.id.cmp(b.id));
+        runs.sort_unstable_by(|a, b| compare_ids(a.id, b.id));
     }
     for (pos, t) in runs.iter_mut().enumerate() {
         t.pos = pos;
@@ -297,8 +293,10 @@ mod tests {
     fn outliers_are_the_expensive_tail_of_top_operations() {
         let mut rows: Vec<TraceOpRow> = (0..50).map(|i| row(&format!("t{i}"), "a", 1.0 + (i % 3) as f64 * 0.01, 1.0, 0)).collect();
         rows.push(row("whale", "a", 40.0, 1.0, 0));
+        rows.sort_by(|a, b| a.trace_id.cmp(&b.trace_id));
         let rollup = vec![RollupRow { operation: "a".into(), cost_usd: 90.0, ..RollupRow::default() }];
-        let sel = select(&rollup, &rows, &Settings { sample_size: 3, ..Settings::default() });
+        let by_op = ByOperation::new(&rows, &crate::analysis::pricing::Costing::default());
+        let sel = select(&rollup, &by_op, &rows, &Settings { sample_size: 3, ..Settings::default() });
         assert_eq!(sel.outliers["a"], vec!["whale".to_string()]);
         assert!(sel.trace_ids().contains(&"whale".to_string()));
     }

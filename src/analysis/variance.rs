@@ -131,7 +131,9 @@ mod tests {
     }
 
     fn variance(rows: &[TraceOpRow]) -> Variance {
-        compute(&ByOperation::new(rows, &Costing::default()), &["a".into()])
+        let mut rows = rows.to_vec();
+        rows.sort_by(|a, b| a.trace_id.cmp(&b.trace_id));
+        compute(&ByOperation::new(&rows, &Costing::default()), &["a".into()])
     }
 
     #[test]

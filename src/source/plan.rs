@@ -11,7 +11,9 @@
 //! most expensive ones exactly.
 
 use super::{DataSource, SourceError, TraceOpsPage, TraceSample, BUCKETS};
+use crate::analysis::by_operation::ByOperation;
 use crate::analysis::dataset::{Dataset, Overview, Sampling, TraceOpRow, Window};
+use crate::analysis::pricing::Costing;
 use crate::analysis::select::{select, Selection};
 use crate::analysis::Settings;
 use std::collections::BTreeSet;
@@ -77,7 +79,8 @@ pub async fn fetch<S: DataSource>(src: &S, window: Window, settings: &Settings, 
         return Err(Failure { step: Step::Aggregates, error: SourceError::Cancelled });
     }
     let sampling = pages[0].sample.map(|s| sampling(s, &trace_ops));
-    let selection = select(&rollup, &trace_ops, settings);
+    // Selection judges by PostHog's cost, so the rows need no prices here.
+    let selection = select(&rollup, &ByOperation::new(&trace_ops, &Costing::default()), &trace_ops, settings);
     progress(Step::Details);
     let ids = selection.trace_ids();
     let generations = if ids.is_empty() { Ok(Vec::new()) } else { src.generations(&window, &ids).await };

@@ -12,7 +12,7 @@ use crate::analysis::pricing::{cache_excluded_from_input, ModelPrice, PriceTable
 use crate::analysis::root_causes::{BLOAT_FACTOR, PREMIUM_OUTPUT_PER_M, SHORT_OUTPUT_TOKENS};
 use crate::analysis::stats::median_in_place;
 use crate::analysis::Analysis;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 /// A saving under this share of the window's spend is not worth a recommendation.
 pub const MIN_SHARE_OF_SPEND: f64 = 0.001;
@@ -219,8 +219,12 @@ fn successes(r: &TraceOpRow) -> u64 {
 /// tier down in the price table).
 pub fn model_downgrades(ctx: &Context) -> Vec<Recommendation> {
     let mut mix: BTreeMap<(&str, &str, &str), TokenSums> = BTreeMap::new();
-    for r in ctx.data.rollup.iter().filter(|r| !r.is_error) {
-        mix.entry((&r.operation, &r.model, &r.provider)).or_default().add(&r.tokens);
+    let mut models: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for r in &ctx.data.rollup {
+        models.entry(&r.operation).or_default().insert(&r.model);
+        if !r.is_error {
+            mix.entry((&r.operation, &r.model, &r.provider)).or_default().add(&r.tokens);
+        }
     }
     let mut out = Vec::new();
     for ((op, model, provider), tokens) in mix {
@@ -228,7 +232,9 @@ pub fn model_downgrades(ctx: &Context) -> Vec<Recommendation> {
         if price.output * 1e6 < PREMIUM_OUTPUT_PER_M {
             continue;
         }
-        let rows: Vec<Priced> = ctx.rows(op).iter().filter(|p| p.row.models.iter().any(|m| m == model) && successes(p.row) > 0).copied().collect();
+        // An operation that runs one model runs it in every trace: no need to look.
+        let only_model = models.get(op).is_some_and(|m| m.len() == 1);
+        let rows: Vec<Priced> = ctx.rows(op).iter().filter(|p| (only_model || p.row.models.iter().any(|m| m == model)) && successes(p.row) > 0).copied().collect();
         let mut outputs: Vec<f64> = rows.iter().map(|p| p.row.tokens.output as f64 / successes(p.row) as f64).collect();
         let Some(median_output) = median_in_place(&mut outputs) else { continue };
         if median_output > SHORT_OUTPUT_TOKENS {
@@ -366,18 +372,26 @@ pub fn context_trimming(ctx: &Context) -> Vec<Recommendation> {
     for g in &ctx.a.metrics.by_operation {
         let op = g.name.as_str();
         let per_call = |r: &TraceOpRow| r.tokens.input as f64 / successes(r) as f64;
-        let rows: Vec<Priced> = ctx.rows(op).iter().filter(|p| successes(p.row) > 0).copied().collect();
-        let mut sizes: Vec<f64> = rows.iter().map(|p| per_call(p.row)).collect();
+        let rows = || ctx.rows(op).iter().filter(|p| successes(p.row) > 0);
+        let mut sizes: Vec<f64> = rows().map(|p| per_call(p.row)).collect();
         let Some(median) = median_in_place(&mut sizes).filter(|m| *m > 0.0) else { continue };
         let mut savings = 0.0;
         let mut excess_tokens = 0.0;
         let mut bloated = Vec::new();
-        for p in rows.iter().filter(|p| per_call(p.row) >= BLOAT_FACTOR * median) {
+        // The input price of the last row's model: neighbouring rows mostly share it.
+        let mut last: Option<(&str, Option<f64>)> = None;
+        for p in rows().filter(|p| per_call(p.row) >= BLOAT_FACTOR * median) {
             let r = p.row;
-            let Some((_, price)) = r.models.first().and_then(|m| ctx.price(m)) else { continue };
+            let Some(model) = r.models.first() else { continue };
+            let input_price = match last {
+                Some((m, price)) if m == model => price,
+                _ => ctx.price(model).map(|(_, price)| price.input),
+            };
+            last = Some((model, input_price));
+            let Some(input_price) = input_price else { continue };
             let excess = r.tokens.input as f64 - median * successes(r) as f64;
             excess_tokens += excess;
-            savings += excess * price.input;
+            savings += excess * input_price;
             bloated.push(*p);
         }
         if !ctx.material(savings) {
@@ -385,7 +399,7 @@ pub fn context_trimming(ctx: &Context) -> Vec<Recommendation> {
         }
         let count = bloated.len();
         let evidence = ctx.evidence(bloated, |r| format!("{} input tokens per call, {:.1}x the median {}", n(per_call(r)), per_call(r) / median, n(median)));
-        let model = rows.first().and_then(|p| p.row.models.first()).cloned().unwrap_or_default();
+        let model = rows().next().and_then(|p| p.row.models.first()).cloned().unwrap_or_default();
         let provider = ctx.price(&model).map_or("", |(p, _)| p);
         let call = ctx.call(provider, &model, op);
         let t = &g.totals;

@@ -25,7 +25,8 @@ fn trace(id: &str, op: &str, model: &str, input: u64, output: u64) -> TraceOpRow
     TraceOpRow { trace_id: id.into(), operation: op.into(), first_seen: Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap(), generations: 1, tokens, models: vec![model.into()], first_input_tokens: input, last_input_tokens: input, ..TraceOpRow::default() }
 }
 
-fn dataset(rollup: Vec<RollupRow>, trace_ops: Vec<TraceOpRow>, prefixes: Vec<PrefixRow>) -> Dataset {
+fn dataset(rollup: Vec<RollupRow>, mut trace_ops: Vec<TraceOpRow>, prefixes: Vec<PrefixRow>) -> Dataset {
+    trace_ops.sort_by(|a, b| (&a.trace_id, &a.operation).cmp(&(&b.trace_id, &b.operation)));
     let window = Window::ending_at(Utc.with_ymd_and_hms(2026, 11, 11, 0, 0, 0).unwrap(), 10);
     Dataset { window, overview: Overview::default(), rollup, latency: vec![], trace_ops, prefixes, errors: vec![], generations: vec![], sampling: None }
 }
