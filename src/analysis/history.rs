@@ -25,6 +25,8 @@ pub enum Metric {
     P95Latency { operation: String },
     /// An operation's cost scaled to 30 days (USD).
     MonthlyCost { operation: String },
+    /// Share of an operation's calls stopped by the token limit.
+    TruncationRate { operation: String },
 }
 
 impl Metric {
@@ -35,12 +37,16 @@ impl Metric {
             | Metric::ErrorRate { operation }
             | Metric::InputTokensPerCall { operation }
             | Metric::P95Latency { operation }
-            | Metric::MonthlyCost { operation } => operation,
+            | Metric::MonthlyCost { operation }
+            | Metric::TruncationRate { operation } => operation,
         }
     }
 
     /// The metric's value in `a`, if the operation is there.
     pub fn value(&self, a: &Analysis) -> Option<f64> {
+        if let Metric::TruncationRate { operation } = self {
+            return a.failures.outputs.iter().find(|h| &h.operation == operation).map(|h| h.truncation_rate());
+        }
         let g = operation(a, self.operation())?;
         let t = &g.totals;
         Some(match self {
@@ -49,19 +55,25 @@ impl Metric {
             Metric::InputTokensPerCall { .. } => super::metrics::ratio(t.tokens.input as f64, t.calls as f64),
             Metric::P95Latency { .. } => g.p95_latency_s,
             Metric::MonthlyCost { .. } => a.monthly(t.cost_usd),
+            Metric::TruncationRate { .. } => unreachable!("answered from the failure modes above"),
         })
     }
 
-    /// A label for tables (`cost per call of draft_answer`).
-    pub fn label(&self) -> String {
-        let what = match self {
+    /// What is measured, without the operation (`cost per call`).
+    pub fn what(&self) -> &'static str {
+        match self {
             Metric::CostPerCall { .. } => "cost per call",
             Metric::ErrorRate { .. } => "error rate",
             Metric::InputTokensPerCall { .. } => "input tokens per call",
             Metric::P95Latency { .. } => "p95 latency",
             Metric::MonthlyCost { .. } => "monthly cost",
-        };
-        format!("{what} of {}", self.operation())
+            Metric::TruncationRate { .. } => "truncation rate",
+        }
+    }
+
+    /// A label for tables (`cost per call of draft_answer`).
+    pub fn label(&self) -> String {
+        format!("{} of {}", self.what(), self.operation())
     }
 }
 
@@ -173,8 +185,7 @@ pub struct TargetCheck {
 /// An operation that got worse since the prior analysis.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Regression {
-    pub operation: String,
-    pub what: String,
+    pub metric: Metric,
     pub before: f64,
     pub now: f64,
 }
@@ -227,15 +238,16 @@ pub fn compare(prior: Option<&FollowUp>, current: &Analysis) -> History {
         if before.calls < MIN_CALLS || now.totals.calls < MIN_CALLS {
             continue;
         }
-        let mut flag = |what: &str, b: f64, n: f64, worse: bool| {
+        let operation = before.operation.clone();
+        let mut flag = |metric: Metric, b: f64, n: f64, worse: bool| {
             if worse {
-                regressions.push(Regression { operation: before.operation.clone(), what: what.into(), before: b, now: n });
+                regressions.push(Regression { metric, before: b, now: n });
             }
         };
         let (cpc, err, p95) = (now.totals.avg_cost(), now.totals.error_rate(), now.p95_latency_s);
-        flag("cost per call", before.cost_per_call, cpc, cpc > before.cost_per_call * (1.0 + COST_PER_CALL_RISE));
-        flag("error rate", before.error_rate, err, err > before.error_rate + ERROR_RATE_RISE_POINTS && err > before.error_rate * (1.0 + ERROR_RATE_RISE));
-        flag("p95 latency", before.p95_latency_s, p95, p95 > before.p95_latency_s * (1.0 + LATENCY_RISE));
+        flag(Metric::CostPerCall { operation: operation.clone() }, before.cost_per_call, cpc, cpc > before.cost_per_call * (1.0 + COST_PER_CALL_RISE));
+        flag(Metric::ErrorRate { operation: operation.clone() }, before.error_rate, err, err > before.error_rate + ERROR_RATE_RISE_POINTS && err > before.error_rate * (1.0 + ERROR_RATE_RISE));
+        flag(Metric::P95Latency { operation }, before.p95_latency_s, p95, p95 > before.p95_latency_s * (1.0 + LATENCY_RISE));
     }
     History { has_prior: true, prior_window_end: Some(prior.window_end), settled, targets, regressions }
 }

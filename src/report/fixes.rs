@@ -90,7 +90,7 @@ fn value(m: &Measurement, x: f64) -> String {
         Some(Metric::CostPerCall { .. } | Metric::MonthlyCost { .. }) => usd(x),
         Some(Metric::InputTokensPerCall { .. }) => count(x.round() as u64),
         Some(Metric::P95Latency { .. }) => super::format::secs(x),
-        Some(Metric::ErrorRate { .. }) | None => pct(x),
+        Some(Metric::ErrorRate { .. } | Metric::TruncationRate { .. }) | None => pct(x),
     }
 }
 

@@ -11,7 +11,7 @@ use crate::analysis::Analysis;
 pub fn metric_value(metric: &Metric, v: f64) -> String {
     match metric {
         Metric::CostPerCall { .. } | Metric::MonthlyCost { .. } => usd(v),
-        Metric::ErrorRate { .. } => pct(v),
+        Metric::ErrorRate { .. } | Metric::TruncationRate { .. } => pct(v),
         Metric::InputTokensPerCall { .. } => count(v.round() as u64),
         Metric::P95Latency { .. } => secs(v),
     }
@@ -55,14 +55,7 @@ pub fn since_prior(a: &Analysis) -> String {
         let rows: Vec<Vec<String>> = h
             .regressions
             .iter()
-            .map(|r| {
-                let fmt = |v: f64| match r.what.as_str() {
-                    "error rate" => pct(v),
-                    "p95 latency" => secs(v),
-                    _ => usd(v),
-                };
-                vec![escape(&r.operation), escape(&r.what), fmt(r.before), fmt(r.now)]
-            })
+            .map(|r| vec![escape(r.metric.operation()), r.metric.what().into(), metric_value(&r.metric, r.before), metric_value(&r.metric, r.now)])
             .collect();
         s.push_str(&table(&["Operation", "Metric", "Before", "Now"], &rows));
     }

@@ -58,12 +58,25 @@ fn targets_hit_or_miss_with_numbers() {
 }
 
 #[test]
+fn a_truncation_target_is_checked_against_the_failure_modes() {
+    let truncation = |target: f64| PriorRecommendation { metric: Some(Metric::TruncationRate { operation: "op".into() }), ..rec("t", Status::Shipped, target) };
+    let mut now = analysis(1000, 10.0, 10);
+    now.failures.outputs = vec![crate::analysis::failures::OutputHealth { operation: "op".into(), generations: 1000, truncated: 30, empty: 0, output_cv: None, trace_ids: vec![] }];
+    let p = prior(vec![truncation(0.01)]);
+    let t = &compare(Some(&p), &now).targets[0];
+    assert_eq!((t.current, t.hit), (Some(0.03), false), "3% of calls cut off misses a 1% target");
+    assert!(compare(Some(&prior(vec![truncation(0.05)])), &now).targets[0].hit);
+    now.failures.outputs.clear();
+    assert_eq!(compare(Some(&p), &now).targets[0].current, None, "the operation is gone");
+}
+
+#[test]
 fn regressions_need_a_real_rise() {
     let p = prior(vec![]);
     assert!(compare(Some(&p), &analysis(1000, 11.0, 12)).regressions.is_empty(), "10% dearer, 0.2 points more errors: noise");
     let h = compare(Some(&p), &analysis(1000, 13.0, 40));
-    let what: Vec<&str> = h.regressions.iter().map(|r| r.what.as_str()).collect();
-    assert_eq!(what, ["cost per call", "error rate"]);
+    let what: Vec<String> = h.regressions.iter().map(|r| r.metric.label()).collect();
+    assert_eq!(what, ["cost per call of op", "error rate of op"]);
     assert!(compare(Some(&p), &analysis(40, 13.0, 30)).regressions.is_empty(), "too few calls to judge");
 }
 

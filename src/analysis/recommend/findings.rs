@@ -115,13 +115,13 @@ impl<'a> Context<'a> {
         let t = self.totals(&p.operation).cloned().unwrap_or_default();
         let spend = self.spend();
         let series = measure::daily_series(self.data, &self.a.costing, &p.operation, p.goal.daily);
-        let label = p.goal.metric.as_ref().map_or_else(|| format!("truncation rate of {}", p.operation), Metric::label);
+        let label = p.goal.metric.label();
         let validation = if p.goal.daily == Daily::TruncationRate {
             measure::ValidationPeriod { days: 2 * measure::MIN_DAYS, reason: "The rollup holds no daily truncation counts, so day-to-day variation is unknown: two weekly cycles.".into() }
         } else {
             measure::period(&series, &label, p.goal.baseline, p.goal.target)
         };
-        let measurement = super::Measurement { hogql: measure::hogql(&p.operation, p.goal.daily), label, metric: p.goal.metric, baseline: p.goal.baseline, target: p.goal.target, validation };
+        let measurement = super::Measurement { hogql: measure::hogql(&p.operation, p.goal.daily), label, metric: Some(p.goal.metric), baseline: p.goal.baseline, target: p.goal.target, validation };
         let effort = p.kind.effort();
         let monthly = self.a.monthly(p.savings);
         let at_risk = self.a.monthly(p.at_risk);
@@ -183,7 +183,7 @@ struct Parts {
 /// What a fix is measured by.
 struct Goal {
     daily: Daily,
-    metric: Option<Metric>,
+    metric: Metric,
     baseline: f64,
     target: f64,
 }
@@ -191,7 +191,7 @@ struct Goal {
 impl Goal {
     /// Cost per call of `op` today and after saving `savings` over the window.
     fn cost_per_call(op: &str, t: &Totals, savings: f64) -> Goal {
-        Goal { daily: Daily::CostPerCall, metric: Some(Metric::CostPerCall { operation: op.to_string() }), baseline: t.avg_cost(), target: ratio(t.cost_usd - savings, t.calls as f64) }
+        Goal { daily: Daily::CostPerCall, metric: Metric::CostPerCall { operation: op.to_string() }, baseline: t.avg_cost(), target: ratio(t.cost_usd - savings, t.calls as f64) }
     }
 }
 
@@ -424,7 +424,7 @@ pub fn context_trimming(ctx: &Context) -> Vec<Recommendation> {
             )),
             goal: Goal {
                 daily: Daily::InputTokensPerCall,
-                metric: Some(Metric::InputTokensPerCall { operation: op.to_string() }),
+                metric: Metric::InputTokensPerCall { operation: op.to_string() },
                 baseline: ratio(t.tokens.input as f64, t.calls as f64),
                 target: ratio(t.tokens.input as f64 - excess_tokens, t.calls as f64),
             },
@@ -549,7 +549,7 @@ pub fn failed_calls(ctx: &Context) -> Vec<Recommendation> {
             fix: format!("Read the errors of {op} in the Failure-Mode Analysis: back off on rate limits, cap prompt size before the provider rejects it, and set a client timeout below the provider's."),
             before: call.example(&call.request(&model, &[], &call.system(false))),
             after: call.example(&format!("{}{}", comment(ctx.language, "Retry rate limits and overloads with exponential backoff; fail fast on requests that can't succeed."), call.request(&model, &[("timeout", "30")], &call.system(false)))),
-            goal: Goal { daily: Daily::ErrorRate, metric: Some(Metric::ErrorRate { operation: op.to_string() }), baseline, target: baseline / 2.0 },
+            goal: Goal { daily: Daily::ErrorRate, metric: Metric::ErrorRate { operation: op.to_string() }, baseline, target: baseline / 2.0 },
             operation: op.to_string(),
             savings,
             at_risk: 0.0,
@@ -598,7 +598,7 @@ pub fn truncation(ctx: &Context) -> Vec<Recommendation> {
             fix: format!("Raise max_tokens of {op} above its longest legitimate output, and ask for a length in the prompt instead of relying on the limit."),
             before: call.example(&call.request(&model, &[("max_tokens", &old)], &call.system(false))),
             after: call.example(&format!("{}{}", comment(ctx.language, "The limit must clear the longest good output; ask for brevity in the prompt."), call.request(&model, &[("max_tokens", &new)], &call.system(false)))),
-            goal: Goal { daily: Daily::TruncationRate, metric: None, baseline: rate, target: (rate / 10.0).min(0.01) },
+            goal: Goal { daily: Daily::TruncationRate, metric: Metric::TruncationRate { operation: op.to_string() }, baseline: rate, target: (rate / 10.0).min(0.01) },
             operation: op.to_string(),
             savings: 0.0,
             at_risk,
