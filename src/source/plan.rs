@@ -61,14 +61,21 @@ pub struct Fetched {
 pub async fn fetch<S: DataSource>(src: &S, window: Window, settings: &Settings, progress: &mut dyn FnMut(Step)) -> Result<Fetched, Failure> {
     let fail = |step| move |error| Failure { step, error };
     progress(Step::Connect);
-    let overview = src.overview(&window).await.map_err(fail(Step::Connect))?;
-    if overview.generations == 0 {
-        return Err(Failure { step: Step::Connect, error: SourceError::NotFound("no $ai_generation events in this window".into()) });
-    }
-    progress(Step::Aggregates);
-    let pages = trace_ops_pages(&overview);
-    let (rollup, latency, trace_ops, prefixes, errors) =
-        futures::join!(src.rollup(&window), src.latency(&window), all_trace_ops(src, &window, &pages), src.prefixes(&window), src.errors(&window));
+    // The rollup, latency and error aggregates need nothing from the
+    // overview: they go out beside it, and the per-trace pages and prefixes
+    // (which do need it) follow it. A failed overview drops the others.
+    let aggregates = async { Ok(futures::join!(src.rollup(&window), src.latency(&window), src.errors(&window))) };
+    let per_trace = async {
+        let overview = src.overview(&window).await.map_err(fail(Step::Connect))?;
+        if overview.generations == 0 {
+            return Err(Failure { step: Step::Connect, error: SourceError::NotFound("no $ai_generation events in this window".into()) });
+        }
+        progress(Step::Aggregates);
+        let pages = trace_ops_pages(&overview);
+        let (trace_ops, prefixes) = futures::join!(all_trace_ops(src, &window, &pages), src.prefixes(&window));
+        Ok((overview, pages, trace_ops, prefixes))
+    };
+    let ((overview, pages, trace_ops, prefixes), (rollup, latency, errors)) = futures::try_join!(per_trace, aggregates)?;
     let rollup = rollup.map_err(fail(Step::Aggregates))?;
     let mut warnings = Vec::new();
     let latency = optional(&mut warnings, "latency", latency);

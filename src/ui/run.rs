@@ -4,7 +4,7 @@
 
 use super::state::{AppState, Phase, QueryMeter, Results, Timing};
 use crate::source::posthog::browser::BrowserTransport;
-use crate::source::posthog::{discover, ApiKey, Client, Host, Meter, Notice, PostHogSource, ProjectChoice};
+use crate::source::posthog::{key_scopes, ApiKey, Client, Host, Meter, Notice, PostHogSource, ProjectChoice};
 use crate::source::SourceError;
 use crate::analysis::dataset::Window;
 use crate::analysis::pricing::PriceTable;
@@ -145,10 +145,10 @@ pub fn run_posthog(state: AppState, target: PostHogTarget, settings: Settings) {
         state.start(Step::Connect, &label, String::new());
         let client = posthog_client(state, target.host, target.key);
         // Stage 1: the key and its scope, and the region when automatic
-        // (two requests, no HogQL).
-        match discover(&client).await {
-            Ok(d) if !d.can_query => {
-                state.phase.set(Phase::Failed(format!("The API key lacks the query:read scope (it has: {}). Create a personal API key with query:read in PostHog's settings.", d.scopes.join(", "))));
+        // (one request, no HogQL).
+        match key_scopes(&client).await {
+            Ok(k) if !k.can_query() => {
+                state.phase.set(Phase::Failed(format!("The API key lacks the query:read scope (it has: {}). Create a personal API key with query:read in PostHog's settings.", k.scopes.join(", "))));
                 return;
             }
             Err(SourceError::Cancelled) => return state.phase.set(Phase::Cancelled),

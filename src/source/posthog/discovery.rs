@@ -31,12 +31,30 @@ pub struct Discovery {
     pub note: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct KeyBody {
+/// The key's own description: its scopes, and the projects it is limited to.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct KeyScopes {
+    /// `*` when unrestricted.
     #[serde(default)]
-    scopes: Vec<String>,
+    pub scopes: Vec<String>,
+    /// Project ids, when the key is limited to some.
     #[serde(default)]
-    scoped_teams: Option<Vec<u64>>,
+    pub scoped_teams: Option<Vec<u64>>,
+}
+
+impl KeyScopes {
+    /// Whether the scopes allow HogQL queries (`query:read`).
+    pub fn can_query(&self) -> bool {
+        self.scopes.iter().any(|s| matches!(s.as_str(), "*" | "query:read" | "query:write"))
+    }
+}
+
+/// Asks PostHog what the client's key may do (one request, no scope
+/// needed): all a run needs before its queries, where [`discover`] also
+/// lists projects for the picker.
+pub async fn key_scopes<T: Transport>(client: &Client<T>) -> Result<KeyScopes, SourceError> {
+    let body = client.get("personal_api_keys/@current", CURRENT_KEY_PATH).await?;
+    serde_json::from_str(&body).map_err(|e| SourceError::BadResponse(format!("the key's description: {e}")))
 }
 
 #[derive(Deserialize)]
@@ -70,10 +88,9 @@ impl Team {
 /// Asks PostHog what the client's key may do (two requests, no HogQL).
 /// Fails only when the key itself is refused or PostHog cannot be reached.
 pub async fn discover<T: Transport>(client: &Client<T>) -> Result<Discovery, SourceError> {
-    let key_body = client.get("personal_api_keys/@current", CURRENT_KEY_PATH).await?;
-    let key: KeyBody = serde_json::from_str(&key_body).map_err(|e| SourceError::BadResponse(format!("the key's description: {e}")))?;
+    let key = key_scopes(client).await?;
+    let can_query = key.can_query();
     let scoped: Vec<u64> = key.scoped_teams.unwrap_or_default();
-    let can_query = key.scopes.iter().any(|s| matches!(s.as_str(), "*" | "query:read" | "query:write"));
     let (projects, note) = match client.get("users/@me", ME_PATH).await {
         Ok(body) => match serde_json::from_str::<MeBody>(&body) {
             Ok(me) => (from_me(me, &scoped), None),

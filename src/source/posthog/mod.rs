@@ -25,7 +25,7 @@ pub mod transport;
 
 pub use api::Host;
 pub use client::{ApiKey, Client, Notice, RetryPolicy};
-pub use discovery::{discover, Discovery, ProjectChoice};
+pub use discovery::{discover, key_scopes, Discovery, KeyScopes, ProjectChoice};
 pub use hogql::PayloadTable;
 pub use meter::{Meter, HOURLY_BUDGET};
 pub use transport::{CancelToken, Cancelled, HttpRequest, HttpResponse, Method, Transport, TransportError};
