@@ -140,18 +140,17 @@ async fn key_reaches_local_storage_only_after_opting_in() {
     input(&root, "#api-key", "phx_secret_value");
     input(&root, "#project-id", "7");
     leptos::task::tick().await;
-    let click = |sel: &str| root.query_selector(sel).unwrap().unwrap().unchecked_into::<HtmlElement>().click();
-    click("#analyze");
+    click(&root, "#analyze");
     leptos::task::tick().await;
     assert_eq!(stored_key(), None, "not opted in");
     // The refused run ends with a message (after its retries); Analyze is enabled again.
     wait_for(&root, "#error-message", 30_000).await;
-    click("#remember-key");
+    click(&root, "#remember-key");
     leptos::task::tick().await;
-    click("#analyze");
+    click(&root, "#analyze");
     leptos::task::tick().await;
     assert_eq!(stored_key().as_deref(), Some("phx_secret_value"));
-    click("#remember-key");
+    click(&root, "#remember-key");
     leptos::task::tick().await;
     assert_eq!(stored_key(), None, "unchecking forgets at once");
 }
@@ -173,12 +172,11 @@ async fn out_of_range_settings_are_explained_and_block_runs() {
 #[wasm_bindgen_test]
 async fn cancel_stops_a_run_and_keeps_earlier_results() {
     let (root, _h) = mount();
-    let click = |sel: &str| root.query_selector(sel).unwrap().unwrap().unchecked_into::<HtmlElement>().click();
-    click("#demo");
+    click(&root, "#demo");
     wait_for(&root, "#operations-table tbody tr", 60_000).await;
-    click("#demo");
+    click(&root, "#demo");
     wait_for(&root, "#cancel", 5_000).await;
-    click("#cancel");
+    click(&root, "#cancel");
     wait_for(&root, "#cancelled", 10_000).await;
     assert_eq!(root.query_selector_all("#operations-table tbody tr").unwrap().length(), 8, "the first run's results stay");
     assert!(!root.query_selector("#demo").unwrap().unwrap().has_attribute("disabled"), "a new run can start");
