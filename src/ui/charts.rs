@@ -106,10 +106,23 @@ pub fn ChartView(#[prop(into)] name: String, chart: Chart, #[prop(default = 320)
             el.set_text_content(Some("Charts need ECharts (echarts.min.js), which did not load."));
             return;
         }
-        let width = el.client_width().max(300) as u32;
-        if let Err(e) = charming::WasmRenderer::new(width, height).render(&dom_id, &chart) {
-            leptos::logging::error!("chart {label}: {e:?}");
-        }
+        let (dom_id, label, chart) = (dom_id.clone(), label.clone(), chart.clone());
+        // Drawn once the page has painted: a dozen charts take hundreds of
+        // milliseconds, and the tables and report need not wait for them.
+        request_animation_frame(move || {
+            set_timeout(
+                move || {
+                    if !el.is_connected() {
+                        return; // the results were replaced meanwhile
+                    }
+                    let width = el.client_width().max(300) as u32;
+                    if let Err(e) = charming::WasmRenderer::new(width, height).render(&dom_id, &chart) {
+                        leptos::logging::error!("chart {label}: {e:?}");
+                    }
+                },
+                std::time::Duration::ZERO,
+            )
+        });
     });
     view! { <div class="chart" id=id data-chart=name node_ref=node style=format!("height:{height}px")></div> }
 }
