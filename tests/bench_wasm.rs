@@ -6,10 +6,6 @@
 #[path = "support/scaled.rs"]
 mod scaled;
 
-use trace_optimizer::analysis::by_operation::ByOperation;
-use trace_optimizer::analysis::pricing::{Costing, PriceTable};
-use trace_optimizer::analysis::select::select;
-use trace_optimizer::analysis::{analyze, Origin, Settings};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -26,11 +22,9 @@ fn core_compute_time_in_the_browser() {
         let mut best = f64::INFINITY;
         for _ in 0..3 {
             let t = now_ms();
-            let picked = select(&data.rollup, &ByOperation::new(&data.trace_ops, &Costing::default()), &data.trace_ops, &Settings::default());
-            let a = analyze(&data, &Settings::default(), &Origin::default(), PriceTable::bundled());
-            let files = trace_optimizer::report::files(&a);
+            let (picked, files) = scaled::select_analyze_report(&data);
             best = best.min(now_ms() - t);
-            assert!(!files.is_empty() && !picked.trace_ids().is_empty());
+            assert!(picked > 0 && files > 0);
         }
         web_sys::console::log_1(&format!("core (wasm):   {rows:>9} trace-operation rows: trace selection, analysis and report files in {best:.1} ms (best of 3)").into());
     }

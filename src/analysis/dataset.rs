@@ -261,10 +261,15 @@ pub struct Dataset {
     pub overview: Overview,
     pub rollup: Vec<RollupRow>,
     pub latency: Vec<LatencyRow>,
-    /// Sorted by trace id, then operation (the query plan sorts them).
+    /// Sorted by trace id, then operation ([`sort_trace_ops`]; the query plan sorts them).
     pub trace_ops: Vec<TraceOpRow>,
     pub prefixes: Vec<PrefixRow>,
     pub errors: Vec<ErrorRow>,
     pub generations: Vec<GenerationRow>,
     pub sampling: Option<Sampling>,
+}
+
+/// Puts per-trace rows in the order [`Dataset::trace_ops`] keeps: by trace id, then operation.
+pub fn sort_trace_ops(rows: &mut [TraceOpRow]) {
+    rows.sort_by(|a, b| (&a.trace_id, &a.operation).cmp(&(&b.trace_id, &b.operation)));
 }

@@ -209,7 +209,7 @@ mod tests {
         };
         let mut rows: Vec<TraceOpRow> = (0..30).map(|i| row(&format!("t{i:02}"), 1, 10, 0)).collect();
         rows.push(row("cut", 2, 24, 2));
-        rows.sort_by(|a, b| a.trace_id.cmp(&b.trace_id));
+        crate::analysis::dataset::sort_trace_ops(&mut rows);
         let h = &outputs(&ByOperation::new(&rows, &crate::analysis::pricing::Costing::default()))[0];
         assert_eq!((h.generations, h.truncated, h.trace_ids.clone()), (32, 2, vec!["cut".to_string()]));
         assert!((h.truncation_rate() - 2.0 / 32.0).abs() < 1e-12);

@@ -44,18 +44,15 @@ impl Metric {
 
     /// The metric's value in `a`, if the operation is there.
     pub fn value(&self, a: &Analysis) -> Option<f64> {
-        if let Metric::TruncationRate { operation } = self {
-            return a.failures.outputs.iter().find(|h| &h.operation == operation).map(|h| h.truncation_rate());
-        }
-        let g = operation(a, self.operation())?;
-        let t = &g.totals;
+        let g = operation(a, self.operation());
+        let t = || g.map(|g| &g.totals);
         Some(match self {
-            Metric::CostPerCall { .. } => t.avg_cost(),
-            Metric::ErrorRate { .. } => t.error_rate(),
-            Metric::InputTokensPerCall { .. } => super::metrics::ratio(t.tokens.input as f64, t.calls as f64),
-            Metric::P95Latency { .. } => g.p95_latency_s,
-            Metric::MonthlyCost { .. } => a.monthly(t.cost_usd),
-            Metric::TruncationRate { .. } => unreachable!("answered from the failure modes above"),
+            Metric::CostPerCall { .. } => t()?.avg_cost(),
+            Metric::ErrorRate { .. } => t()?.error_rate(),
+            Metric::InputTokensPerCall { .. } => super::metrics::ratio(t()?.tokens.input as f64, t()?.calls as f64),
+            Metric::P95Latency { .. } => g?.p95_latency_s,
+            Metric::MonthlyCost { .. } => a.monthly(t()?.cost_usd),
+            Metric::TruncationRate { operation } => a.failures.outputs.iter().find(|h| &h.operation == operation)?.truncation_rate(),
         })
     }
 

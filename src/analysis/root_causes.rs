@@ -219,7 +219,7 @@ mod tests {
         let mut trace_ops: Vec<TraceOpRow> = (0..40).map(|i| row(&format!("n{i}"), 1000, 20, 1)).collect();
         let ids = outliers.iter().map(|r| r.trace_id.clone()).collect();
         trace_ops.extend(outliers);
-        trace_ops.sort_by(|a, b| a.trace_id.cmp(&b.trace_id));
+        crate::analysis::dataset::sort_trace_ops(&mut trace_ops);
         let selection = Selection { outliers: [("op".to_string(), ids)].into(), sample: vec![] };
         let costing = costing();
         compute(&ByOperation::new(&trace_ops, &costing), &costing, &selection, 100.0)

@@ -293,7 +293,7 @@ mod tests {
     fn outliers_are_the_expensive_tail_of_top_operations() {
         let mut rows: Vec<TraceOpRow> = (0..50).map(|i| row(&format!("t{i}"), "a", 1.0 + (i % 3) as f64 * 0.01, 1.0, 0)).collect();
         rows.push(row("whale", "a", 40.0, 1.0, 0));
-        rows.sort_by(|a, b| a.trace_id.cmp(&b.trace_id));
+        crate::analysis::dataset::sort_trace_ops(&mut rows);
         let rollup = vec![RollupRow { operation: "a".into(), cost_usd: 90.0, ..RollupRow::default() }];
         let by_op = ByOperation::new(&rows, &crate::analysis::pricing::Costing::default());
         let sel = select(&rollup, &by_op, &rows, &Settings { sample_size: 3, ..Settings::default() });

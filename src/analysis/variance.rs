@@ -132,7 +132,7 @@ mod tests {
 
     fn variance(rows: &[TraceOpRow]) -> Variance {
         let mut rows = rows.to_vec();
-        rows.sort_by(|a, b| a.trace_id.cmp(&b.trace_id));
+        crate::analysis::dataset::sort_trace_ops(&mut rows);
         compute(&ByOperation::new(&rows, &Costing::default()), &["a".into()])
     }
 

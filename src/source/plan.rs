@@ -12,7 +12,7 @@
 
 use super::{DataSource, SourceError, TraceOpsPage, TraceSample, BUCKETS};
 use crate::analysis::by_operation::ByOperation;
-use crate::analysis::dataset::{Dataset, Overview, Sampling, TraceOpRow, Window};
+use crate::analysis::dataset::{sort_trace_ops, Dataset, Overview, Sampling, TraceOpRow, Window};
 use crate::analysis::pricing::Costing;
 use crate::analysis::select::{select, Selection};
 use crate::analysis::Settings;
@@ -159,7 +159,7 @@ async fn all_trace_ops<S: DataSource>(src: &S, window: &Window, pages: &[TraceOp
         rows.extend(part);
         longest = longest.max(pages);
     }
-    rows.sort_by(|a, b| (&a.trace_id, &a.operation).cmp(&(&b.trace_id, &b.operation)));
+    sort_trace_ops(&mut rows);
     Ok((rows, longest))
 }
 

@@ -2,8 +2,11 @@
 //! per-trace rows copied (new trace ids, costs jittered deterministically)
 //! until there are `rows` of them. Shared by the native and wasm benchmarks.
 
-use trace_optimizer::analysis::dataset::{Dataset, TraceOpRow};
-use trace_optimizer::analysis::Settings;
+use trace_optimizer::analysis::by_operation::ByOperation;
+use trace_optimizer::analysis::dataset::{sort_trace_ops, Dataset, TraceOpRow};
+use trace_optimizer::analysis::pricing::{Costing, PriceTable};
+use trace_optimizer::analysis::select::select;
+use trace_optimizer::analysis::{analyze, Origin, Settings};
 use trace_optimizer::source::demo::{DemoConfig, DemoGenerator};
 use trace_optimizer::source::memory::MemorySource;
 use trace_optimizer::source::plan::fetch;
@@ -33,6 +36,15 @@ pub fn scaled(base: &Dataset, rows: usize) -> Dataset {
             r
         })
         .collect();
-    out.trace_ops.sort_by(|a, b| (&a.trace_id, &a.operation).cmp(&(&b.trace_id, &b.operation)));
+    sort_trace_ops(&mut out.trace_ops);
     out
+}
+
+/// What the page does with fetched rows, timed by the benchmarks: the
+/// plan's trace selection, then the analysis and its report files.
+/// Returns the traces picked and the files written.
+pub fn select_analyze_report(data: &Dataset) -> (usize, usize) {
+    let picked = select(&data.rollup, &ByOperation::new(&data.trace_ops, &Costing::default()), &data.trace_ops, &Settings::default());
+    let a = analyze(data, &Settings::default(), &Origin::default(), PriceTable::bundled());
+    (picked.trace_ids().len(), trace_optimizer::report::files(&a).len())
 }

@@ -14,7 +14,7 @@ fn generation(trace: &str, op: &str, output: &str) -> GenerationRow {
 fn run(extra: Vec<TraceOpRow>, gens: Vec<GenerationRow>, sample: &[&str]) -> Qualitative {
     let mut trace_ops: Vec<TraceOpRow> = (0..30).map(|i| row(&format!("n{i:02}"), "a", 1000, 1)).collect();
     trace_ops.extend(extra);
-    trace_ops.sort_by(|a, b| (&a.trace_id, &a.operation).cmp(&(&b.trace_id, &b.operation)));
+    crate::analysis::dataset::sort_trace_ops(&mut trace_ops);
     let t = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
     let data = Dataset { window: Window { start: t, end: t }, overview: Overview::default(), rollup: vec![], latency: vec![], trace_ops, prefixes: vec![], errors: vec![], generations: gens, sampling: None };
     let selection = Selection { outliers: Default::default(), sample: sample.iter().map(|t| (t.to_string(), Stratum::Median)).collect() };
