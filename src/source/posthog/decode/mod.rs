@@ -7,29 +7,71 @@ mod wire;
 
 use crate::analysis::dataset::*;
 use crate::source::{Page, SourceError};
-use serde::Deserialize;
-use serde_json::Value;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+use std::fmt;
 use wire::{Cells, Day, Flag, Float, Int, OptFloat, OptInt, Text, Time};
 
-/// The part of a query answer that is read.
-#[derive(Deserialize)]
-struct Answer {
-    results: Vec<Vec<Value>>,
+/// Each row of a query answer through `read`. Rows are read as the body is
+/// parsed: a row's cells stay borrowed text until `read` types them, and no
+/// other part of the answer is kept.
+fn rows<T>(body: &str, read: impl Fn(&mut Cells) -> Result<T, String>) -> Result<Vec<T>, SourceError> {
+    let mut json = serde_json::Deserializer::from_str(body);
+    json.deserialize_map(Answer(&read))
+        .and_then(|rows| json.end().map(|()| rows))
+        .map_err(|e| SourceError::BadResponse(e.to_string()))
 }
 
-/// Each row of a query answer through `read`.
-fn rows<T>(body: &str, read: impl Fn(&mut Cells) -> Result<T, String>) -> Result<Vec<T>, SourceError> {
-    let answer: Answer = serde_json::from_str(body).map_err(|e| SourceError::BadResponse(e.to_string()))?;
-    answer
-        .results
-        .into_iter()
-        .map(|row| {
+/// An answer object, of which only `results` is read.
+struct Answer<'r, F>(&'r F);
+
+impl<'de, T, F: Fn(&mut Cells<'de>) -> Result<T, String>> Visitor<'de> for Answer<'_, F> {
+    type Value = Vec<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a query answer")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<T>, A::Error> {
+        let mut results = None;
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "results" if results.is_some() => return Err(de::Error::duplicate_field("results")),
+                "results" => results = Some(map.next_value_seed(Results(self.0))?),
+                _ => _ = map.next_value::<IgnoredAny>()?,
+            }
+        }
+        results.ok_or_else(|| de::Error::missing_field("results"))
+    }
+}
+
+/// The `results` array, each row read as it is met.
+struct Results<'r, F>(&'r F);
+
+impl<'de, T, F: Fn(&mut Cells<'de>) -> Result<T, String>> DeserializeSeed<'de> for Results<'_, F> {
+    type Value = Vec<T>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<T>, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, T, F: Fn(&mut Cells<'de>) -> Result<T, String>> Visitor<'de> for Results<'_, F> {
+    type Value = Vec<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of rows")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+        let mut out = Vec::new();
+        while let Some(row) = seq.next_element::<Vec<&'de RawValue>>()? {
             let mut cells = Cells::new(row);
-            let out = read(&mut cells)?;
-            cells.end().map(|_| out)
-        })
-        .collect::<Result<_, String>>()
-        .map_err(SourceError::BadResponse)
+            let read = (self.0)(&mut cells).and_then(|r| cells.end().map(|()| r));
+            out.push(read.map_err(|e| de::Error::custom(format!("row {}, {e}", out.len() + 1)))?);
+        }
+        Ok(out)
+    }
 }
 
 fn int(c: &mut Cells) -> Result<u64, String> {
@@ -209,3 +251,70 @@ pub fn generations(body: &str) -> Result<Vec<GenerationRow>, SourceError> {
     })
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A trace_ops row in SELECT order, with `cost` and `models` as given.
+    fn trace_op_row(trace: &str, cost: &str, models: &str) -> String {
+        format!(
+            r#"["{trace}", "draft", "2026-10-21T09:00:02.250000Z", 3, {cost}, 1, 10, 20, "30", 0, null, 1, 2, 0, 0, 0, 7, 5, 7, {models}, 1, 0, 0, 2, 1, 1.5, 0.75]"#
+        )
+    }
+
+    fn answer(rows: &[String]) -> String {
+        // Keys PostHog sends around `results`, with nested values to skip.
+        format!(
+            r#"{{"columns": ["trace"], "types": [["trace", "String"]], "results": [{}], "timings": [{{"k": ".", "t": 0.1}}], "hasMore": false}}"#,
+            rows.join(", ")
+        )
+    }
+
+    #[test]
+    fn rows_are_read_in_select_order_around_other_keys() {
+        let body = answer(&[trace_op_row(r#"t-\"1\""#, "0.25", r#"["gpt-4o", null]"#), trace_op_row("t2", "null", "[]")]);
+        let page = trace_ops(&body, 1).unwrap();
+        assert!(page.has_more, "a full answer says more rows follow");
+        assert_eq!(page.rows.len(), 1);
+        let r = &page.rows[0];
+        assert_eq!(r.trace_id, "t-\"1\"");
+        assert_eq!(r.first_seen.to_rfc3339(), "2026-10-21T09:00:02.250+00:00");
+        assert_eq!((r.generations, r.cost_usd, r.unpriced), (3, 0.25, 1));
+        assert_eq!(r.tokens, TokenSums { input: 10, output: 20, cache_read: 30, cache_write: 0, reasoning: 0 });
+        assert_eq!(r.unpriced_tokens.output, 2);
+        assert_eq!((r.max_input_tokens, r.first_input_tokens, r.last_input_tokens), (7, 5, 7));
+        assert_eq!(r.models, ["gpt-4o", ""]);
+        assert_eq!((r.errors, r.tool_calls, r.duplicate_inputs, r.latency_s, r.max_latency_s), (1, 2, 1, 1.5, 0.75));
+        let all = trace_ops(&body, 5).unwrap();
+        assert!(!all.has_more);
+        assert_eq!(all.rows[1].cost_usd, 0.0, "a null sum is 0");
+    }
+
+    #[test]
+    fn a_body_that_is_not_the_answer_is_a_bad_response_naming_the_fault() {
+        let good = trace_op_row("t1", "0.25", "[]");
+        let bad = |body: &str| match trace_ops(body, 10) {
+            Err(SourceError::BadResponse(m)) => m,
+            other => panic!("expected a bad response, got {other:?}"),
+        };
+        assert!(bad(&answer(&[good.clone(), trace_op_row("t2", "\"n/a\"", "[]")])).contains("row 2, column 5"));
+        assert!(bad(&answer(&[trace_op_row("t1", "0.25", "\"gpt-4o\"")])).contains("column 20"));
+        assert!(bad(&answer(&[good.replace(", 0.75]", "]")])).contains("no column 27"));
+        assert!(bad(&answer(&[good.replace(", 0.75]", ", 0.75, 1]")])).contains("more than 27 columns"));
+        assert!(bad(r#"{"columns": []}"#).contains("missing field `results`"));
+        assert!(bad(r#"{"results": [], "results": []}"#).contains("duplicate field"));
+        let body = answer(&[good]);
+        assert!(!bad(&body[..body.len() / 2]).is_empty(), "a truncated body");
+        assert!(!bad(&format!("{body} trailing")).is_empty());
+        assert!(!bad("[]").is_empty(), "an array is not an answer");
+    }
+
+    #[test]
+    fn the_overview_of_no_events_has_no_dates() {
+        let body = r#"{"results": [[0, 0, 0, "1970-01-01T00:00:00Z", "1970-01-01T00:00:00Z", 0, []]]}"#;
+        let o = overview(body).unwrap();
+        assert_eq!((o.generations, o.first_seen, o.last_seen), (0, None, None));
+        assert!(matches!(overview(r#"{"results": []}"#), Err(SourceError::BadResponse(_))));
+    }
+}

@@ -2,9 +2,10 @@
 //! nothing but nulls are null, counts may come as strings, booleans as 0/1.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use serde::de::Error as _;
+use serde::de::{self, Unexpected, Visitor};
 use serde::{Deserialize, Deserializer};
-use serde_json::Value;
+use serde_json::value::RawValue;
+use std::fmt;
 
 /// A count or token sum: an integer (also as text or an integral float); null is 0.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -38,68 +39,105 @@ pub struct Time(pub DateTime<Utc>);
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Day(pub NaiveDate);
 
-fn int_of(v: &Value) -> Option<Option<u64>> {
-    match v {
-        Value::Null => Some(None),
-        Value::Number(n) => n.as_u64().or_else(|| n.as_i64().map(|i| i.max(0) as u64)).or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0).map(|f| f as u64)).map(Some),
-        Value::String(s) => s.trim().parse::<u64>().ok().map(Some),
-        _ => None,
+/// Reads one cell with `visit`, which takes the cell as a number, text or
+/// null (`None`); any other JSON value is an error naming `what` was expected.
+fn cell<'de, D: Deserializer<'de>, R>(d: D, what: &'static str, visit: impl FnOnce(Option<Scalar>) -> Option<R>) -> Result<R, D::Error> {
+    struct V<F>(&'static str, F);
+    impl<'de, R, F: FnOnce(Option<Scalar>) -> Option<R>> Visitor<'de> for V<F> {
+        type Value = R;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str(self.0)
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<R, E> {
+            (self.1)(Some(Scalar::U64(v))).ok_or_else(|| E::invalid_value(Unexpected::Unsigned(v), &self.0))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<R, E> {
+            (self.1)(Some(Scalar::I64(v))).ok_or_else(|| E::invalid_value(Unexpected::Signed(v), &self.0))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<R, E> {
+            (self.1)(Some(Scalar::F64(v))).ok_or_else(|| E::invalid_value(Unexpected::Float(v), &self.0))
+        }
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<R, E> {
+            (self.1)(Some(Scalar::Bool(v))).ok_or_else(|| E::invalid_type(Unexpected::Bool(v), &self.0))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<R, E> {
+            (self.1)(Some(Scalar::Str(v))).ok_or_else(|| E::invalid_value(Unexpected::Str(v), &self.0))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<R, E> {
+            (self.1)(None).ok_or_else(|| E::invalid_type(Unexpected::Unit, &self.0))
+        }
+    }
+    d.deserialize_any(V(what, visit))
+}
+
+/// A cell that is neither an array, an object nor null.
+enum Scalar<'s> {
+    U64(u64),
+    I64(i64),
+    F64(f64),
+    Bool(bool),
+    Str(&'s str),
+}
+
+/// An integer cell (`Some(None)` for null): negatives as 0, integral
+/// floats and integer text accepted; `None` for anything else.
+fn int_of(s: Option<Scalar>) -> Option<Option<u64>> {
+    let Some(s) = s else { return Some(None) };
+    match s {
+        Scalar::U64(v) => Some(Some(v)),
+        Scalar::I64(v) => Some(Some(v.max(0) as u64)),
+        Scalar::F64(v) => (v.fract() == 0.0 && v >= 0.0).then_some(Some(v as u64)),
+        Scalar::Str(t) => t.trim().parse().ok().map(Some),
+        Scalar::Bool(_) => None,
     }
 }
 
-fn float_of(v: &Value) -> Option<Option<f64>> {
-    match v {
-        Value::Null => Some(None),
-        Value::Number(n) => n.as_f64().map(Some),
-        Value::String(s) => s.trim().parse::<f64>().ok().map(Some),
-        _ => None,
+/// A number cell (`Some(None)` for null), also as text.
+fn float_of(s: Option<Scalar>) -> Option<Option<f64>> {
+    let Some(s) = s else { return Some(None) };
+    match s {
+        Scalar::U64(v) => Some(Some(v as f64)),
+        Scalar::I64(v) => Some(Some(v as f64)),
+        Scalar::F64(v) => Some(Some(v)),
+        Scalar::Str(t) => t.trim().parse().ok().map(Some),
+        Scalar::Bool(_) => None,
     }
-}
-
-fn expected<E: serde::de::Error>(what: &str, v: &Value) -> E {
-    let shown: String = v.to_string().chars().take(40).collect();
-    E::custom(format!("expected {what}, found {shown}"))
 }
 
 impl<'de> Deserialize<'de> for Int {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = Value::deserialize(d)?;
-        int_of(&v).map(|i| Int(i.unwrap_or(0))).ok_or_else(|| expected("an integer", &v))
+        cell(d, "an integer", |s| int_of(s).map(|i| Int(i.unwrap_or(0))))
     }
 }
 
 impl<'de> Deserialize<'de> for OptInt {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = Value::deserialize(d)?;
-        int_of(&v).map(OptInt).ok_or_else(|| expected("an integer or null", &v))
+        cell(d, "an integer or null", |s| int_of(s).map(OptInt))
     }
 }
 
 impl<'de> Deserialize<'de> for Float {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = Value::deserialize(d)?;
-        float_of(&v).map(|f| Float(f.unwrap_or(0.0))).ok_or_else(|| expected("a number", &v))
+        cell(d, "a number", |s| float_of(s).map(|f| Float(f.unwrap_or(0.0))))
     }
 }
 
 impl<'de> Deserialize<'de> for OptFloat {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = Value::deserialize(d)?;
-        float_of(&v).map(OptFloat).ok_or_else(|| expected("a number or null", &v))
+        cell(d, "a number or null", |s| float_of(s).map(OptFloat))
     }
 }
 
 impl<'de> Deserialize<'de> for Flag {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = Value::deserialize(d)?;
-        match &v {
-            Value::Null => Ok(Flag(false)),
-            Value::Bool(b) => Ok(Flag(*b)),
-            Value::Number(n) if n.as_u64() == Some(0) || n.as_u64() == Some(1) => Ok(Flag(n.as_u64() == Some(1))),
-            Value::String(s) if matches!(s.as_str(), "true" | "1") => Ok(Flag(true)),
-            Value::String(s) if matches!(s.as_str(), "false" | "0") => Ok(Flag(false)),
-            _ => Err(expected("a boolean", &v)),
-        }
+        cell(d, "a boolean", |s| match s {
+            None => Some(Flag(false)),
+            Some(Scalar::Bool(b)) => Some(Flag(b)),
+            Some(Scalar::U64(v)) if v <= 1 => Some(Flag(v == 1)),
+            Some(Scalar::Str("true" | "1")) => Some(Flag(true)),
+            Some(Scalar::Str("false" | "0")) => Some(Flag(false)),
+            Some(_) => None,
+        })
     }
 }
 
@@ -111,39 +149,49 @@ impl<'de> Deserialize<'de> for Text {
 
 impl<'de> Deserialize<'de> for Time {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        DateTime::parse_from_rfc3339(&s)
-            .map(|t| t.with_timezone(&Utc))
-            .or_else(|_| NaiveDateTime::parse_from_str(&s, "%Y-%m-%d %H:%M:%S%.f").map(|t| t.and_utc()))
-            .map(Time)
-            .map_err(|_| D::Error::custom(format!("expected a timestamp, found {s:?}")))
+        cell(d, "a timestamp", |s| match s? {
+            Scalar::Str(t) => DateTime::parse_from_rfc3339(t)
+                .map(|t| t.with_timezone(&Utc))
+                .or_else(|_| NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S%.f").map(|t| t.and_utc()))
+                .ok()
+                .map(Time),
+            _ => None,
+        })
     }
 }
 
 impl<'de> Deserialize<'de> for Day {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        NaiveDate::parse_from_str(s.get(..10).unwrap_or(&s), "%Y-%m-%d").map(Day).map_err(|_| D::Error::custom(format!("expected a date, found {s:?}")))
+        cell(d, "a date", |s| match s? {
+            Scalar::Str(t) => NaiveDate::parse_from_str(t.get(..10).unwrap_or(t), "%Y-%m-%d").ok().map(Day),
+            _ => None,
+        })
     }
 }
 
-/// One answer row read cell by cell, in `SELECT` order.
-pub struct Cells {
-    cells: std::vec::IntoIter<Value>,
+/// One answer row read cell by cell, in `SELECT` order. Cells are borrowed
+/// JSON text, typed only when read.
+pub struct Cells<'a> {
+    cells: std::vec::IntoIter<&'a RawValue>,
     at: usize,
 }
 
-impl Cells {
+impl<'a> Cells<'a> {
     /// The cells of `row`.
-    pub fn new(row: Vec<Value>) -> Self {
+    pub fn new(row: Vec<&'a RawValue>) -> Self {
         Cells { cells: row.into_iter(), at: 0 }
     }
 
     /// The next cell as `T`.
-    pub fn next<T: serde::de::DeserializeOwned>(&mut self) -> Result<T, String> {
+    pub fn next<T: Deserialize<'a>>(&mut self) -> Result<T, String> {
         self.at += 1;
-        let v = self.cells.next().ok_or_else(|| format!("a row has no column {}", self.at))?;
-        serde_json::from_value(v).map_err(|e| format!("column {}: {e}", self.at))
+        let raw = self.cells.next().ok_or_else(|| format!("a row has no column {}", self.at))?;
+        serde_json::from_str(raw.get()).map_err(|e| {
+            // The position is within the cell, which says nothing here.
+            let e = e.to_string();
+            let message = e.rsplit_once(" at line ").map_or(e.as_str(), |(m, _)| m);
+            format!("column {}: {message}", self.at)
+        })
     }
 
     /// Fails when cells are left: the answer is not the query's.
