@@ -3,7 +3,7 @@
 use super::charts::{self, ChartView};
 use super::headline::Headline;
 use super::progress::QueryMeterLine;
-use super::state::Results;
+use super::state::{Results, Timing};
 use super::table::{Cell, SortableTable};
 use crate::analysis::metrics::GroupMetrics;
 use crate::report::format::{count, pct, secs, usd};
@@ -52,9 +52,7 @@ pub fn Dashboard(results: Arc<Results>) -> impl IntoView {
             <Show when=move || !state.busy()>
                 <QueryMeterLine />
             </Show>
-            <p id="run-timing" class="hint" data-fetch-ms=results.timing.fetch_ms data-compute-ms=results.timing.compute_ms>
-                {format!("Data read in {:.1} s; analysed and written in {:.0} ms.", results.timing.fetch_ms / 1000.0, results.timing.compute_ms)}
-            </p>
+            <RunTiming timing=results.timing />
             {(!warnings.is_empty()).then(|| view! {
                 <div class="warnings" role="status">
                     <strong>"Some questions went unanswered; the rest of the analysis stands:"</strong>
@@ -83,5 +81,17 @@ pub fn Dashboard(results: Arc<Results>) -> impl IntoView {
                 columns=vec!["Model", "Provider", "Calls", "Cost", "Share", "Tokens", "p50 latency", "Error rate"]
                 rows=m.by_model.iter().map(model_row).collect() />
         </section>
+    }
+}
+
+/// How long the run took, and in how many dependent rounds of queries.
+#[component]
+fn RunTiming(timing: Timing) -> impl IntoView {
+    let Timing { fetch_ms, compute_ms, rounds } = timing;
+    let noun = if rounds == 1 { "round" } else { "rounds" };
+    view! {
+        <p id="run-timing" class="hint" data-fetch-ms=fetch_ms data-compute-ms=compute_ms data-rounds=rounds>
+            {format!("Data read in {:.1} s, in {rounds} dependent {noun} of queries after the overview; analysed and written in {compute_ms:.0} ms.", fetch_ms / 1000.0)}
+        </p>
     }
 }

@@ -92,7 +92,7 @@ pub async fn run<S: DataSource>(state: AppState, source: S, window: Window, sett
     let mut analysis = analyze_following(&fetched.dataset, &settings, &origin, &prices, prior.as_deref());
     analysis.pricing.notes.extend(price_note);
     let report_md = recommendations_md(&analysis);
-    let timing = Timing { fetch_ms: fetched_at - started, compute_ms: now_ms() - fetched_at };
+    let timing = Timing { fetch_ms: fetched_at - started, compute_ms: now_ms() - fetched_at, rounds: fetched.rounds };
     let warnings = fetched.warnings.iter().map(|(q, e)| format!("{q}: {e}")).collect();
     let (selection, generations) = (fetched.selection, fetched.dataset.generations);
     state.results.set(Some(Arc::new(Results { analysis, report_md, warnings, selection, generations, timing })));

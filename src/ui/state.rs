@@ -36,11 +36,13 @@ pub struct Results {
 }
 
 /// Where a run's time went (milliseconds): asking the source (queries, or
-/// generating the demo's answers), then analysing and writing the report.
+/// generating the demo's answers), then analysing and writing the report;
+/// and the rounds of queries that waited on an earlier answer.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Timing {
     pub fetch_ms: f64,
     pub compute_ms: f64,
+    pub rounds: u32,
 }
 
 /// The page's state, shared through context.
