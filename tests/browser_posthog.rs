@@ -26,7 +26,11 @@ wasm_bindgen_test_configure!(run_in_browser);
 const GENERATIONS: usize = 3_000;
 
 fn url() -> &'static str {
-    option_env!("POSTHOG_EMULATOR_URL").expect("build with POSTHOG_EMULATOR_URL set to a running emulator (scripts/test does)")
+    // Read at build time: the tests run inside the browser.
+    match option_env!("POSTHOG_EMULATOR_URL") {
+        Some(url) => url,
+        None => panic!("build with POSTHOG_EMULATOR_URL set to a running emulator (scripts/test does)"),
+    }
 }
 
 fn demo_config() -> DemoConfig {

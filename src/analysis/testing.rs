@@ -31,6 +31,6 @@ pub fn demo_dataset(hostile: bool) -> Dataset {
 pub fn demo_analysis(hostile: bool) -> Analysis {
     let data = demo_dataset(hostile);
     let origin = Origin { label: "Demo".into(), posthog: Some(("https://us.posthog.com".into(), "1".into())) };
-    analyze(&data, &Settings::default(), &origin, &PriceTable::bundled())
+    analyze(&data, &Settings::default(), &origin, PriceTable::bundled())
 }
 

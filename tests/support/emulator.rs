@@ -93,5 +93,6 @@ pub fn start(args: &[String]) -> Running {
             return Running { url: url.trim().to_string(), child };
         }
     }
-    panic!("the emulator stopped before listening");
+    let status = child.wait();
+    panic!("the emulator stopped before listening: {status:?}");
 }
