@@ -26,7 +26,7 @@ use trace_optimizer::source::memory::MemorySource;
 use trace_optimizer::source::plan::{fetch, PAGE_ROWS};
 use trace_optimizer::source::posthog::hogql::Query;
 use trace_optimizer::source::posthog::native::NativeTransport;
-use trace_optimizer::source::posthog::{escape, PostHogSource};
+use trace_optimizer::source::posthog::{escape, PostHogSource, Rank};
 use trace_optimizer::source::{DataSource, Page, TraceOpsPage, TraceSample};
 
 /// Compares two answers as JSON: integers and strings exactly, floats within `rel`.
@@ -203,7 +203,7 @@ fn escaped_strings_pass_posthogs_parser_unchanged() {
     .map(String::from);
     let q = Query { name: "test-escape", hogql: format!("SELECT [{}] AS xs LIMIT 1", escape::string_list(&hostile)), values: Default::default() };
     let c = emulator::client(&emulator::url(), emulator::KEY);
-    let got = block_on(c.query("1", &q, |body| {
+    let got = block_on(c.query("1", &q, Rank::Urgent, |body| {
         let v: Value = serde_json::from_str(body).unwrap();
         Ok(v["results"][0][0].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect::<Vec<_>>())
     }))

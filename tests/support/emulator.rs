@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use trace_optimizer::source::event::Event;
 use trace_optimizer::source::posthog::hogql::Query;
 use trace_optimizer::source::posthog::native::NativeTransport;
-use trace_optimizer::source::posthog::{ApiKey, Client, Host};
+use trace_optimizer::source::posthog::{ApiKey, Client, Host, Rank};
 
 /// The key with every scope on every project.
 pub const KEY: &str = "phx_emulator_all";
@@ -41,7 +41,7 @@ pub fn stored_events(url: &str, project: &str) -> Vec<Event> {
                 .into(),
             values,
         };
-        let page: Vec<Event> = futures::executor::block_on(c.query(project, &q, |body| Ok(parse_events(body)))).expect("export the stored events");
+        let page: Vec<Event> = futures::executor::block_on(c.query(project, &q, Rank::Urgent, |body| Ok(parse_events(body)))).expect("export the stored events");
         let Some(last) = page.last() else { return events };
         after = last.uuid.clone();
         let full = page.len() == 50_000;

@@ -24,7 +24,7 @@ pub mod native;
 pub mod transport;
 
 pub use api::Host;
-pub use client::{ApiKey, Client, Notice, RetryPolicy};
+pub use client::{ApiKey, Client, Notice, Rank, RetryPolicy};
 pub use discovery::{discover, key_scopes, Discovery, KeyScopes, ProjectChoice};
 pub use hogql::PayloadTable;
 pub use meter::{Meter, HOURLY_BUDGET};
@@ -60,14 +60,17 @@ impl<T: Transport> PostHogSource<T> {
         self.payloads.get()
     }
 
-    async fn run<R>(&self, q: hogql::Query, decode: impl Fn(&str) -> Result<R, SourceError>) -> Result<R, SourceError> {
-        self.client.query(&self.project, &q, decode).await
+    /// Runs `q` at `rank`: the overview, rollup, per-trace pages and
+    /// generations are urgent (the plan's later queries wait on them);
+    /// prefixes, latency and errors only the report needs.
+    async fn run<R>(&self, q: hogql::Query, rank: Rank, decode: impl Fn(&str) -> Result<R, SourceError>) -> Result<R, SourceError> {
+        self.client.query(&self.project, &q, rank, decode).await
     }
 }
 
 impl<T: Transport> DataSource for PostHogSource<T> {
     async fn overview(&self, w: &Window) -> Result<Overview, SourceError> {
-        let o = self.run(hogql::overview(w), decode::overview).await?;
+        let o = self.run(hogql::overview(w), Rank::Urgent, decode::overview).await?;
         // No payload in `events`: newer ingestion keeps them in `posthog.ai_events`.
         let table = if o.generations > 0 && o.with_payloads == 0 { PayloadTable::AiEvents } else { PayloadTable::Events };
         self.payloads.set(table);
@@ -75,24 +78,24 @@ impl<T: Transport> DataSource for PostHogSource<T> {
     }
 
     async fn rollup(&self, w: &Window) -> Result<Vec<RollupRow>, SourceError> {
-        self.run(hogql::rollup(w), decode::rollup).await
+        self.run(hogql::rollup(w), Rank::Urgent, decode::rollup).await
     }
 
     async fn latency(&self, w: &Window) -> Result<Vec<LatencyRow>, SourceError> {
-        self.run(hogql::latency(w), decode::latency).await
+        self.run(hogql::latency(w), Rank::Background, decode::latency).await
     }
 
     async fn trace_ops(&self, w: &Window, page: &TraceOpsPage) -> Result<Page<TraceOpRow>, SourceError> {
         let limit = page.limit.min(hogql::MAX_ROWS - 1);
         let page = TraceOpsPage { limit, ..page.clone() };
-        self.run(hogql::trace_ops(w, &page), |body| decode::trace_ops(body, limit)).await
+        self.run(hogql::trace_ops(w, &page), Rank::Urgent, |body| decode::trace_ops(body, limit)).await
     }
 
     async fn prefixes(&self, w: &Window) -> Result<Vec<PrefixRow>, SourceError> {
         match self.payloads.get() {
-            PayloadTable::Events => self.run(hogql::prefixes(w, PayloadTable::Events), decode::prefixes).await,
+            PayloadTable::Events => self.run(hogql::prefixes(w, PayloadTable::Events), Rank::Background, decode::prefixes).await,
             // Without `posthog.ai_events` (older self-hosted), there are no payloads to read.
-            PayloadTable::AiEvents => match self.run(hogql::prefixes(w, PayloadTable::AiEvents), decode::prefixes).await {
+            PayloadTable::AiEvents => match self.run(hogql::prefixes(w, PayloadTable::AiEvents), Rank::Background, decode::prefixes).await {
                 Err(SourceError::Query(_)) => Ok(Vec::new()),
                 other => other,
             },
@@ -100,22 +103,22 @@ impl<T: Transport> DataSource for PostHogSource<T> {
     }
 
     async fn errors(&self, w: &Window) -> Result<Vec<ErrorRow>, SourceError> {
-        self.run(hogql::errors(w), decode::errors).await
+        self.run(hogql::errors(w), Rank::Background, decode::errors).await
     }
 
     async fn generations(&self, w: &Window, trace_ids: &[String]) -> Result<Vec<GenerationRow>, SourceError> {
         let ids: Vec<String> = trace_ids.iter().cloned().collect::<BTreeSet<_>>().into_iter().collect();
         if self.payloads.get() == PayloadTable::AiEvents {
-            match self.run(hogql::generations(w, &ids, PayloadTable::AiEvents), decode::generations).await {
+            match self.run(hogql::generations(w, &ids, PayloadTable::AiEvents), Rank::Urgent, decode::generations).await {
                 Err(SourceError::Query(_)) => {} // no such table: read `events`, without payloads
                 other => return other,
             }
         }
-        let rows = self.run(hogql::generations(w, &ids, PayloadTable::Events), decode::generations).await?;
+        let rows = self.run(hogql::generations(w, &ids, PayloadTable::Events), Rank::Urgent, decode::generations).await?;
         // Some projects strip payloads only from newer events: these traces have none.
         let no_payloads = !rows.is_empty() && rows.iter().all(|r| r.input_chars == 0 && r.output_chars == 0);
         if no_payloads && self.payloads.get() == PayloadTable::Events {
-            if let Ok(from_ai) = self.run(hogql::generations(w, &ids, PayloadTable::AiEvents), decode::generations).await {
+            if let Ok(from_ai) = self.run(hogql::generations(w, &ids, PayloadTable::AiEvents), Rank::Urgent, decode::generations).await {
                 if from_ai.len() == rows.len() {
                     return Ok(from_ai);
                 }

@@ -1,5 +1,6 @@
 //! The client of PostHog's API: authentication, the region, retries, the
-//! hourly budget meter, at most three queries in flight, and cancel.
+//! hourly budget meter, at most three queries in flight (ranked for
+//! slots, see [`Rank`]), and cancel.
 //!
 //! - 5xx (but 513, out of memory) and network failures: retried with
 //!   jittered exponential backoff, [`RetryPolicy::attempts`] tries in all;
@@ -17,11 +18,15 @@
 //! notice or an error (errors are scrubbed of it in case a server echoes it).
 
 mod async_query;
+mod slots;
+
+pub use slots::Rank;
 
 use super::api::{self, Host, Refresh};
 use super::hogql::Query;
 use super::meter::Meter;
 use super::transport::{CancelToken, HttpRequest, HttpResponse, Method, Transport, TransportError};
+use slots::Slots;
 use crate::source::SourceError;
 use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg32;
@@ -117,7 +122,7 @@ pub struct Client<T: Transport> {
     /// A non-401 answer came back: the region is known.
     settled: Cell<bool>,
     policy: RetryPolicy,
-    slots: async_lock::Semaphore,
+    slots: Slots,
     meter: Meter,
     cancel: CancelToken,
     rng: RefCell<Pcg32>,
@@ -147,7 +152,7 @@ impl<T: Transport> Client<T> {
             base: RefCell::new(host.first().to_string()),
             host,
             settled: Cell::new(false),
-            slots: async_lock::Semaphore::new(policy.max_in_flight),
+            slots: Slots::new(policy.max_in_flight),
             policy,
             meter: Meter::new(),
             cancel: CancelToken::new(),
@@ -176,7 +181,7 @@ impl<T: Transport> Client<T> {
 
     /// Uses other limits.
     pub fn with_policy(mut self, policy: RetryPolicy) -> Self {
-        self.slots = async_lock::Semaphore::new(policy.max_in_flight);
+        self.slots = Slots::new(policy.max_in_flight);
         self.policy = policy;
         self
     }
@@ -217,9 +222,10 @@ impl<T: Transport> Client<T> {
         self.exchange(call).await.map(|r| r.body)
     }
 
-    /// Runs a HogQL query in `project` and reads its answer with `decode`.
-    pub async fn query<R>(&self, project: &str, q: &Query, decode: impl Fn(&str) -> Result<R, SourceError>) -> Result<R, SourceError> {
-        let _slot = self.cancel.or_cancel(self.slots.acquire()).await.map_err(|_| SourceError::Cancelled)?;
+    /// Runs a HogQL query in `project` and reads its answer with `decode`;
+    /// when every slot is taken, it waits behind queries of a better `rank`.
+    pub async fn query<R>(&self, project: &str, q: &Query, rank: Rank, decode: impl Fn(&str) -> Result<R, SourceError>) -> Result<R, SourceError> {
+        let _slot = self.cancel.or_cancel(self.slots.acquire(rank)).await.map_err(|_| SourceError::Cancelled)?;
         let path = format!("/api/projects/{project}/query/");
         let mut unreadable = 0;
         loop {
