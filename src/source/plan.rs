@@ -4,7 +4,8 @@
 //! so nothing already computed is thrown away. A cancelled run ends at once.
 //!
 //! Round 1 asks the aggregate questions together; round 2 reads the
-//! generations of the traces chosen from round 1's answers. The per-trace
+//! generations of the traces chosen from round 1's per-trace rows and
+//! rollup, without waiting for its other answers. The per-trace
 //! rows are read as disjoint ranges of trace buckets, concurrently, so a
 //! large project costs more queries but no more rounds; past
 //! [`FULL_READ_ROWS`] rows the traces are sampled by bucket, keeping the
@@ -16,6 +17,7 @@ use crate::analysis::dataset::{sort_trace_ops, Dataset, Overview, Sampling, Trac
 use crate::analysis::pricing::Costing;
 use crate::analysis::select::{select, Selection};
 use crate::analysis::Settings;
+use futures::FutureExt;
 use std::collections::BTreeSet;
 
 /// Rows per page of the per-trace query: one below PostHog's cap of 50,000
@@ -62,9 +64,13 @@ pub async fn fetch<S: DataSource>(src: &S, window: Window, settings: &Settings, 
     let fail = |step| move |error| Failure { step, error };
     progress(Step::Connect);
     // The rollup, latency and error aggregates need nothing from the
-    // overview: they go out beside it, and the per-trace pages and prefixes
-    // (which do need it) follow it. A failed overview drops the others.
-    let aggregates = async { Ok(futures::join!(src.rollup(&window), src.latency(&window), src.errors(&window))) };
+    // overview: they go out beside it. The per-trace pages and prefixes need
+    // the overview; the generations of the selected traces need only the
+    // pages and the rollup, so they do not wait for the prefixes, latency or
+    // errors. The rollup is shared: polled from the start by the aggregates,
+    // read again by the selection. A failed overview drops the others.
+    let rollup = src.rollup(&window).shared();
+    let aggregates = async { Ok(futures::join!(rollup.clone(), src.latency(&window), src.errors(&window))) };
     let per_trace = async {
         let overview = src.overview(&window).await.map_err(fail(Step::Connect))?;
         if overview.generations == 0 {
@@ -72,29 +78,37 @@ pub async fn fetch<S: DataSource>(src: &S, window: Window, settings: &Settings, 
         }
         progress(Step::Aggregates);
         let pages = trace_ops_pages(&overview);
-        let (trace_ops, prefixes) = futures::join!(all_trace_ops(src, &window, &pages), src.prefixes(&window));
-        Ok((overview, pages, trace_ops, prefixes))
+        let read_closely = async {
+            let (trace_ops, rollup) = futures::join!(all_trace_ops(src, &window, &pages), rollup.clone());
+            let rollup = rollup.map_err(fail(Step::Aggregates))?;
+            if matches!(trace_ops, Err(SourceError::Cancelled)) {
+                return Err(Failure { step: Step::Aggregates, error: SourceError::Cancelled });
+            }
+            let rows = trace_ops.as_ref().map_or(&[][..], |(rows, _)| rows.as_slice());
+            // Selection judges by PostHog's cost, so the rows need no prices here.
+            let selection = select(&rollup, &ByOperation::new(rows, &Costing::default()), rows, settings);
+            progress(Step::Details);
+            let ids = selection.trace_ids();
+            let generations = if ids.is_empty() { Ok(Vec::new()) } else { src.generations(&window, &ids).await };
+            if matches!(generations, Err(SourceError::Cancelled)) {
+                return Err(Failure { step: Step::Details, error: SourceError::Cancelled });
+            }
+            Ok((rollup, trace_ops, selection, generations))
+        };
+        let (read, prefixes) = futures::join!(read_closely, src.prefixes(&window));
+        Ok((overview, pages, read?, prefixes))
     };
-    let ((overview, pages, trace_ops, prefixes), (rollup, latency, errors)) = futures::try_join!(per_trace, aggregates)?;
-    let rollup = rollup.map_err(fail(Step::Aggregates))?;
+    let ((overview, pages, (rollup, trace_ops, selection, generations), prefixes), (_, latency, errors)) = futures::try_join!(per_trace, aggregates)?;
     let mut warnings = Vec::new();
     let latency = optional(&mut warnings, "latency", latency);
     let (trace_ops, pages_in_sequence) = optional(&mut warnings, "trace_ops", trace_ops);
     let prefixes = optional(&mut warnings, "prefixes", prefixes);
     let errors = optional(&mut warnings, "errors", errors);
+    let generations = optional(&mut warnings, "generations", generations);
     if warnings.iter().any(|(_, e)| *e == SourceError::Cancelled) {
-        return Err(Failure { step: Step::Aggregates, error: SourceError::Cancelled });
-    }
-    let sampling = pages[0].sample.map(|s| sampling(s, &trace_ops));
-    // Selection judges by PostHog's cost, so the rows need no prices here.
-    let selection = select(&rollup, &ByOperation::new(&trace_ops, &Costing::default()), &trace_ops, settings);
-    progress(Step::Details);
-    let ids = selection.trace_ids();
-    let generations = if ids.is_empty() { Ok(Vec::new()) } else { src.generations(&window, &ids).await };
-    if matches!(generations, Err(SourceError::Cancelled)) {
         return Err(Failure { step: Step::Details, error: SourceError::Cancelled });
     }
-    let generations = optional(&mut warnings, "generations", generations);
+    let sampling = pages[0].sample.map(|s| sampling(s, &trace_ops));
     progress(Step::Done);
     let dataset = Dataset { window, overview, rollup, latency, trace_ops, prefixes, errors, generations, sampling };
     Ok(Fetched { dataset, selection, warnings, rounds: 1 + pages_in_sequence.max(1) })

@@ -66,16 +66,47 @@ fn demo() -> (MemorySource, Window) {
 }
 
 /// A source that answers like `inner` but with small pages, fails some
-/// queries, and counts calls.
+/// queries, holds some back until the generations are asked for, and
+/// counts calls.
 struct Scripted<'a> {
     inner: &'a MemorySource,
     page_rows: u64,
     fail: &'static [&'static str],
+    hold: &'static [&'static str],
+    generations_asked: Cell<bool>,
     calls: Cell<u32>,
 }
 
+/// Pending once, waking itself at once.
+struct YieldOnce(bool);
+
+impl std::future::Future for YieldOnce {
+    type Output = ();
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context) -> std::task::Poll<()> {
+        if self.0 {
+            return std::task::Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    }
+}
+
 impl Scripted<'_> {
-    fn check(&self, query: &str) -> Result<(), SourceError> {
+    async fn check(&self, query: &str) -> Result<(), SourceError> {
+        if self.hold.contains(&query) {
+            // A bounded wait, so that a plan that waits for this answer
+            // first fails the test instead of hanging it.
+            for _ in 0..10_000 {
+                if self.generations_asked.get() {
+                    break;
+                }
+                YieldOnce(false).await;
+            }
+            if !self.generations_asked.get() {
+                return Err(SourceError::Server { status: 504, detail: format!("{query} was held and timed out") });
+            }
+        }
         self.calls.set(self.calls.get() + 1);
         match self.fail.iter().find(|f| f.starts_with(query)) {
             Some(f) if f.ends_with(":cancel") => Err(SourceError::Cancelled),
@@ -87,38 +118,51 @@ impl Scripted<'_> {
 
 impl DataSource for Scripted<'_> {
     async fn overview(&self, w: &Window) -> Result<Overview, SourceError> {
-        self.check("overview")?;
+        self.check("overview").await?;
         self.inner.overview(w).await
     }
     async fn rollup(&self, w: &Window) -> Result<Vec<RollupRow>, SourceError> {
-        self.check("rollup")?;
+        self.check("rollup").await?;
         self.inner.rollup(w).await
     }
     async fn latency(&self, w: &Window) -> Result<Vec<LatencyRow>, SourceError> {
-        self.check("latency")?;
+        self.check("latency").await?;
         self.inner.latency(w).await
     }
     async fn trace_ops(&self, w: &Window, page: &TraceOpsPage) -> Result<Page<TraceOpRow>, SourceError> {
-        self.check("trace_ops")?;
+        self.check("trace_ops").await?;
         let page = TraceOpsPage { limit: self.page_rows, ..page.clone() };
         self.inner.trace_ops(w, &page).await
     }
     async fn prefixes(&self, w: &Window) -> Result<Vec<PrefixRow>, SourceError> {
-        self.check("prefixes")?;
+        self.check("prefixes").await?;
         self.inner.prefixes(w).await
     }
     async fn errors(&self, w: &Window) -> Result<Vec<ErrorRow>, SourceError> {
-        self.check("errors")?;
+        self.check("errors").await?;
         self.inner.errors(w).await
     }
     async fn generations(&self, w: &Window, ids: &[String]) -> Result<Vec<GenerationRow>, SourceError> {
-        self.check("generations")?;
+        self.generations_asked.set(true);
+        self.check("generations").await?;
         self.inner.generations(w, ids).await
     }
 }
 
 fn scripted<'a>(inner: &'a MemorySource, page_rows: u64, fail: &'static [&'static str]) -> Scripted<'a> {
-    Scripted { inner, page_rows, fail, calls: Cell::new(0) }
+    Scripted { inner, page_rows, fail, hold: &[], generations_asked: Cell::new(false), calls: Cell::new(0) }
+}
+
+#[test]
+fn the_generations_wait_for_the_pages_and_rollup_only() {
+    let (mem, w) = demo();
+    let src = Scripted { hold: &["latency", "prefixes", "errors"], ..scripted(&mem, PAGE_ROWS, &[]) };
+    let f = block_on(fetch(&src, w, &Settings::default(), &mut |_| {})).unwrap();
+    assert_eq!(f.warnings, [], "the held queries answered after the generations were asked for");
+    assert!(!f.dataset.generations.is_empty() && !f.dataset.prefixes.is_empty() && !f.dataset.errors.is_empty());
+    let src = Scripted { hold: &["rollup"], ..scripted(&mem, PAGE_ROWS, &[]) };
+    let err = block_on(fetch(&src, w, &Settings::default(), &mut |_| {})).unwrap_err();
+    assert_eq!(err.step, Step::Aggregates, "the selection needs the rollup");
 }
 
 #[test]
