@@ -43,7 +43,7 @@ pub struct Overview {
     pub trace_operations: u64,
     pub first_seen: Option<DateTime<Utc>>,
     pub last_seen: Option<DateTime<Utc>>,
-    /// SDK names (`$ai_lib`, else `$lib`), most used first.
+    /// SDK names (`$lib`, which names the language, else `$ai_lib`), most used first.
     pub libs: Vec<String>,
     /// Generations whose prompt or output is recorded in `events`
     /// (`$ai_input` or `$ai_output_choices` present). Zero when the project's

@@ -142,7 +142,7 @@ impl Generation {
             operation: operation_name(p),
             model: text("$ai_model").unwrap_or_default(),
             provider: text("$ai_provider").unwrap_or_default(),
-            lib: text("$ai_lib").or_else(|| text("$lib")).unwrap_or_default(),
+            lib: text("$lib").or_else(|| text("$ai_lib")).unwrap_or_default(),
             input_tokens: prop_u64(p, "$ai_input_tokens"),
             output_tokens: prop_u64(p, "$ai_output_tokens"),
             cache_read_tokens: prop_u64(p, "$ai_cache_read_input_tokens"),
@@ -202,6 +202,16 @@ mod tests {
         assert!(g.is_error);
         assert_eq!(g.http_status, Some(429));
         assert_eq!(g.cost_usd, None);
+        assert_eq!(g.lib, "");
+    }
+
+    #[test]
+    fn the_sdk_is_named_by_lib_before_ai_lib() {
+        // Both PostHog SDKs send `$ai_lib: posthog-ai`; `$lib` tells them apart.
+        let line = |props: &str| format!(r#"{{"uuid":"u1","event":"$ai_generation","distinct_id":"d","timestamp":"2026-11-01T10:00:00Z","properties":{{{props}}}}}"#);
+        let lib = |props: &str| Generation::from_event(&parse_jsonl(&line(props)).unwrap()[0]).unwrap().lib;
+        assert_eq!(lib(r#""$ai_lib":"posthog-ai","$lib":"posthog-node""#), "posthog-node");
+        assert_eq!(lib(r#""$ai_lib":"posthog-ai""#), "posthog-ai");
     }
 
     #[test]

@@ -95,7 +95,7 @@ impl Col {
             Col::Operation => "coalesce(nullIf(properties.$ai_span_name, ''), 'unnamed')".to_string(),
             Col::Model => "coalesce(properties.$ai_model, '')".to_string(),
             Col::Provider => "coalesce(properties.$ai_provider, '')".to_string(),
-            Col::Lib => "coalesce(properties.$ai_lib, properties.$lib, '')".to_string(),
+            Col::Lib => "coalesce(properties.$lib, properties.$ai_lib, '')".to_string(),
             Col::Cost => float("$ai_total_cost_usd"),
             Col::Latency => float("$ai_latency"),
             Col::InputTokens => count("$ai_input_tokens"),
