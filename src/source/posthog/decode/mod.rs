@@ -16,61 +16,72 @@ use wire::{Cells, Day, Flag, Float, Int, OptFloat, OptInt, Text, Time};
 /// parsed: a row's cells stay borrowed text until `read` types them, and no
 /// other part of the answer is kept.
 fn rows<T>(body: &str, read: impl Fn(&mut Cells) -> Result<T, String>) -> Result<Vec<T>, SourceError> {
+    let mut out = Vec::new();
+    let mut take = |row: Vec<&RawValue>| {
+        let mut cells = Cells::new(row);
+        out.push(read(&mut cells)?);
+        cells.end()
+    };
     let mut json = serde_json::Deserializer::from_str(body);
-    json.deserialize_map(Answer(&read))
-        .and_then(|rows| json.end().map(|()| rows))
-        .map_err(|e| SourceError::BadResponse(e.to_string()))
+    json.deserialize_map(Answer(&mut take)).and_then(|()| json.end()).map_err(|e| SourceError::BadResponse(e.to_string()))?;
+    Ok(out)
 }
 
-/// An answer object, of which only `results` is read.
-struct Answer<'r, F>(&'r F);
+/// Where each row goes; one type for every query, so that the visitors
+/// below are compiled once.
+type Take<'t, 'de> = &'t mut dyn FnMut(Vec<&'de RawValue>) -> Result<(), String>;
 
-impl<'de, T, F: Fn(&mut Cells<'de>) -> Result<T, String>> Visitor<'de> for Answer<'_, F> {
-    type Value = Vec<T>;
+/// An answer object, of which only `results` is read.
+struct Answer<'t, 'de>(Take<'t, 'de>);
+
+impl<'de> Visitor<'de> for Answer<'_, 'de> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a query answer")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<T>, A::Error> {
-        let mut results = None;
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = false;
         while let Some(key) = map.next_key::<String>()? {
             match key.as_str() {
-                "results" if results.is_some() => return Err(de::Error::duplicate_field("results")),
-                "results" => results = Some(map.next_value_seed(Results(self.0))?),
+                "results" if seen => return Err(de::Error::duplicate_field("results")),
+                "results" => {
+                    map.next_value_seed(Results(&mut *self.0))?;
+                    seen = true;
+                }
                 _ => _ = map.next_value::<IgnoredAny>()?,
             }
         }
-        results.ok_or_else(|| de::Error::missing_field("results"))
+        if seen { Ok(()) } else { Err(de::Error::missing_field("results")) }
     }
 }
 
-/// The `results` array, each row read as it is met.
-struct Results<'r, F>(&'r F);
+/// The `results` array, each row handed on as it is met.
+struct Results<'t, 'de>(Take<'t, 'de>);
 
-impl<'de, T, F: Fn(&mut Cells<'de>) -> Result<T, String>> DeserializeSeed<'de> for Results<'_, F> {
-    type Value = Vec<T>;
+impl<'de> DeserializeSeed<'de> for Results<'_, 'de> {
+    type Value = ();
 
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<T>, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_seq(self)
     }
 }
 
-impl<'de, T, F: Fn(&mut Cells<'de>) -> Result<T, String>> Visitor<'de> for Results<'_, F> {
-    type Value = Vec<T>;
+impl<'de> Visitor<'de> for Results<'_, 'de> {
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("an array of rows")
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
-        let mut out = Vec::new();
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut n = 0;
         while let Some(row) = seq.next_element::<Vec<&'de RawValue>>()? {
-            let mut cells = Cells::new(row);
-            let read = (self.0)(&mut cells).and_then(|r| cells.end().map(|()| r));
-            out.push(read.map_err(|e| de::Error::custom(format!("row {}, {e}", out.len() + 1)))?);
+            n += 1;
+            (self.0)(row).map_err(|e| de::Error::custom(format!("row {n}, {e}")))?;
         }
-        Ok(out)
+        Ok(())
     }
 }
 
