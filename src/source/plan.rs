@@ -17,7 +17,6 @@ use crate::analysis::dataset::{sort_trace_ops, Dataset, Overview, Sampling, Trac
 use crate::analysis::pricing::Costing;
 use crate::analysis::select::{select, Selection};
 use crate::analysis::Settings;
-use futures::FutureExt;
 use std::collections::BTreeSet;
 
 /// Rows per page of the per-trace query: one below PostHog's cap of 50,000
@@ -63,14 +62,12 @@ pub struct Fetched {
 pub async fn fetch<S: DataSource>(src: &S, window: Window, settings: &Settings, progress: &mut dyn FnMut(Step)) -> Result<Fetched, Failure> {
     let fail = |step| move |error| Failure { step, error };
     progress(Step::Connect);
-    // The rollup, latency and error aggregates need nothing from the
-    // overview: they go out beside it. The per-trace pages and prefixes need
-    // the overview; the generations of the selected traces need only the
-    // pages and the rollup, so they do not wait for the prefixes, latency or
-    // errors. The rollup is shared: polled from the start by the aggregates,
-    // read again by the selection. A failed overview drops the others.
-    let rollup = src.rollup(&window).shared();
-    let aggregates = async { Ok(futures::join!(rollup.clone(), src.latency(&window), src.errors(&window))) };
+    // Latency and errors need nothing from the overview: they go out beside
+    // it. The per-trace pages, prefixes and rollup follow it, the rollup
+    // beside the longer pages. The generations of the selected traces need
+    // only the pages and the rollup, so they do not wait for the prefixes,
+    // latency or errors. A failed overview drops the others.
+    let aggregates = async { Ok(futures::join!(src.latency(&window), src.errors(&window))) };
     let per_trace = async {
         let overview = src.overview(&window).await.map_err(fail(Step::Connect))?;
         if overview.generations == 0 {
@@ -79,7 +76,7 @@ pub async fn fetch<S: DataSource>(src: &S, window: Window, settings: &Settings, 
         progress(Step::Aggregates);
         let pages = trace_ops_pages(&overview);
         let read_closely = async {
-            let (trace_ops, rollup) = futures::join!(all_trace_ops(src, &window, &pages), rollup.clone());
+            let (trace_ops, rollup) = futures::join!(all_trace_ops(src, &window, &pages), src.rollup(&window));
             let rollup = rollup.map_err(fail(Step::Aggregates))?;
             if matches!(trace_ops, Err(SourceError::Cancelled)) {
                 return Err(Failure { step: Step::Aggregates, error: SourceError::Cancelled });
@@ -98,7 +95,7 @@ pub async fn fetch<S: DataSource>(src: &S, window: Window, settings: &Settings, 
         let (read, prefixes) = futures::join!(read_closely, src.prefixes(&window));
         Ok((overview, pages, read?, prefixes))
     };
-    let ((overview, pages, (rollup, trace_ops, selection, generations), prefixes), (_, latency, errors)) = futures::try_join!(per_trace, aggregates)?;
+    let ((overview, pages, (rollup, trace_ops, selection, generations), prefixes), (latency, errors)) = futures::try_join!(per_trace, aggregates)?;
     let mut warnings = Vec::new();
     let latency = optional(&mut warnings, "latency", latency);
     let (trace_ops, pages_in_sequence) = optional(&mut warnings, "trace_ops", trace_ops);
