@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 /// A number the product can recompute from any analysis, so a target set
 /// today can be checked next time. Lower is better for all of them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", from = "TaggedMetric")]
 pub enum Metric {
     /// Average cost per call of an operation (USD).
     CostPerCall { operation: String },
@@ -27,6 +27,38 @@ pub enum Metric {
     MonthlyCost { operation: String },
     /// Share of an operation's calls stopped by the token limit.
     TruncationRate { operation: String },
+}
+
+/// [`Metric`] as `analysis.json` writes it, read as a plain struct: the same
+/// JSON as serde's internally tagged enum, with a fraction of its code.
+#[derive(Deserialize)]
+struct TaggedMetric {
+    kind: MetricKind,
+    operation: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum MetricKind {
+    CostPerCall,
+    ErrorRate,
+    InputTokensPerCall,
+    P95Latency,
+    MonthlyCost,
+    TruncationRate,
+}
+
+impl From<TaggedMetric> for Metric {
+    fn from(TaggedMetric { kind, operation }: TaggedMetric) -> Self {
+        match kind {
+            MetricKind::CostPerCall => Metric::CostPerCall { operation },
+            MetricKind::ErrorRate => Metric::ErrorRate { operation },
+            MetricKind::InputTokensPerCall => Metric::InputTokensPerCall { operation },
+            MetricKind::P95Latency => Metric::P95Latency { operation },
+            MetricKind::MonthlyCost => Metric::MonthlyCost { operation },
+            MetricKind::TruncationRate => Metric::TruncationRate { operation },
+        }
+    }
 }
 
 impl Metric {

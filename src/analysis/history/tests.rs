@@ -89,3 +89,24 @@ fn follow_up_round_trips_and_refuses_other_files() {
     let wrong = json.replace(FORMAT, "trace-optimizer/analysis@9");
     assert!(FollowUp::parse(&wrong).unwrap_err().contains("unknown format"));
 }
+
+#[test]
+fn metrics_round_trip_through_analysis_json_as_kind_and_operation() {
+    let op = || "draft".to_string();
+    let all = [
+        Metric::CostPerCall { operation: op() },
+        Metric::ErrorRate { operation: op() },
+        Metric::InputTokensPerCall { operation: op() },
+        Metric::P95Latency { operation: op() },
+        Metric::MonthlyCost { operation: op() },
+        Metric::TruncationRate { operation: op() },
+    ];
+    for m in all {
+        let json = serde_json::to_value(&m).unwrap();
+        assert_eq!(json["operation"], "draft");
+        assert_eq!(serde_json::from_value::<Metric>(json).unwrap(), m);
+    }
+    assert_eq!(serde_json::to_value(Metric::P95Latency { operation: op() }).unwrap(), serde_json::json!({"kind": "p95_latency", "operation": "draft"}));
+    assert!(serde_json::from_str::<Metric>(r#"{"kind": "mood", "operation": "draft"}"#).is_err());
+    assert!(serde_json::from_str::<Metric>(r#"{"kind": "error_rate"}"#).is_err());
+}
