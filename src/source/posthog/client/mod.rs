@@ -380,6 +380,5 @@ fn retried(e: &SourceError) -> bool {
     matches!(e, SourceError::Network(_)) || matches!(e, SourceError::Server { status, .. } if *status != 513)
 }
 
-
 #[cfg(test)]
 mod tests;
