@@ -102,6 +102,16 @@ fn metrics_round_trip_through_analysis_json_as_kind_and_operation() {
         Metric::TruncationRate { operation: op() },
     ];
     for m in all {
+        // Fails to compile when a variant is added: it belongs in `all`
+        // and in `MetricKind`, which reads it back.
+        match &m {
+            Metric::CostPerCall { .. }
+            | Metric::ErrorRate { .. }
+            | Metric::InputTokensPerCall { .. }
+            | Metric::P95Latency { .. }
+            | Metric::MonthlyCost { .. }
+            | Metric::TruncationRate { .. } => {}
+        }
         let json = serde_json::to_value(&m).unwrap();
         assert_eq!(json["operation"], "draft");
         assert_eq!(serde_json::from_value::<Metric>(json).unwrap(), m);

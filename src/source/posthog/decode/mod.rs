@@ -262,7 +262,6 @@ pub fn generations(body: &str) -> Result<Vec<GenerationRow>, SourceError> {
     })
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
