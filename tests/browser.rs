@@ -187,10 +187,10 @@ async fn live_prices_are_used_when_they_load_and_the_snapshot_otherwise() {
     use trace_optimizer::ui::live_prices::live_or_bundled;
     let json = r#"{"gpt-4o":{"litellm_provider":"openai","mode":"chat","input_cost_per_token":2.5e-6,"output_cost_per_token":1e-5}}"#;
     let url = format!("data:application/json,{}", js_sys::encode_uri_component(json));
-    let (table, note) = live_or_bundled(&url, 5_000).await;
+    let trace_optimizer::pipeline::Prices { table, note } = live_or_bundled(&url, 5_000).await;
     assert!(table.source().live && note.is_none());
     assert_eq!(table.entries().len(), 1);
-    let (table, note) = live_or_bundled("http://127.0.0.1:9/prices.json", 5_000).await;
+    let trace_optimizer::pipeline::Prices { table, note } = live_or_bundled("http://127.0.0.1:9/prices.json", 5_000).await;
     assert!(!table.source().live, "the bundled snapshot");
     let note = note.expect("the reason is kept");
     assert!(note.starts_with("Live LiteLLM prices could not be read (network:") && note.contains("bundled snapshot"), "{note}");
@@ -204,15 +204,16 @@ async fn a_prior_analysis_json_makes_the_next_run_a_follow_up() {
     assert!(text(&root, "#report-html").contains("first analysis of this project"));
     // The analysis.json of that run, with its first fix marked shipped, as a user would edit it.
     let a = {
-        use trace_optimizer::analysis::{analyze, dataset::Window, pricing::PriceTable, Origin, Settings};
-        use trace_optimizer::source::{demo::{DemoConfig, DemoGenerator}, memory::MemorySource, plan::fetch};
+        use trace_optimizer::analysis::{dataset::Window, Origin, Settings};
+        use trace_optimizer::pipeline::{self, Prices, Request};
+        use trace_optimizer::source::{demo::{DemoConfig, DemoGenerator}, memory::MemorySource};
         let cfg = DemoConfig::default();
         let window = Window::ending_at(cfg.end, cfg.days);
         let source = MemorySource::from_generations(DemoGenerator::new(cfg).filter_map(|r| r.generation()).collect());
-        let data = fetch(&source, window, &Settings::default(), &mut |_| {}).await.unwrap().dataset;
-        analyze(&data, &Settings::default(), &Origin { label: "Demo project".into(), posthog: None }, PriceTable::bundled())
+        let request = Request { window, settings: Settings::default(), origin: Origin { label: "Demo project".into(), posthog: None }, prior: None };
+        pipeline::run(&source, &request, async { Prices::bundled() }, &mut pipeline::Quiet).await.unwrap().analysis
     };
-    let mut json: serde_json::Value = serde_json::from_str(&trace_optimizer::report::files(&a).into_iter().find(|f| f.path == "analysis.json").unwrap().content).unwrap();
+    let mut json: serde_json::Value = serde_json::from_str(&trace_optimizer::pipeline::write(&a).into_iter().find(|f| f.path == "analysis.json").unwrap().content).unwrap();
     json["recommendations"][0]["status"] = "shipped".into();
     let shipped = json["recommendations"][0]["title"].as_str().unwrap().to_string();
     let script = format!(

@@ -10,7 +10,7 @@ use trace_optimizer::analysis::dataset::Window;
 use trace_optimizer::analysis::Settings;
 use trace_optimizer::source::demo::{DemoConfig, DemoGenerator};
 use trace_optimizer::source::memory::MemorySource;
-use trace_optimizer::source::plan::fetch;
+use trace_optimizer::pipeline::fetch;
 use trace_optimizer::source::posthog::browser::BrowserTransport;
 use trace_optimizer::source::posthog::{ApiKey, Client, Host, PostHogSource};
 use wasm_bindgen_test::*;

@@ -5,12 +5,10 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use trace_optimizer::analysis::dataset::Window;
-use trace_optimizer::analysis::pricing::PriceTable;
-use trace_optimizer::analysis::{analyze, Origin, Settings};
-use trace_optimizer::report::recommendations_md;
+use trace_optimizer::analysis::{Origin, Settings};
+use trace_optimizer::pipeline::{self, Prices, Request};
 use trace_optimizer::source::demo::{DemoConfig, DemoGenerator};
 use trace_optimizer::source::memory::MemorySource;
-use trace_optimizer::source::plan::fetch;
 
 const SNAPSHOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/demo_recommendations.md");
 
@@ -19,10 +17,10 @@ fn demo_report() -> String {
     let cfg = DemoConfig::default();
     let window = Window::ending_at(cfg.end, cfg.days);
     let source = MemorySource::from_generations(DemoGenerator::new(cfg).filter_map(|r| r.generation()).collect());
-    let settings = Settings::default();
-    let data = futures::executor::block_on(fetch(&source, window, &settings, &mut |_| {})).expect("demo fetch").dataset;
-    let origin = Origin { label: "Demo project".into(), posthog: None };
-    recommendations_md(&analyze(&data, &settings, &origin, PriceTable::bundled()))
+    let request = Request { window, settings: Settings::default(), origin: Origin { label: "Demo project".into(), posthog: None }, prior: None };
+    let run = futures::executor::block_on(pipeline::run(&source, &request, async { Prices::bundled() }, &mut pipeline::Quiet)).expect("demo run");
+    let files = pipeline::write(&run.analysis);
+    files.into_iter().find(|f| f.path == "recommendations.md").expect("the report is written").content
 }
 
 #[test]

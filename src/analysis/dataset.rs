@@ -186,14 +186,6 @@ pub struct PrefixRow {
     pub cold_calls: u64,
 }
 
-/// Gap (seconds) within which a repeated prefix would find the prompt cache
-/// warm: Anthropic's default cache lifetime, and OpenAI's shortest.
-pub const CACHE_WINDOW_S: i64 = 300;
-
-/// Prompt lengths (characters) at which prefixes are compared. The first,
-/// about 1,024 tokens, is the smallest prefix providers cache.
-pub const PREFIX_CUTS: [u64; 6] = [4096, 6144, 8192, 16384, 32768, 65536];
-
 /// Failed generations grouped by operation, model, status and message.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorRow {
@@ -210,9 +202,6 @@ pub struct ErrorRow {
     /// choice is deterministic).
     pub trace_ids: Vec<String>,
 }
-
-/// Characters of an error message kept in [`ErrorRow::message`].
-pub const ERROR_CHARS: u64 = 160;
 
 /// One generation of a trace selected for a closer read (round 2).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -241,9 +230,6 @@ pub struct GenerationRow {
     pub input_tail: String,
     pub output_head: String,
 }
-
-/// Characters of prompt and output kept per generation for reading.
-pub const EXCERPT_CHARS: u64 = 400;
 
 /// How the per-trace rows were obtained when a project is too large to read whole.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

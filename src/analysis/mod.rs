@@ -15,8 +15,6 @@ pub mod select;
 pub mod stats;
 pub mod variance;
 pub mod what_if;
-#[cfg(test)]
-pub mod testing;
 
 use dataset::{Dataset, Overview, Sampling, Window};
 use serde::{Deserialize, Serialize};

@@ -5,7 +5,8 @@
 //! Excerpts are hostile text from end users; this module only cuts them.
 
 use super::by_operation::ByOperation;
-use super::dataset::{Dataset, GenerationRow, TraceOpRow, EXCERPT_CHARS};
+use super::dataset::{Dataset, GenerationRow, TraceOpRow};
+use crate::contract::EXCERPT_CHARS;
 use super::pricing::Costing;
 use super::root_causes::{BLOAT_FACTOR, RETRY_DUPLICATES, STUFFING_GROWTH, TOOL_LOOP_CALLS};
 use super::select::{Selection, Stratum};

@@ -37,15 +37,16 @@ mod cli {
     use std::path::PathBuf;
     use std::time::Instant;
     use trace_optimizer::analysis::dataset::Window;
-    use trace_optimizer::analysis::pricing::PriceTable;
     use trace_optimizer::analysis::history::FollowUp;
-    use trace_optimizer::analysis::{analyze_following, Origin, Settings};
+    use trace_optimizer::analysis::pricing::PriceTable;
+    use trace_optimizer::analysis::{Origin, Settings};
+    use trace_optimizer::pipeline::{self, Prices, Request, Run, Shell};
     use trace_optimizer::source::demo::{DemoConfig, DemoGenerator, Plants};
     use trace_optimizer::source::event::{Event, Generation};
     use trace_optimizer::source::memory::MemorySource;
-    use trace_optimizer::source::plan::{fetch, Fetched};
+    use trace_optimizer::source::plan::Step;
     use trace_optimizer::source::posthog::native::NativeTransport;
-    use trace_optimizer::source::posthog::{discover, ApiKey, Client, Host, Notice, PostHogSource};
+    use trace_optimizer::source::posthog::{discover, ApiKey, Client, Host, Notice};
 
     type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
@@ -102,34 +103,40 @@ mod cli {
             (None, true) => return Err("at least one --events FILE.jsonl (or --posthog-host and --project) is required".into()),
         };
         let started = Instant::now();
-        let (fetched, origin) = match from {
-            From::Files(files) => fetch_files(&files, now, &settings)?,
-            From::PostHog { host, project } => fetch_posthog(host, &project, now, &settings)?,
+        let prices = match &prices {
+            Some(path) => Prices { table: std::borrow::Cow::Owned(PriceTable::from_litellm_json(&std::fs::read_to_string(path)?).map_err(|e| format!("{}: {e}", path.display()))?), note: None },
+            None => Prices::bundled(),
         };
-        for (query, e) in &fetched.warnings {
-            eprintln!("warning: {query}: {e}");
+        let run = match from {
+            From::Files(files) => run_files(&files, now, settings, prior.as_ref(), prices)?,
+            From::PostHog { host, project } => run_posthog(host, &project, now, settings, prior.as_ref(), prices)?,
+        };
+        for w in &run.warnings {
+            eprintln!("warning: {w}");
         }
-        let table = match &prices {
-            Some(path) => PriceTable::from_litellm_json(&std::fs::read_to_string(path)?).map_err(|e| format!("{}: {e}", path.display()))?,
-            None => PriceTable::bundled().clone(),
-        };
-        let analysis = analyze_following(&fetched.dataset, &settings, &origin, &table, prior.as_ref());
         std::fs::create_dir_all(&out)?;
-        for f in trace_optimizer::report::files(&analysis) {
+        for f in pipeline::write(&run.analysis) {
             let path = out.join(f.path);
             if let Some(dir) = path.parent() {
                 std::fs::create_dir_all(dir)?;
             }
             std::fs::write(&path, f.content)?;
         }
-        eprintln!("analysed {} generations in {:.2?}; wrote {}", analysis.metrics.totals.calls, started.elapsed(), out.display());
+        eprintln!("analysed {} generations in {:.2?}; wrote {}", run.analysis.metrics.totals.calls, started.elapsed(), out.display());
         Ok(())
     }
 
-    type Fetch = Result<(Fetched, Origin)>;
+    /// The command line as the pipeline's shell: steps on standard error.
+    struct Terminal;
 
-    /// The plan over JSONL exports, answered in memory.
-    fn fetch_files(files: &[PathBuf], now: Option<DateTime<Utc>>, settings: &Settings) -> Fetch {
+    impl Shell for Terminal {
+        fn progress(&mut self, step: Step) {
+            eprintln!("step: {step:?}");
+        }
+    }
+
+    /// The pipeline over JSONL exports, answered in memory.
+    fn run_files(files: &[PathBuf], now: Option<DateTime<Utc>>, settings: Settings, prior: Option<&FollowUp>, prices: Prices) -> Result<Run> {
         let mut generations = Vec::new();
         for path in files {
             read_generations(path, &mut generations)?;
@@ -140,9 +147,9 @@ mod cli {
         let window = Window::ending_at(end, settings.window_days);
         let source = MemorySource::from_generations(generations);
         eprintln!("read {} generations from {} file(s)", source.all().len(), files.len());
-        let fetched = futures::executor::block_on(fetch(&source, window, settings, &mut |_| {})).map_err(|f| f.error.to_string())?;
         let label = files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
-        Ok((fetched, Origin { label, posthog: None }))
+        let request = Request { window, settings, origin: Origin { label, posthog: None }, prior };
+        futures::executor::block_on(pipeline::run(&source, &request, async { prices }, &mut pipeline::Quiet)).map_err(|f| f.error.to_string().into())
     }
 
     /// The personal API key, from the environment only (flags land in shell history).
@@ -164,17 +171,18 @@ mod cli {
         }))
     }
 
-    /// The plan against a PostHog project.
-    fn fetch_posthog(host: Host, project: &str, now: Option<DateTime<Utc>>, settings: &Settings) -> Fetch {
-        let source = PostHogSource::new(client(host)?, project)?;
+    /// The pipeline against a PostHog project.
+    fn run_posthog(host: Host, project: &str, now: Option<DateTime<Utc>>, settings: Settings, prior: Option<&FollowUp>, prices: Prices) -> Result<Run> {
+        let source = futures::executor::block_on(pipeline::posthog_source(client(host)?, project)).map_err(|f| f.error.to_string())?;
         let window = Window::ending_at(now.unwrap_or_else(|| std::time::SystemTime::now().into()), settings.window_days);
-        let fetched = futures::executor::block_on(fetch(&source, window, settings, &mut |step| eprintln!("step: {step:?}")));
+        let host = source.client().host();
+        let request = Request { window, settings, origin: Origin { label: format!("PostHog project {project}"), posthog: Some((host, project.to_string())) }, prior };
+        let run = futures::executor::block_on(pipeline::run(&source, &request, async { prices }, &mut Terminal));
         let meter = source.client().meter();
         eprintln!("queries used: {} of PostHog's {} per hour ({}); {:.1} MB fetched", meter.used(), meter.budget(), meter.sent().join(", "), meter.bytes() as f64 / 1e6);
-        let fetched = fetched.map_err(|f| f.error.to_string())?;
-        eprintln!("dependent rounds after the overview: {}", fetched.rounds);
-        let host = source.client().host();
-        Ok((fetched, Origin { label: format!("PostHog project {project}"), posthog: Some((host, project.to_string())) }))
+        let run = run.map_err(|f| f.error.to_string())?;
+        eprintln!("dependent rounds after the overview: {}", run.timing.rounds);
+        Ok(run)
     }
 
     /// Lists the projects the key can analyse.

@@ -1,7 +1,7 @@
 //! The report's Appendix: how the figures were obtained, which data files
 //! accompany the report, and where each model's price came from.
 
-use super::format::{count, pct, usd};
+use crate::format::{count, pct, usd};
 use super::markdown::{escape, table};
 use crate::analysis::Analysis;
 

@@ -1,7 +1,7 @@
 //! `## Failure-Mode Analysis`: errors by operation and status, rate limits
 //! and timeouts, truncation, empty outputs and output-size variance (stage 6).
 
-use super::format::{count, pct, truncate, usd};
+use crate::format::{count, pct, truncate, usd};
 use super::markdown::{escape, link, table};
 use crate::analysis::failures::FailureKind;
 use crate::analysis::links::trace_url;

@@ -2,7 +2,7 @@
 //! written from stage 8's [`Recommendations`]. Every value from the data is
 //! escaped; code goes into fenced blocks that it cannot close.
 
-use super::format::{count, pct, usd};
+use crate::format::{count, pct, usd};
 use super::markdown::{code_block, escape, table};
 use crate::analysis::history::Metric;
 use crate::analysis::links::trace_url;
@@ -89,7 +89,7 @@ fn value(m: &Measurement, x: f64) -> String {
     match &m.metric {
         Some(Metric::CostPerCall { .. } | Metric::MonthlyCost { .. }) => usd(x),
         Some(Metric::InputTokensPerCall { .. }) => count(x.round() as u64),
-        Some(Metric::P95Latency { .. }) => super::format::secs(x),
+        Some(Metric::P95Latency { .. }) => crate::format::secs(x),
         Some(Metric::ErrorRate { .. } | Metric::TruncationRate { .. }) | None => pct(x),
     }
 }

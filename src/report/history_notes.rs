@@ -2,7 +2,7 @@
 //! follow-up lists each prior target as hit or missed, with numbers, the
 //! fixes not proposed again, and the regressions.
 
-use super::format::{count, pct, secs, usd};
+use crate::format::{count, pct, secs, usd};
 use super::markdown::{escape, table};
 use crate::analysis::history::{Metric, Status};
 use crate::analysis::Analysis;

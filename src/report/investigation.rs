@@ -1,7 +1,7 @@
 //! `## High-Variance Investigation`: the per-trace cost distribution of each
 //! top operation (stage 4) and what explains its outliers (stage 5).
 
-use super::format::{count, pct, usd};
+use crate::format::{count, pct, usd};
 use super::markdown::{escape, link, table};
 use crate::analysis::links::trace_url;
 use crate::analysis::Analysis;

@@ -7,7 +7,6 @@ mod csv_files;
 mod failure_modes;
 mod fixes;
 mod follow_up;
-pub mod format;
 mod history_notes;
 mod investigation;
 mod json_files;

@@ -2,7 +2,7 @@
 //! frequencies and excerpts. Excerpts are hostile text: escaped, and shown
 //! as quotes, never as markup.
 
-use super::format::{count, truncate, usd};
+use crate::format::{count, truncate, usd};
 use super::markdown::{escape, link, table};
 use crate::analysis::links::trace_url;
 use crate::analysis::qualitative::Tag;

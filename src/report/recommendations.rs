@@ -1,6 +1,6 @@
 //! `recommendations.md`: the full report.
 
-use super::format::{change, count, pct, secs, usd};
+use crate::format::{change, count, pct, secs, usd};
 use super::markdown::{escape, table};
 use crate::analysis::metrics::GroupMetrics;
 use crate::analysis::Analysis;

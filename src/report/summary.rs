@@ -2,7 +2,7 @@
 //! analysed, what it cost, the top three findings and the projected monthly
 //! savings; no table longer than five rows.
 
-use super::format::{count, pct, usd};
+use crate::format::{count, pct, usd};
 use super::markdown::{escape, table};
 use crate::analysis::Analysis;
 

@@ -1,6 +1,6 @@
 use super::markdown::to_html;
 use super::*;
-use crate::analysis::testing::demo_analysis;
+use crate::testing::demo_analysis;
 use crate::analysis::Settings;
 
 #[test]
@@ -48,7 +48,7 @@ fn a_follow_up_reports_targets_regressions_and_settled_fixes() {
     let rec = |id: &str, status, target: f64| PriorRecommendation { id: id.into(), title: format!("fix {id}"), status, metric: Some(draft.clone()), baseline: Some(now * 1.5), target: Some(target) };
     let mut prior = FollowUp::of(&first, vec![rec("met", Status::Shipped, now * 1.01), rec("missed", Status::Open, now * 0.5), rec("no", Status::Rejected, now * 0.1)]);
     prior.operations.iter_mut().find(|o| o.operation == "agent_step").unwrap().cost_per_call /= 2.0;
-    let data = crate::analysis::testing::demo_dataset(false);
+    let data = crate::testing::demo_dataset(false);
     let a = crate::analysis::analyze_following(&data, &first.settings, &first.origin, crate::analysis::pricing::PriceTable::bundled(), Some(&prior));
     let md = recommendations_md(&a);
     assert!(md.contains("1 of 2 prior targets met, 1 regressions, 2 fixes settled"), "rejected targets are not checked");
@@ -62,7 +62,7 @@ fn summary_fits_one_screen_with_the_headline_figures() {
     let a = demo_analysis(false);
     let s = summary_md(&a);
     assert!(s.lines().count() <= 40, "one screen: {} lines", s.lines().count());
-    for line in [format!("{} in", crate::report::format::count(a.metrics.totals.calls)), crate::report::format::usd(a.metrics.totals.cost_usd), crate::report::format::usd(a.recommendations.monthly_savings_usd)] {
+    for line in [format!("{} in", crate::format::count(a.metrics.totals.calls)), crate::format::usd(a.metrics.totals.cost_usd), crate::format::usd(a.recommendations.monthly_savings_usd)] {
         assert!(s.contains(&line), "{line} missing from the summary");
     }
     let findings = s.lines().filter(|l| l.starts_with(|c: char| c.is_ascii_digit()) && l.contains(". **")).count();

@@ -82,7 +82,7 @@ pub fn validate(a: &Analysis) -> Validation {
     let failed: u64 = a.failures.errors.iter().map(|g| g.calls).sum();
     // The errors query keeps the most frequent groups only; when it is full,
     // the groups may hold fewer failures than the rollup, never more.
-    let capped = a.failures.error_rows >= crate::source::memory::ERROR_ROWS;
+    let capped = a.failures.error_rows >= crate::contract::ERROR_ROWS;
     let failures = check(
         failed == m.totals.errors || (capped && failed < m.totals.errors),
         format!("error groups hold {failed} failed calls{}; the rollup counts {}", if capped { " (most frequent groups only)" } else { "" }, m.totals.errors),

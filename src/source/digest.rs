@@ -7,7 +7,7 @@
 //! v1.0.2), the only hash in PostHog's HogQL function list, so PostHog
 //! computes the same values server-side.
 
-use crate::analysis::dataset::{EXCERPT_CHARS, PREFIX_CUTS};
+use crate::contract::{EXCERPT_CHARS, PREFIX_CUTS};
 
 /// A payload reduced to what the analysis reads.
 #[derive(Clone, Debug, PartialEq, Eq)]

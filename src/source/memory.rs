@@ -6,6 +6,7 @@ use super::event::{Event, Generation};
 use super::{DataSource, Page, SourceError, TraceOpsPage, TraceSample};
 use crate::analysis::dataset::*;
 use crate::analysis::stats::{quantile_sorted, sorted};
+use crate::contract::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Generations in memory, answering the query plan.
@@ -58,14 +59,6 @@ fn tokens(g: &Generation) -> TokenSums {
     }
 }
 
-/// Prompts above this many input tokens are billed at long-context prices.
-pub const LONG_CONTEXT_TOKENS: u64 = 200_000;
-
-/// Stop reasons that mean the output hit the token limit.
-pub const TRUNCATION_STOP_REASONS: [&str; 3] = ["length", "max_tokens", "MAX_TOKENS"];
-/// Stop reasons that mean the model asked for a tool.
-pub const TOOL_STOP_REASONS: [&str; 2] = ["tool_calls", "tool_use"];
-
 /// Whether the generation stopped at its token limit.
 fn truncated(g: &Generation) -> bool {
     g.stop_reason.as_deref().is_some_and(|r| TRUNCATION_STOP_REASONS.contains(&r))
@@ -74,7 +67,7 @@ fn truncated(g: &Generation) -> bool {
 
 /// The bucket (0..1000) of a trace id for sampling: `cityHash64(trace_id) % 1000`.
 pub fn sample_bucket(trace_id: &str) -> u16 {
-    (super::digest::city_hash(trace_id.as_bytes()) % u64::from(super::BUCKETS)) as u16
+    (super::digest::city_hash(trace_id.as_bytes()) % u64::from(BUCKETS)) as u16
 }
 
 impl DataSource for MemorySource {
@@ -269,7 +262,7 @@ impl DataSource for MemorySource {
             })
             .collect();
         rows.sort_by(|a, b| (&a.trace_id, a.timestamp, &a.uuid).cmp(&(&b.trace_id, b.timestamp, &b.uuid)));
-        let cap = super::generations_per_trace(wanted.len()) as usize;
+        let cap = generations_per_trace(wanted.len()) as usize;
         let mut seen: HashMap<String, usize> = HashMap::new();
         rows.retain(|r| {
             let n = seen.entry(r.trace_id.clone()).or_default();
@@ -288,11 +281,6 @@ fn cache_calls(gens: &[&Generation]) -> (u64, u64) {
     let warm = times.windows(2).filter(|w| w[1] - w[0] <= CACHE_WINDOW_S * 1000).count() as u64;
     (warm, times.len() as u64 - warm)
 }
-
-/// Most prefix groups returned.
-pub const PREFIX_ROWS: usize = 200;
-/// Most error groups returned.
-pub const ERROR_ROWS: usize = 200;
 
 /// Aggregates one trace's generations within one operation.
 fn trace_op_row(mut gens: Vec<&Generation>) -> TraceOpRow {

@@ -16,6 +16,7 @@ pub mod plan;
 pub mod posthog;
 
 use crate::analysis::dataset::{ErrorRow, GenerationRow, LatencyRow, Overview, PrefixRow, RollupRow, TraceOpRow, Window};
+use crate::contract::BUCKETS;
 pub use error::SourceError;
 
 /// Which slice of the per-trace rows to read: keyset pagination on
@@ -38,9 +39,6 @@ impl Default for TraceOpsPage {
     }
 }
 
-/// Number of trace buckets.
-pub const BUCKETS: u16 = 1000;
-
 /// A deterministic sample of traces: those in the buckets below
 /// `keep_per_mille`, plus the `top_traces` most expensive traces of the
 /// window (by PostHog's cost, ties by trace id), whatever their bucket.
@@ -48,12 +46,6 @@ pub const BUCKETS: u16 = 1000;
 pub struct TraceSample {
     pub keep_per_mille: u16,
     pub top_traces: u64,
-}
-
-/// Most generations read per trace when `traces` traces are read together:
-/// the whole answer stays within PostHog's 50,000 rows.
-pub fn generations_per_trace(traces: usize) -> u64 {
-    (50_000 / traces.max(1) as u64).clamp(1, 1_000)
 }
 
 /// One page of rows and whether more follow.
@@ -80,6 +72,6 @@ pub trait DataSource {
     /// Failed generations grouped, most frequent first.
     async fn errors(&self, w: &Window) -> Result<Vec<ErrorRow>, SourceError>;
     /// Generations of the given traces, ordered by trace id, time, uuid: the
-    /// first [`generations_per_trace`] of each trace.
+    /// first [`crate::contract::generations_per_trace`] of each trace.
     async fn generations(&self, w: &Window, trace_ids: &[String]) -> Result<Vec<GenerationRow>, SourceError>;
 }

@@ -4,19 +4,18 @@
 //! so nothing already computed is thrown away. A cancelled run ends at once.
 //!
 //! Round 1 asks the aggregate questions together; round 2 reads the
-//! generations of the traces chosen from round 1's per-trace rows and
-//! rollup, without waiting for its other answers. The per-trace
+//! generations of the traces the caller chooses from round 1's per-trace
+//! rows and rollup (`pipeline::choose`), without waiting for its other
+//! answers. The plan decides only the order of the queries, never what the
+//! analysis makes of them. The per-trace
 //! rows are read as disjoint ranges of trace buckets, concurrently, so a
 //! large project costs more queries but no more rounds; past
 //! [`FULL_READ_ROWS`] rows the traces are sampled by bucket, keeping the
 //! most expensive ones exactly.
 
-use super::{DataSource, SourceError, TraceOpsPage, TraceSample, BUCKETS};
-use crate::analysis::by_operation::ByOperation;
-use crate::analysis::dataset::{sort_trace_ops, Dataset, Overview, Sampling, TraceOpRow, Window};
-use crate::analysis::pricing::Costing;
-use crate::analysis::select::{select, Selection};
-use crate::analysis::Settings;
+use super::{DataSource, SourceError, TraceOpsPage, TraceSample};
+use crate::contract::BUCKETS;
+use crate::analysis::dataset::{sort_trace_ops, Dataset, Overview, RollupRow, Sampling, TraceOpRow, Window};
 use std::collections::BTreeSet;
 
 /// Rows per page of the per-trace query: one below PostHog's cap of 50,000
@@ -46,11 +45,11 @@ pub struct Failure {
     pub error: SourceError,
 }
 
-/// What the plan fetched.
+/// What the plan fetched, with the caller's choice of the traces read in round 2.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Fetched {
+pub struct Fetched<C> {
     pub dataset: Dataset,
-    pub selection: Selection,
+    pub selection: C,
     /// Optional answers that failed, as `(query, error)`.
     pub warnings: Vec<(&'static str, SourceError)>,
     /// Rounds of dependent queries after the overview: 2, plus one for each
@@ -58,8 +57,14 @@ pub struct Fetched {
     pub rounds: u32,
 }
 
-/// Runs the plan against `src`. `progress` hears each step as it starts.
-pub async fn fetch<S: DataSource>(src: &S, window: Window, settings: &Settings, progress: &mut dyn FnMut(Step)) -> Result<Fetched, Failure> {
+/// Runs the plan against `src`. `choose` picks, from round 1's rollup and
+/// per-trace rows, what round 2 reads: it returns its choice (kept in
+/// [`Fetched::selection`]) and the trace ids whose generations to read.
+/// `progress` hears each step as it starts.
+pub async fn fetch<S, C>(src: &S, window: Window, choose: impl FnOnce(&[RollupRow], &[TraceOpRow]) -> (C, Vec<String>), progress: &mut dyn FnMut(Step)) -> Result<Fetched<C>, Failure>
+where
+    S: DataSource,
+{
     let fail = |step| move |error| Failure { step, error };
     progress(Step::Connect);
     // Latency and errors need nothing from the overview: they go out beside
@@ -82,10 +87,8 @@ pub async fn fetch<S: DataSource>(src: &S, window: Window, settings: &Settings, 
                 return Err(Failure { step: Step::Aggregates, error: SourceError::Cancelled });
             }
             let rows = trace_ops.as_ref().map_or(&[][..], |(rows, _)| rows.as_slice());
-            // Selection judges by PostHog's cost, so the rows need no prices here.
-            let selection = select(&rollup, &ByOperation::new(rows, &Costing::default()), rows, settings);
+            let (selection, ids) = choose(&rollup, rows);
             progress(Step::Details);
-            let ids = selection.trace_ids();
             let generations = if ids.is_empty() { Ok(Vec::new()) } else { src.generations(&window, &ids).await };
             if matches!(generations, Err(SourceError::Cancelled)) {
                 return Err(Failure { step: Step::Details, error: SourceError::Cancelled });

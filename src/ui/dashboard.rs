@@ -3,10 +3,11 @@
 use super::charts::{self, ChartView};
 use super::headline::Headline;
 use super::progress::QueryMeterLine;
-use super::state::{Results, Timing};
+use super::state::Results;
+use crate::pipeline::Timing;
 use super::table::{Cell, SortableTable};
 use crate::analysis::metrics::GroupMetrics;
-use crate::report::format::{count, pct, secs, usd};
+use crate::format::{count, pct, secs, usd};
 use leptos::prelude::*;
 use std::sync::Arc;
 

@@ -1,7 +1,7 @@
 //! The headline numbers of an analysis.
 
 use crate::analysis::Analysis;
-use crate::report::format::{count, pct, usd};
+use crate::format::{count, pct, usd};
 use leptos::prelude::*;
 
 /// Cards with the totals everyone asks for first.

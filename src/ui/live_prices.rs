@@ -3,6 +3,7 @@
 //! fails or takes too long, with the reason kept for the report.
 
 use crate::analysis::pricing::{PriceTable, LITELLM_LIVE_URL};
+use crate::pipeline::Prices;
 use futures::future::{select, Either};
 use std::borrow::Cow;
 use std::pin::pin;
@@ -11,7 +12,7 @@ use std::pin::pin;
 pub const LIVE_TIMEOUT_MS: u32 = 8_000;
 
 /// The live table from `url`, or the bundled snapshot and why.
-pub async fn live_or_bundled(url: &str, timeout_ms: u32) -> (Cow<'static, PriceTable>, Option<String>) {
+pub async fn live_or_bundled(url: &str, timeout_ms: u32) -> Prices {
     let fetched = pin!(fetch_table(url));
     let timeout = pin!(gloo_timers::future::TimeoutFuture::new(timeout_ms));
     let outcome = match select(fetched, timeout).await {
@@ -19,17 +20,17 @@ pub async fn live_or_bundled(url: &str, timeout_ms: u32) -> (Cow<'static, PriceT
         Either::Right(_) => Err(format!("no answer within {} s", timeout_ms / 1000)),
     };
     match outcome {
-        Ok(table) => (Cow::Owned(table), None),
+        Ok(table) => Prices { table: Cow::Owned(table), note: None },
         Err(why) => {
             let bundled = PriceTable::bundled();
             let note = format!("Live LiteLLM prices could not be read ({why}); prices come from the bundled snapshot ({}).", bundled.source().label);
-            (Cow::Borrowed(bundled), Some(note))
+            Prices { table: Cow::Borrowed(bundled), note: Some(note) }
         }
     }
 }
 
 /// The default live source.
-pub async fn current() -> (Cow<'static, PriceTable>, Option<String>) {
+pub async fn current() -> Prices {
     live_or_bundled(LITELLM_LIVE_URL, LIVE_TIMEOUT_MS).await
 }
 

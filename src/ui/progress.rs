@@ -63,7 +63,7 @@ pub fn QueryMeterLine() -> impl IntoView {
     view! {
         {move || state.queries.get().map(|q| view! {
             <p id="query-meter" class="hint">
-                {format!("PostHog queries: {} of {} this hour · {} fetched", q.used, q.budget, crate::report::format::bytes(q.bytes))}
+                {format!("PostHog queries: {} of {} this hour · {} fetched", q.used, q.budget, crate::format::bytes(q.bytes))}
             </p>
         })}
         {move || state.throttled_s.get().map(|s| view! {

@@ -6,7 +6,7 @@
 use super::state::{AppState, Results};
 use crate::analysis::links::trace_url;
 use crate::analysis::qualitative::{retag, SampledTrace, Tag};
-use crate::report::format::usd;
+use crate::format::usd;
 use leptos::prelude::*;
 use std::collections::BTreeSet;
 use std::sync::Arc;

@@ -4,7 +4,7 @@ use super::download::{download_bytes, download_text};
 use super::figures;
 use super::state::Results;
 use crate::report::markdown::to_html;
-use crate::report::{bundle, files};
+use crate::report::bundle;
 use leptos::prelude::*;
 use std::sync::Arc;
 
@@ -19,7 +19,7 @@ pub fn ReportView(results: Arc<Results>) -> impl IntoView {
     let download_summary = move |_| download_text("summary.md", "text/markdown;charset=utf-8", &summary);
     let for_bundle = results.clone();
     let bundle_error = RwSignal::new(None::<String>);
-    let download_bundle = move |_| match bundle::zip(&files(&for_bundle.analysis), &figures::collect()) {
+    let download_bundle = move |_| match bundle::zip(&crate::pipeline::write(&for_bundle.analysis), &figures::collect()) {
         Ok(bytes) => download_bytes("trace-optimizer-results.zip", "application/zip", &bytes),
         Err(e) => bundle_error.set(Some(e)),
     };

@@ -2,21 +2,19 @@
 //! Every failure ends as a message in [`Phase::Failed`]; results of an
 //! earlier run stay on screen.
 
-use super::state::{AppState, Phase, QueryMeter, Results, Timing};
-use crate::source::posthog::browser::BrowserTransport;
-use crate::source::posthog::{key_scopes, ApiKey, Client, Host, Meter, Notice, PostHogSource, ProjectChoice};
-use crate::source::SourceError;
+use super::state::{AppState, Phase, QueryMeter, Results};
 use crate::analysis::dataset::Window;
-use crate::analysis::pricing::PriceTable;
-use std::borrow::Cow;
-use std::future::Future;
-use crate::analysis::{analyze_following, Origin, Settings};
+use crate::analysis::{Origin, Settings};
+use crate::pipeline::{self, Prices, Request, Shell};
 use crate::report::recommendations_md;
 use crate::source::demo::{DemoConfig, DemoGenerator};
 use crate::source::memory::MemorySource;
-use crate::source::plan::{fetch, Step};
-use crate::source::DataSource;
+use crate::source::plan::Step;
+use crate::source::posthog::browser::BrowserTransport;
+use crate::source::posthog::{ApiKey, Client, Host, Meter, Notice, ProjectChoice};
+use crate::source::{DataSource, SourceError};
 use leptos::prelude::*;
+use std::future::Future;
 use std::sync::Arc;
 
 /// Lets the browser paint before a long synchronous step.
@@ -57,46 +55,49 @@ pub fn run_demo(state: AppState, settings: Settings) {
         }
         let source = MemorySource::from_generations(generations);
         // The demo works offline: it prices with the bundled snapshot.
-        let prices = async { (Cow::Borrowed(PriceTable::bundled()), None) };
-        run(state, source, window, settings, Origin { label, posthog: None }, prices).await;
+        run(state, source, window, settings, Origin { label, posthog: None }, async { Prices::bundled() }).await;
     });
 }
 
-/// The price table of a run, and why it is not the one asked for, if so.
-pub type Prices = (Cow<'static, PriceTable>, Option<String>);
+/// The page as the pipeline's shell: steps shown in the progress view,
+/// the page's clock, a paint before the analysis, the Cancel button.
+struct Page {
+    state: AppState,
+    label: String,
+}
 
-/// Fetches with the plan while `prices` loads, and analyses; shared by
-/// every source.
-pub async fn run<S: DataSource>(state: AppState, source: S, window: Window, settings: Settings, origin: Origin, prices: impl Future<Output = Prices>) {
-    let label = origin.label.clone();
-    let mut progress = |step| state.phase.set(Phase::Running { step, source: label.clone(), detail: String::new() });
-    let started = now_ms();
-    let (fetched, (prices, price_note)) = futures::join!(fetch(&source, window, &settings, &mut progress), prices);
-    let fetched = match fetched {
-        Ok(f) => f,
-        Err(failure) if failure.error == SourceError::Cancelled => {
-            state.phase.set(Phase::Cancelled);
-            return;
-        }
-        Err(failure) => {
-            state.phase.set(Phase::Failed(failure.error.to_string()));
-            return;
-        }
-    };
-    yield_to_browser().await;
-    if state.cancelled() {
-        return;
+impl Shell for Page {
+    fn progress(&mut self, step: Step) {
+        self.state.phase.set(Phase::Running { step, source: self.label.clone(), detail: String::new() });
     }
-    let fetched_at = now_ms();
+
+    fn now_ms(&self) -> f64 {
+        now_ms()
+    }
+
+    async fn pause(&self) {
+        yield_to_browser().await;
+    }
+
+    fn cancelled(&self) -> bool {
+        self.state.cancelled()
+    }
+}
+
+/// Runs the pipeline on `source` while `prices` loads; shared by every source.
+pub async fn run<S: DataSource>(state: AppState, source: S, window: Window, settings: Settings, origin: Origin, prices: impl Future<Output = Prices>) {
     let prior = state.prior.get_untracked();
-    let mut analysis = analyze_following(&fetched.dataset, &settings, &origin, &prices, prior.as_deref());
-    analysis.pricing.notes.extend(price_note);
-    let report_md = recommendations_md(&analysis);
-    let timing = Timing { fetch_ms: fetched_at - started, compute_ms: now_ms() - fetched_at, rounds: fetched.rounds };
-    let warnings = fetched.warnings.iter().map(|(q, e)| format!("{q}: {e}")).collect();
-    let (selection, generations) = (fetched.selection, fetched.dataset.generations);
-    state.results.set(Some(Arc::new(Results { analysis, report_md, warnings, selection, generations, timing })));
-    state.phase.set(Phase::Done);
+    let request = Request { window, settings, origin, prior: prior.as_deref() };
+    let mut page = Page { state, label: request.origin.label.clone() };
+    match pipeline::run(&source, &request, prices, &mut page).await {
+        Ok(run) => {
+            let report_md = recommendations_md(&run.analysis);
+            state.results.set(Some(Arc::new(Results { report_md, run })));
+            state.phase.set(Phase::Done);
+        }
+        Err(failure) if failure.error == SourceError::Cancelled => state.phase.set(Phase::Cancelled),
+        Err(failure) => state.phase.set(Phase::Failed(failure.error.to_string())),
+    }
 }
 
 /// A PostHog project to analyse, as the connect panel gives it.
@@ -144,26 +145,11 @@ pub fn run_posthog(state: AppState, target: PostHogTarget, settings: Settings) {
         let label = format!("PostHog project {} ({})", target.project.name, target.project.id);
         state.start(Step::Connect, &label, String::new());
         let client = posthog_client(state, target.host, target.key);
-        // Stage 1: the key and its scope, and the region when automatic
-        // (one request, no HogQL).
-        match key_scopes(&client).await {
-            Ok(k) if !k.can_query() => {
-                state.phase.set(Phase::Failed(format!("The API key lacks the query:read scope (it has: {}). Create a personal API key with query:read in PostHog's settings.", k.scopes.join(", "))));
-                return;
-            }
-            Err(SourceError::Cancelled) => return state.phase.set(Phase::Cancelled),
-            Err(e @ (SourceError::Unauthorized(_) | SourceError::Forbidden(_) | SourceError::NotFound(_))) => return state.phase.set(Phase::Failed(e.to_string())),
-            // Anything else (an unreadable answer, a passing outage) is left
-            // to the plan's first query, which retries and reports it.
-            Ok(_) | Err(_) => {}
-        }
         let project = target.project.id.to_string();
-        let source = match PostHogSource::new(client, &project) {
+        let source = match pipeline::posthog_source(client, &project).await {
             Ok(s) => s,
-            Err(e) => {
-                state.phase.set(Phase::Failed(e.to_string()));
-                return;
-            }
+            Err(f) if f.error == SourceError::Cancelled => return state.phase.set(Phase::Cancelled),
+            Err(f) => return state.phase.set(Phase::Failed(f.error.to_string())),
         };
         let posthog = Some((source.client().host(), project));
         let now = chrono::DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default();

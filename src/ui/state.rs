@@ -1,10 +1,9 @@
 //! What the page shows, as signals: the phase of the current run and the
 //! results of the last one that finished.
 
-use crate::analysis::dataset::GenerationRow;
-use crate::analysis::select::Selection;
 use crate::analysis::history::FollowUp;
 use crate::analysis::Analysis;
+use crate::pipeline::Run;
 use crate::source::plan::Step;
 use crate::source::posthog::CancelToken;
 use leptos::prelude::*;
@@ -22,27 +21,20 @@ pub enum Phase {
     Done,
 }
 
-/// A finished analysis with the report written from it.
+/// A finished run with the report written from it. It reads as the
+/// [`Run`] it holds (`results.analysis`, `results.selection`, ...).
 #[derive(Debug)]
 pub struct Results {
-    pub analysis: Analysis,
+    pub run: Run,
     pub report_md: String,
-    /// Queries that failed without stopping the run.
-    pub warnings: Vec<String>,
-    /// The traces read closely, and their generations.
-    pub selection: Selection,
-    pub generations: Vec<GenerationRow>,
-    pub timing: Timing,
 }
 
-/// Where a run's time went (milliseconds): asking the source (queries, or
-/// generating the demo's answers), then analysing and writing the report;
-/// and the rounds of queries that waited on an earlier answer.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Timing {
-    pub fetch_ms: f64,
-    pub compute_ms: f64,
-    pub rounds: u32,
+impl std::ops::Deref for Results {
+    type Target = Run;
+
+    fn deref(&self) -> &Run {
+        &self.run
+    }
 }
 
 /// The page's state, shared through context.
@@ -125,13 +117,6 @@ impl Results {
     /// The same results with a changed analysis (the reader's tags), the
     /// report rewritten from it.
     pub fn with_analysis(&self, analysis: Analysis) -> Results {
-        Results {
-            report_md: crate::report::recommendations_md(&analysis),
-            analysis,
-            warnings: self.warnings.clone(),
-            selection: self.selection.clone(),
-            generations: self.generations.clone(),
-            timing: self.timing,
-        }
+        Results { report_md: crate::report::recommendations_md(&analysis), run: Run { analysis, ..self.run.clone() } }
     }
 }

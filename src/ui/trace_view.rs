@@ -5,7 +5,7 @@
 use super::state::Results;
 use crate::analysis::dataset::GenerationRow;
 use crate::analysis::links::trace_url;
-use crate::report::format::{count, secs, usd};
+use crate::format::{count, secs, usd};
 use leptos::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::Arc;

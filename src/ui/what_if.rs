@@ -2,18 +2,18 @@
 //! operation would cost at that model's prices.
 
 use super::state::Results;
-use crate::analysis::pricing::PriceTable;
 use crate::analysis::what_if::{candidates, project};
-use crate::report::format::{change, usd};
+use crate::format::{change, usd};
 use leptos::prelude::*;
 use std::sync::Arc;
 
 /// The operation picker, the model picker and the projection.
 #[component]
 pub fn WhatIf(results: Arc<Results>) -> impl IntoView {
-    let table = PriceTable::bundled();
+    // The table the run priced with (live prices for a PostHog run).
+    let priced = results.clone();
     let ops: Vec<String> = results.analysis.metrics.by_operation.iter().map(|g| g.name.clone()).collect();
-    let models: Vec<String> = candidates(&results.analysis, table).iter().map(|e| e.key.clone()).collect();
+    let models: Vec<String> = candidates(&results.analysis, &results.prices).iter().map(|e| e.key.clone()).collect();
     let operation = RwSignal::new(ops.first().cloned().unwrap_or_default());
     let model = RwSignal::new(String::new());
     let a = results.clone();
@@ -22,7 +22,7 @@ pub fn WhatIf(results: Arc<Results>) -> impl IntoView {
         if name.trim().is_empty() {
             return "Pick a model to see the operation's cost at its prices.".to_string();
         }
-        let Some(entry) = table.entry(name.trim()) else { return format!("No price for \"{}\" in the price table.", name.trim()) };
+        let Some(entry) = priced.prices.entry(name.trim()) else { return format!("No price for \"{}\" in the price table.", name.trim()) };
         match project(&a.analysis, &operation.get(), entry) {
             Some(p) => format!(
                 "{} calls of {}: {} now, {} at {} ({}). Per 30 days: {} now, {} at {}. Prices only: check quality on a sample first.",

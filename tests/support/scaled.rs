@@ -2,21 +2,18 @@
 //! per-trace rows copied (new trace ids, costs jittered deterministically)
 //! until there are `rows` of them. Shared by the native and wasm benchmarks.
 
-use trace_optimizer::analysis::by_operation::ByOperation;
 use trace_optimizer::analysis::dataset::{sort_trace_ops, Dataset, TraceOpRow};
-use trace_optimizer::analysis::pricing::{Costing, PriceTable};
-use trace_optimizer::analysis::select::select;
-use trace_optimizer::analysis::{analyze, Origin, Settings};
+use trace_optimizer::analysis::{Origin, Settings};
+use trace_optimizer::pipeline::{self, Prices, Request};
 use trace_optimizer::source::demo::{DemoConfig, DemoGenerator};
 use trace_optimizer::source::memory::MemorySource;
-use trace_optimizer::source::plan::fetch;
 
 /// The demo project's dataset (a few thousand generations are enough to copy from).
 pub fn demo_dataset(generations: usize) -> Dataset {
     let cfg = DemoConfig { generations, ..DemoConfig::default() };
     let window = trace_optimizer::analysis::dataset::Window::ending_at(cfg.end, cfg.days);
     let source = MemorySource::from_generations(DemoGenerator::new(cfg).filter_map(|r| r.generation()).collect());
-    futures::executor::block_on(fetch(&source, window, &Settings::default(), &mut |_| {})).expect("demo fetch").dataset
+    futures::executor::block_on(pipeline::fetch(&source, window, &Settings::default(), &mut |_| {})).expect("demo fetch").dataset
 }
 
 /// `base` with its per-trace rows copied up to `rows` rows.
@@ -44,7 +41,9 @@ pub fn scaled(base: &Dataset, rows: usize) -> Dataset {
 /// plan's trace selection, then the analysis and its report files.
 /// Returns the traces picked and the files written.
 pub fn select_analyze_report(data: &Dataset) -> (usize, usize) {
-    let picked = select(&data.rollup, &ByOperation::new(&data.trace_ops, &Costing::default()), &data.trace_ops, &Settings::default());
-    let a = analyze(data, &Settings::default(), &Origin::default(), PriceTable::bundled());
-    (picked.trace_ids().len(), trace_optimizer::report::files(&a).len())
+    let settings = Settings::default();
+    let (_, picked) = pipeline::choose(&data.rollup, &data.trace_ops, &settings);
+    let request = Request { window: data.window, settings, origin: Origin::default(), prior: None };
+    let a = pipeline::analyse(data, &request, &Prices::bundled());
+    (picked.len(), pipeline::write(&a).len())
 }

@@ -22,11 +22,10 @@ pub use resolve::{Match, Rule};
 pub use table::{PriceEntry, PriceTable, TableSource, CHAT_MODES, LITELLM_LIVE_URL};
 
 use crate::analysis::dataset::{RollupRow, TokenSums, TraceOpRow};
+use crate::contract::LONG_CONTEXT_TOKENS;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Prompt size past which long-context prices apply to the whole request.
-pub const LONG_CONTEXT_TOKENS: u64 = 200_000;
 /// Anthropic's cache read price, as a share of the input price.
 pub const ANTHROPIC_CACHE_READ_RATIO: f64 = 0.1;
 /// Anthropic's cache write price (5-minute cache), as a share of the input price.

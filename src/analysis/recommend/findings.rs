@@ -5,7 +5,8 @@ use super::code::{comment, Call, Language};
 use super::measure::{self, Daily};
 use super::{EvidenceTrace, Excerpt, Kind, Recommendation};
 use crate::analysis::by_operation::{ByOperation, Priced};
-use crate::analysis::dataset::{Dataset, PrefixRow, TokenSums, TraceOpRow, CACHE_WINDOW_S};
+use crate::analysis::dataset::{Dataset, PrefixRow, TokenSums, TraceOpRow};
+use crate::contract::CACHE_WINDOW_S;
 use crate::analysis::history::Metric;
 use crate::analysis::metrics::{ratio, Totals};
 use crate::analysis::pricing::{cache_excluded_from_input, ModelPrice, PriceTable};
@@ -196,16 +197,16 @@ impl Goal {
 }
 
 fn usd(x: f64) -> String {
-    crate::report::format::usd(x)
+    crate::format::usd(x)
 }
 
 fn pct(x: f64) -> String {
-    crate::report::format::pct(x)
+    crate::format::pct(x)
 }
 
 /// A whole number with thousands separators.
 fn n(x: f64) -> String {
-    crate::report::format::count(x.max(0.0).round() as u64)
+    crate::format::count(x.max(0.0).round() as u64)
 }
 
 /// Successful generations of a row.

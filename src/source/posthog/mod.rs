@@ -86,7 +86,7 @@ impl<T: Transport> DataSource for PostHogSource<T> {
     }
 
     async fn trace_ops(&self, w: &Window, page: &TraceOpsPage) -> Result<Page<TraceOpRow>, SourceError> {
-        let limit = page.limit.min(hogql::MAX_ROWS - 1);
+        let limit = page.limit.min(crate::contract::MAX_ROWS - 1);
         let page = TraceOpsPage { limit, ..page.clone() };
         self.run(hogql::trace_ops(w, &page), Rank::Urgent, |body| decode::trace_ops(body, limit)).await
     }

@@ -1,8 +1,8 @@
 //! The aggregate queries: overview, rollup, latency, prefixes, errors.
 
-use super::{generations_in_window, hex_hash, token_sums, window_values, Col, PayloadTable, Query, MAX_ROWS};
-use crate::analysis::dataset::{Window, CACHE_WINDOW_S, ERROR_CHARS, PREFIX_CUTS};
-use crate::source::memory::{ERROR_ROWS, LONG_CONTEXT_TOKENS, PREFIX_ROWS};
+use super::{generations_in_window, hex_hash, token_sums, window_values, Col, PayloadTable, Query};
+use crate::analysis::dataset::Window;
+use crate::contract::{CACHE_WINDOW_S, ERROR_CHARS, ERROR_ROWS, LONG_CONTEXT_TOKENS, MAX_ROWS, PREFIX_CUTS, PREFIX_ROWS};
 
 /// Counts, first/last seen, payload presence and SDKs of the window.
 pub fn overview(w: &Window) -> Query {

@@ -34,9 +34,6 @@ pub enum PayloadTable {
     AiEvents,
 }
 
-/// Most rows PostHog returns for a query with `LIMIT`.
-pub const MAX_ROWS: u64 = 50_000;
-
 /// Typed columns of one generation, as the inner query names them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Col {

@@ -1,10 +1,10 @@
 //! The per-trace queries: one row per (trace, operation), and the
 //! generations of selected traces.
 
-use super::{generations_in_window, hex_hash, token_sums, window_values, Col, PayloadTable, Query, MAX_ROWS};
-use crate::analysis::dataset::{Window, ERROR_CHARS, EXCERPT_CHARS};
-use crate::source::memory::{TOOL_STOP_REASONS, TRUNCATION_STOP_REASONS};
-use crate::source::{generations_per_trace, TraceOpsPage};
+use super::{generations_in_window, hex_hash, token_sums, window_values, Col, PayloadTable, Query};
+use crate::analysis::dataset::Window;
+use crate::contract::{generations_per_trace, ERROR_CHARS, EXCERPT_CHARS, MAX_ROWS, TOOL_STOP_REASONS, TRUNCATION_STOP_REASONS};
+use crate::source::TraceOpsPage;
 
 /// One page of per-(trace, operation) rows: the page's bucket range (and
 /// sample), after its keyset cursor, `limit + 1` rows so that the answer

@@ -1,4 +1,5 @@
-//! Number formatting shared by every report file.
+//! Number and text formatting shared by the report files, the page and the
+//! recommendations' prose (money, shares, counts, bytes, seconds).
 
 /// US dollars: cents above one dollar with thousands separators
 /// (`$1,234.56`), four decimals below (`$0.0042`).

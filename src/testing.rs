@@ -1,12 +1,11 @@
-//! Test fixtures of the analysis: the demo project, analysed.
+//! Test fixtures: the demo project through the pipeline.
 
-use super::dataset::{Dataset, Window};
-use super::pricing::PriceTable;
-use super::{analyze, Analysis, Origin, Settings};
+use crate::analysis::dataset::{Dataset, Window};
+use crate::analysis::{Analysis, Origin, Settings};
+use crate::pipeline::{self, Prices, Request};
 use crate::source::demo::{DemoConfig, DemoGenerator};
 use crate::source::digest::TextDigest;
 use crate::source::memory::MemorySource;
-use crate::source::plan::fetch;
 
 /// A small demo project's compact rows; `hostile` renames an operation and
 /// a trace and fills excerpts with markup, as a user's users might.
@@ -24,13 +23,13 @@ pub fn demo_dataset(hostile: bool) -> Dataset {
         }
     }
     let source = MemorySource::from_generations(gens);
-    futures::executor::block_on(fetch(&source, window, &Settings::default(), &mut |_| {})).expect("demo fetch").dataset
+    futures::executor::block_on(pipeline::fetch(&source, window, &Settings::default(), &mut |_| {})).expect("demo fetch").dataset
 }
 
 /// [`demo_dataset`], analysed as a PostHog project (trace links included).
 pub fn demo_analysis(hostile: bool) -> Analysis {
     let data = demo_dataset(hostile);
     let origin = Origin { label: "Demo".into(), posthog: Some(("https://us.posthog.com".into(), "1".into())) };
-    analyze(&data, &Settings::default(), &origin, PriceTable::bundled())
+    let request = Request { window: data.window, settings: Settings::default(), origin, prior: None };
+    pipeline::analyse(&data, &request, &Prices::bundled())
 }
-
