@@ -44,9 +44,17 @@ pub fn history_growth(ctx: &Context) -> Vec<Recommendation> {
         let all = ctx.rows(op);
         let (mut savings, mut saved_tokens, mut turns, mut added) = (0.0, 0.0, 0u64, 0.0);
         let mut grown: Vec<Priced> = Vec::new();
+        // The price of the last row's model: neighbouring rows mostly share it.
+        let mut last: Option<(&str, Option<(&str, &ModelPrice)>)> = None;
         for p in all {
             let Some(gr) = growth(p.row) else { continue };
-            let Some((provider, price)) = p.row.models.first().and_then(|m| ctx.price(m)) else { continue };
+            let Some(model) = p.row.models.first() else { continue };
+            let resolved = match last {
+                Some((m, resolved)) if m == model => resolved,
+                _ => ctx.price(model),
+            };
+            last = Some((model, resolved));
+            let Some((provider, price)) = resolved else { continue };
             savings += gr.saved_tokens * input_rate(price, provider, &p.row.tokens);
             saved_tokens += gr.saved_tokens;
             turns += gr.turns;

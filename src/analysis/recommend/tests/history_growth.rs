@@ -213,3 +213,15 @@ fn haiku_needs_a_longer_prefix_than_sonnet_to_cache() {
     assert!(x.why.contains(&format!("{net} net")) && x.why.contains(&crate::format::usd(premium)), "{}", x.why);
     assert!(case(HAIKU).is_empty(), "Haiku caches nothing under 2,048 tokens");
 }
+
+#[test]
+fn typescript_projects_get_the_bounded_history_in_typescript() {
+    let grown: Vec<(String, Vec<u64>)> = (0..6).map(|i| (format!("g{i}"), linear(1_000, 800, 10))).collect();
+    let refs: Vec<(&str, Vec<u64>)> = grown.iter().map(|(id, x)| (id.as_str(), x.clone())).collect();
+    let (mut data, _) = agent(&refs);
+    data.overview.libs = vec!["posthog-node".into()];
+    let (_, r) = recommend(&data);
+    let x = find(&r, Kind::HistoryGrowth).expect("history growth");
+    assert!(x.code_after.contains("history.slice(1).slice(-4)") && x.code_after.contains("// Keep the first turn"), "{}", x.code_after);
+    assert!(x.code_before.contains("history.join('\\n')") && !x.code_before.contains("slice(-4)"), "{}", x.code_before);
+}
