@@ -225,3 +225,39 @@ fn typescript_projects_get_the_bounded_history_in_typescript() {
     assert!(x.code_after.contains("history.slice(1).slice(-4)") && x.code_after.contains("// Keep the first turn"), "{}", x.code_after);
     assert!(x.code_before.contains("history.join('\\n')") && !x.code_before.contains("slice(-4)"), "{}", x.code_before);
 }
+
+#[test]
+fn uneven_growth_is_estimated_within_ten_percent_over_the_population() {
+    // 70% of 300 traces add 600 to 1,200 tokens a turn over 5 to 20 turns; the rest keep a
+    // prompt of about 2,000 tokens, give or take 5%. The truth sums the bound turn by turn.
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = |m: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % m
+    };
+    let traces: Vec<(String, Vec<u64>)> = (0..300)
+        .map(|i| {
+            let n = 5 + next(16) as usize;
+            let x: Vec<u64> = if i % 10 < 7 {
+                let mut x = vec![1_500 + next(1_000)];
+                for _ in 1..n {
+                    x.push(x.last().unwrap() + 600 + next(601));
+                }
+                x
+            } else {
+                (0..n).map(|_| 1_900 + next(201)).collect()
+            };
+            (format!("t{i:03}"), x)
+        })
+        .collect();
+    let refs: Vec<(&str, Vec<u64>)> = traces.iter().map(|(id, x)| (id.as_str(), x.clone())).collect();
+    let (data, _) = agent(&refs);
+    let (_, r) = recommend(&data);
+    let got = find(&r, Kind::HistoryGrowth).expect("history growth").savings_usd;
+    let bounded = |x: &[u64]| -> f64 { (K..x.len()).map(|i| x[i - K] as f64 - x[0] as f64).sum() };
+    let want = traces.iter().map(|(_, x)| bounded(x)).sum::<f64>() * price(GPT).input;
+    println!("uneven growth: computed {got:.4}, truth {want:.4} ({:+.2}%)", (got / want - 1.0) * 100.0);
+    assert!((got - want).abs() <= 0.1 * want, "{got} vs {want}");
+}
