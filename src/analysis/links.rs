@@ -8,9 +8,10 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
-/// The trace's page in PostHog, when the data came from PostHog.
+/// The trace's page in PostHog, when the data came from PostHog and the
+/// trace has an id (an empty one has no page).
 pub fn trace_url(posthog: Option<&(String, String)>, trace_id: &str, seen: Option<DateTime<Utc>>) -> Option<String> {
-    let (host, project) = posthog?;
+    let (host, project) = posthog.filter(|_| !trace_id.is_empty())?;
     let mut url = format!("{}/project/{}/llm-analytics/traces/{}", host.trim_end_matches('/'), encode(project), encode(trace_id));
     if let Some(t) = seen {
         url.push_str("?timestamp=");
@@ -46,6 +47,7 @@ mod tests {
             "https://eu.posthog.com/project/42/llm-analytics/traces/a%2Fb%3Fc%3D%3Cx%3E%22?timestamp=2026-11-01T10%3A00%3A00.000Z"
         );
         assert_eq!(trace_url(None, "t", None), None, "no PostHog, no link");
+        assert_eq!(trace_url(Some(&ph), "", Some(t)), None, "no id, no link");
         assert_eq!(encode("é"), "%C3%A9");
     }
 }

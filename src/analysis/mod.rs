@@ -93,7 +93,7 @@ pub fn analyze_following(data: &Dataset, settings: &Settings, origin: &Origin, p
     let selection = select::select(&data.rollup, &by_op, &data.trace_ops, settings);
     let top: Vec<String> = metrics.by_operation.iter().take(settings.top_n).map(|g| g.name.clone()).collect();
     let variance = variance::compute(&by_op, &top);
-    let root_causes = root_causes::compute(&by_op, &costing, &selection, metrics.totals.cost_usd);
+    let root_causes = root_causes::compute(&by_op, &costing, &selection, &top, metrics.totals.cost_usd);
     let failures = failures::compute(data, &by_op, &metrics);
     let qualitative = qualitative::compute(data, &by_op, &costing, &selection);
     let mut a = Analysis {

@@ -8,7 +8,7 @@ use super::by_operation::ByOperation;
 use super::dataset::{Dataset, GenerationRow, TraceOpRow};
 use crate::contract::EXCERPT_CHARS;
 use super::pricing::Costing;
-use super::root_causes::{BLOAT_FACTOR, RETRY_DUPLICATES, STUFFING_GROWTH, TOOL_LOOP_CALLS};
+use super::root_causes::{history_growth, BLOAT_FACTOR, RETRY_DUPLICATES, TOOL_LOOP_CALLS};
 use super::select::{Selection, Stratum};
 use super::stats::median_in_place;
 use serde::{Deserialize, Serialize};
@@ -86,7 +86,8 @@ pub struct Qualitative {
     pub frequencies: Vec<TagFrequency>,
 }
 
-/// Reads and tags the sample `selection` picked.
+/// Reads and tags the sample `selection` picked (never a trace without an id:
+/// there is nothing to cite or link).
 pub fn compute(data: &Dataset, by_op: &ByOperation, costing: &Costing, selection: &Selection) -> Qualitative {
     let mut medians: BTreeMap<&str, f64> = BTreeMap::new();
     for (op, op_rows) in by_op.iter() {
@@ -96,6 +97,7 @@ pub fn compute(data: &Dataset, by_op: &ByOperation, costing: &Costing, selection
     let samples = selection
         .sample
         .iter()
+        .filter(|(id, _)| !id.is_empty())
         .map(|(id, stratum)| {
             let trace_rows: Vec<&TraceOpRow> = by_op.iter().filter_map(|(op, _)| by_op.find(op, id)).map(|p| p.row).collect();
             let gens: Vec<&GenerationRow> = data.generations.iter().filter(|g| &g.trace_id == id).collect();
@@ -118,8 +120,8 @@ fn sampled(id: &str, stratum: Stratum, rows: &[&TraceOpRow], gens: &[&Generation
         };
         if median > 0.0 && per_gen >= BLOAT_FACTOR * median {
             tag(Tag::PromptStuffing, format!("{per_gen:.0} input tokens per call, {:.1}x the median", per_gen / median));
-        } else if r.generations >= 3 && r.first_input_tokens > 0 && r.last_input_tokens as f64 >= STUFFING_GROWTH * r.first_input_tokens as f64 {
-            tag(Tag::PromptStuffing, format!("input grew from {} to {} tokens", r.first_input_tokens, r.last_input_tokens));
+        } else if let Some(g) = history_growth(r) {
+            tag(Tag::PromptStuffing, format!("input grew from {} to {} tokens, about {:.0} a turn", r.first_input_tokens, r.last_input_tokens, g.per_turn));
         }
         if r.truncated > 0 {
             tag(Tag::ResponseTruncation, format!("{} of {} calls cut at the token limit", r.truncated, r.generations));

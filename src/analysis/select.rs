@@ -78,7 +78,8 @@ pub fn select(rollup: &[RollupRow], by_op: &ByOperation, trace_ops: &[TraceOpRow
         let costs: Vec<f64> = rows.iter().map(|r| r.cost_usd).collect();
         let Some(t) = outlier_thresholds(&costs) else { continue };
         let cut = t.sd_rule.min(t.mad_rule);
-        rows.retain(|r| r.cost_usd > cut);
+        // Rows without a trace id count in the thresholds but are never read or cited.
+        rows.retain(|r| r.cost_usd > cut && !r.trace_id.is_empty());
         rows.sort_by(|a, b| b.cost_usd.total_cmp(&a.cost_usd).then(a.trace_id.cmp(&b.trace_id)));
         let ids: Vec<String> = rows.iter().take(OUTLIERS_PER_OPERATION).map(|r| r.trace_id.clone()).collect();
         if !ids.is_empty() {
@@ -162,9 +163,11 @@ fn ranks<'a>(mut v: Vec<&'a TraceTotal<'a>>, cmp: impl Fn(&&TraceTotal<'a>, &&Tr
 /// Spreads `size` traces over the strata, round-robin, skipping traces
 /// already taken and strata that have nothing (no errors, say). Each
 /// stratum needs at most `2 x size` candidates: at most `size` are taken.
+///
+/// Rows without a trace id are not a trace anyone can open: never sampled.
 fn sample(trace_ops: &[TraceOpRow], size: usize) -> Vec<(String, Stratum)> {
     let totals = trace_totals(trace_ops);
-    let traces: Vec<&TraceTotal> = totals.iter().collect();
+    let traces: Vec<&TraceTotal> = totals.iter().filter(|t| !t.id.is_empty()).collect();
     let (n, k) = (traces.len(), 2 * size);
     let cost = by(|t| t.cost);
     let mid = n / 2;
@@ -299,5 +302,21 @@ mod tests {
         let sel = select(&rollup, &by_op, &rows, &Settings { sample_size: 3, ..Settings::default() });
         assert_eq!(sel.outliers["a"], vec!["whale".to_string()]);
         assert!(sel.trace_ids().contains(&"whale".to_string()));
+    }
+
+    #[test]
+    fn rows_without_a_trace_id_are_never_picked() {
+        let mut rows: Vec<TraceOpRow> = (0..50).map(|i| row(&format!("t{i}"), "a", 1.0 + (i % 3) as f64 * 0.01, 1.0, 0)).collect();
+        // The most expensive, slowest and failed row of all has no id.
+        rows.push(row("", "a", 60.0, 99.0, 3));
+        rows.push(row("whale", "a", 40.0, 1.0, 0));
+        crate::analysis::dataset::sort_trace_ops(&mut rows);
+        let rollup = vec![RollupRow { operation: "a".into(), cost_usd: 150.0, ..RollupRow::default() }];
+        let by_op = ByOperation::new(&rows, &crate::analysis::pricing::Costing::default());
+        let sel = select(&rollup, &by_op, &rows, &Settings { sample_size: 10, ..Settings::default() });
+        assert_eq!(sel.outliers["a"], vec!["whale".to_string()]);
+        assert_eq!(sel.sample.len(), 10);
+        assert!(sel.trace_ids().iter().all(|id| !id.is_empty()), "{:?}", sel.trace_ids());
+        assert_eq!(sel.sample[0].0, "whale", "the most expensive trace with an id comes first");
     }
 }

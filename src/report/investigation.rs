@@ -52,6 +52,42 @@ pub fn high_variance_investigation(a: &Analysis) -> String {
         ));
     }
     s.push_str(&root_causes(a));
+    s.push_str(&population(a));
+    s
+}
+
+/// Each cause tested on every trace of the top operations: how far it
+/// reaches beyond the outliers.
+fn population(a: &Analysis) -> String {
+    let reach = &a.root_causes.population;
+    let mut s = String::from("### Causes across the whole operation
+
+");
+    if reach.is_empty() {
+        s.push_str("None of the tested hypotheses holds for any trace of the top operations.
+
+");
+        return s;
+    }
+    s.push_str("The same hypotheses tested on every trace of each top operation, outliers or not: the traces showing each cause and their share of the operation's spend.
+
+");
+    let rows: Vec<Vec<String>> = reach
+        .iter()
+        .map(|c| vec![escape(&c.operation), escape(c.cause.label()), format!("{} of {}", count(c.traces), count(c.of)), usd(c.cost_usd), pct(c.share_of_operation)])
+        .collect();
+    s.push_str(&table(&["Operation", "Issue", "Traces", "Their cost", "Share of the operation's spend"], &rows));
+    s.push('\n');
+    if let Some(top) = reach.iter().max_by(|x, y| x.share_of_operation.total_cmp(&y.share_of_operation).then_with(|| y.operation.cmp(&x.operation))) {
+        s.push_str(&format!(
+            "The widest: {} in {} of {} traces of `{}`, {} of its spend.\n\n",
+            top.cause.label(),
+            count(top.traces),
+            count(top.of),
+            escape(&top.operation).replace('`', "'"),
+            pct(top.share_of_operation)
+        ));
+    }
     s
 }
 
@@ -76,6 +112,7 @@ fn root_causes(a: &Analysis) -> String {
     let listed: Vec<Vec<String>> = rc
         .diagnoses
         .iter()
+        .filter(|d| !d.trace_id.is_empty())
         .take(LISTED_OUTLIERS)
         .map(|d| {
             let why: Vec<String> = d.causes.iter().map(|(c, text)| format!("{}: {}", c.label(), text)).collect();

@@ -10,15 +10,22 @@ use crate::contract::CACHE_WINDOW_S;
 use crate::analysis::history::Metric;
 use crate::analysis::metrics::{ratio, Totals};
 use crate::analysis::pricing::{cache_excluded_from_input, ModelPrice, PriceTable};
-use crate::analysis::root_causes::{BLOAT_FACTOR, PREMIUM_OUTPUT_PER_M, SHORT_OUTPUT_TOKENS};
+use crate::analysis::root_causes::{history_growth, BLOAT_FACTOR, PREMIUM_OUTPUT_PER_M, SHORT_OUTPUT_TOKENS};
 use crate::analysis::stats::median_in_place;
 use crate::analysis::Analysis;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 /// A saving under this share of the window's spend is not worth a recommendation.
 pub const MIN_SHARE_OF_SPEND: f64 = 0.001;
-/// Providers cache prompt prefixes of at least this many tokens.
+/// Providers cache prompt prefixes of at least this many tokens: Anthropic's
+/// prompt caching documentation gives 1,024 tokens as the minimum cacheable
+/// prompt for Claude Sonnet and Opus, and OpenAI's prompt caching guide
+/// caches prompts of 1,024 tokens or more.
 pub const MIN_CACHE_TOKENS: f64 = 1024.0;
+/// Claude Haiku models cache prompts of at least this many tokens (2,048 in
+/// Anthropic's prompt caching documentation): a shorter prefix is processed
+/// at the full price even when marked for caching.
+pub const MIN_CACHE_TOKENS_HAIKU: f64 = 2048.0;
 /// A prefix group reading at least this share of its shared tokens from cache is cached already.
 pub const CACHED_ALREADY: f64 = 0.5;
 /// Truncation is worth fixing from this share of an operation's calls...
@@ -57,7 +64,7 @@ impl<'a> Context<'a> {
         Context { data, by_op, a, prices, language }
     }
 
-    fn totals(&self, op: &str) -> Option<&'a Totals> {
+    pub(super) fn totals(&self, op: &str) -> Option<&'a Totals> {
         self.a.metrics.by_operation.iter().find(|g| g.name == op).map(|g| &g.totals)
     }
 
@@ -66,16 +73,16 @@ impl<'a> Context<'a> {
     }
 
     /// Whether a saving is worth a recommendation.
-    fn material(&self, savings: f64) -> bool {
+    pub(super) fn material(&self, savings: f64) -> bool {
         savings > 0.0 && savings >= MIN_SHARE_OF_SPEND * self.spend()
     }
 
     /// The resolved price of a model by name, with its provider.
-    fn price(&self, model: &str) -> Option<(&'a str, &'a ModelPrice)> {
+    pub(super) fn price(&self, model: &str) -> Option<(&'a str, &'a ModelPrice)> {
         self.a.costing.prices.iter().find(|((m, _), _)| m == model).map(|((_, p), r)| (p.as_str(), &r.price))
     }
 
-    fn rows(&self, op: &str) -> &'a [Priced<'a>] {
+    pub(super) fn rows(&self, op: &str) -> &'a [Priced<'a>] {
         self.by_op.rows(op)
     }
 
@@ -84,13 +91,15 @@ impl<'a> Context<'a> {
         self.rows(op).iter().find_map(|p| p.row.models.first()).cloned().unwrap_or_default()
     }
 
-    fn call(&self, provider: &'a str, model: &'a str, operation: &'a str) -> Call<'a> {
+    pub(super) fn call(&self, provider: &'a str, model: &'a str, operation: &'a str) -> Call<'a> {
         Call { language: self.language, provider, model, operation }
     }
 
     /// Evidence from the rows that show the problem: the most expensive
-    /// first, each with what `issue` says of it.
-    fn evidence(&self, mut rows: Vec<Priced>, issue: impl Fn(&TraceOpRow) -> String) -> Vec<EvidenceTrace> {
+    /// first, each with what `issue` says of it. Rows without a trace id
+    /// count in the savings but are never cited.
+    pub(super) fn evidence(&self, mut rows: Vec<Priced>, issue: impl Fn(&TraceOpRow) -> String) -> Vec<EvidenceTrace> {
+        rows.retain(|p| !p.row.trace_id.is_empty());
         let order = |x: &Priced, y: &Priced| y.cost.total_cmp(&x.cost).then_with(|| x.row.trace_id.cmp(&y.row.trace_id));
         if rows.len() > EVIDENCE_TRACES {
             rows.select_nth_unstable_by(EVIDENCE_TRACES - 1, order);
@@ -103,7 +112,7 @@ impl<'a> Context<'a> {
     }
 
     /// The prompt start of the first evidence trace that was read closely.
-    fn excerpt(&self, op: &str, evidence: &[EvidenceTrace], output: bool) -> Option<Excerpt> {
+    pub(super) fn excerpt(&self, op: &str, evidence: &[EvidenceTrace], output: bool) -> Option<Excerpt> {
         evidence.iter().find_map(|e| {
             let g = self.data.generations.iter().find(|g| g.trace_id == e.trace_id && g.operation == op && !g.is_error)?;
             let text = if output { &g.output_head } else { &g.input_head };
@@ -112,7 +121,7 @@ impl<'a> Context<'a> {
     }
 
     /// Assembles a recommendation and its measurement.
-    fn finish(&self, p: Parts) -> Recommendation {
+    pub(super) fn finish(&self, p: Parts) -> Recommendation {
         let t = self.totals(&p.operation).cloned().unwrap_or_default();
         let spend = self.spend();
         let series = measure::daily_series(self.data, &self.a.costing, &p.operation, p.goal.daily);
@@ -164,29 +173,29 @@ impl<'a> Context<'a> {
 }
 
 /// The parts a finder fills in.
-struct Parts {
-    kind: Kind,
-    operation: String,
-    title: String,
-    problem: String,
+pub(super) struct Parts {
+    pub kind: Kind,
+    pub operation: String,
+    pub title: String,
+    pub problem: String,
     /// The quality risk of the fix, or what it costs.
-    risk: String,
-    evidence: Vec<EvidenceTrace>,
-    excerpt: Option<Excerpt>,
-    fix: String,
-    before: String,
-    after: String,
-    goal: Goal,
-    savings: f64,
-    at_risk: f64,
+    pub risk: String,
+    pub evidence: Vec<EvidenceTrace>,
+    pub excerpt: Option<Excerpt>,
+    pub fix: String,
+    pub before: String,
+    pub after: String,
+    pub goal: Goal,
+    pub savings: f64,
+    pub at_risk: f64,
 }
 
 /// What a fix is measured by.
-struct Goal {
-    daily: Daily,
-    metric: Metric,
-    baseline: f64,
-    target: f64,
+pub(super) struct Goal {
+    pub daily: Daily,
+    pub metric: Metric,
+    pub baseline: f64,
+    pub target: f64,
 }
 
 impl Goal {
@@ -196,21 +205,21 @@ impl Goal {
     }
 }
 
-fn usd(x: f64) -> String {
+pub(super) fn usd(x: f64) -> String {
     crate::format::usd(x)
 }
 
-fn pct(x: f64) -> String {
+pub(super) fn pct(x: f64) -> String {
     crate::format::pct(x)
 }
 
 /// A whole number with thousands separators.
-fn n(x: f64) -> String {
+pub(super) fn n(x: f64) -> String {
     crate::format::count(x.max(0.0).round() as u64)
 }
 
 /// Successful generations of a row.
-fn successes(r: &TraceOpRow) -> u64 {
+pub(super) fn successes(r: &TraceOpRow) -> u64 {
     r.generations.saturating_sub(r.errors)
 }
 
@@ -296,21 +305,34 @@ fn cheaper_model(ctx: &Context, model: &str, provider: &str, tokens: &TokenSums,
     (r.price.cost(tokens, provider, false) < now).then(|| (target.to_string(), r.price, "the next tier down in LiteLLM's price table"))
 }
 
+/// The shortest prefix `model` caches, in tokens: [`MIN_CACHE_TOKENS_HAIKU`]
+/// for Claude Haiku models, else [`MIN_CACHE_TOKENS`].
+pub fn min_cache_tokens(model: &str) -> f64 {
+    if model.to_ascii_lowercase().contains("haiku") {
+        MIN_CACHE_TOKENS_HAIKU
+    } else {
+        MIN_CACHE_TOKENS
+    }
+}
+
 /// Prompt caching: a long prompt prefix repeated across calls and not read
 /// from cache. A call within the cache lifetime of the previous one reads
 /// the prefix at the cache-read price; the others write it at the
 /// cache-write price. The source counts warm and cold calls from timestamps.
+/// The saving is net of the write premium, and only prefixes of at least the
+/// model's minimum cacheable length ([`min_cache_tokens`]) count.
 pub fn prompt_caching(ctx: &Context) -> Vec<Recommendation> {
     let mut out = Vec::new();
     for g in &ctx.data.prefixes {
         let Some(price) = ctx.a.costing.price(&g.model, &g.provider) else { continue };
         let shared = shared_tokens(g);
         let (read, write) = (price.cache_read.unwrap_or(price.input), price.cache_write.unwrap_or(price.input));
-        if shared < MIN_CACHE_TOKENS || read >= price.input || g.cache_read_tokens as f64 >= CACHED_ALREADY * shared * g.generations as f64 {
+        if shared < min_cache_tokens(&g.model) || read >= price.input || g.cache_read_tokens as f64 >= CACHED_ALREADY * shared * g.generations as f64 {
             continue;
         }
         let (hits, misses) = (g.warm_calls as f64, g.cold_calls as f64);
-        let savings = shared * (hits * (price.input - read) - misses * (write - price.input));
+        let (gross, premium) = (shared * hits * (price.input - read), shared * misses * (write - price.input));
+        let savings = gross - premium;
         let op = g.operation.as_str();
         let Some(t) = ctx.totals(op).filter(|_| ctx.material(savings)) else { continue };
         let rows: Vec<Priced> = ctx.rows(op).iter().filter(|p| p.row.models.contains(&g.model) && p.row.tokens.cache_read == 0 && successes(p.row) > 0).copied().collect();
@@ -330,11 +352,14 @@ pub fn prompt_caching(ctx: &Context) -> Vec<Recommendation> {
                 usd(price.input * 1e6)
             ),
             risk: format!(
-                "At this traffic about {:.0}% of calls would come within the {}-minute cache lifetime and read the prefix at {} per 1M; the others write it at {} per 1M. No quality risk: the model sees the same prompt.",
+                "At this traffic about {:.0}% of calls would come within the {}-minute cache lifetime and read the prefix at {} per 1M; the others write it at {} per 1M. Net of the write premium: {} saved on the warm reads, {} more paid on the cold writes, {} net over the window. No quality risk: the model sees the same prompt.",
                 ratio(hits, hits + misses) * 100.0,
                 CACHE_WINDOW_S / 60,
                 usd(read * 1e6),
-                usd(write * 1e6)
+                usd(write * 1e6),
+                usd(gross),
+                usd(premium),
+                usd(savings)
             ),
             excerpt: ctx.excerpt(op, &evidence, false),
             evidence,
@@ -368,10 +393,16 @@ fn shared_tokens(g: &PrefixRow) -> f64 {
 /// Context trimming: traces whose prompts are at least [`BLOAT_FACTOR`] times
 /// the operation's median per call; the saving is their input tokens above
 /// that median at the input price.
-pub fn context_trimming(ctx: &Context) -> Vec<Recommendation> {
+///
+/// No double counting with history growth: on an operation that has a
+/// history-growth recommendation (in `history`), rows meeting the growth
+/// rule ([`history_growth`]) are priced by the bounded history there and
+/// skipped here; their size still counts in the median.
+pub fn context_trimming(ctx: &Context, history: &[Recommendation]) -> Vec<Recommendation> {
     let mut out = Vec::new();
     for g in &ctx.a.metrics.by_operation {
         let op = g.name.as_str();
+        let growth_counted = history.iter().any(|h| h.operation == op);
         let per_call = |r: &TraceOpRow| r.tokens.input as f64 / successes(r) as f64;
         let rows = || ctx.rows(op).iter().filter(|p| successes(p.row) > 0);
         let mut sizes: Vec<f64> = rows().map(|p| per_call(p.row)).collect();
@@ -381,7 +412,7 @@ pub fn context_trimming(ctx: &Context) -> Vec<Recommendation> {
         let mut bloated = Vec::new();
         // The input price of the last row's model: neighbouring rows mostly share it.
         let mut last: Option<(&str, Option<f64>)> = None;
-        for p in rows().filter(|p| per_call(p.row) >= BLOAT_FACTOR * median) {
+        for p in rows().filter(|p| per_call(p.row) >= BLOAT_FACTOR * median && !(growth_counted && history_growth(p.row).is_some())) {
             let r = p.row;
             let Some(model) = r.models.first() else { continue };
             let input_price = match last {

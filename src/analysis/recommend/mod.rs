@@ -5,6 +5,7 @@
 
 mod code;
 mod findings;
+mod history_growth;
 mod measure;
 
 pub use code::{detect_language, Language};
@@ -25,6 +26,8 @@ pub enum Kind {
     ModelDowngrade,
     PromptCaching,
     ContextTrimming,
+    /// A multi-turn loop that re-sends its whole, growing history.
+    HistoryGrowth,
     RetryDedupe,
     FailedCalls,
     Truncation,
@@ -37,6 +40,7 @@ impl Kind {
             Kind::ModelDowngrade => "model_downgrade",
             Kind::PromptCaching => "prompt_caching",
             Kind::ContextTrimming => "context_trimming",
+            Kind::HistoryGrowth => "history_growth",
             Kind::RetryDedupe => "retry_dedupe",
             Kind::FailedCalls => "failed_calls",
             Kind::Truncation => "truncation",
@@ -47,7 +51,7 @@ impl Kind {
     pub fn effort(self) -> Effort {
         match self {
             Kind::ModelDowngrade | Kind::PromptCaching | Kind::Truncation => Effort::Low,
-            Kind::RetryDedupe | Kind::FailedCalls => Effort::Medium,
+            Kind::RetryDedupe | Kind::FailedCalls | Kind::HistoryGrowth => Effort::Medium,
             Kind::ContextTrimming => Effort::High,
         }
     }
@@ -199,7 +203,9 @@ impl Recommendation {
 pub fn compute(data: &Dataset, by_op: &ByOperation, a: &Analysis, prices: &PriceTable, settled: &[(String, Status)]) -> Recommendations {
     let (language, language_detected) = detect_language(&a.overview.libs);
     let ctx = findings::Context::new(data, by_op, a, prices, language);
-    let mut items: Vec<Recommendation> = [findings::model_downgrades(&ctx), findings::prompt_caching(&ctx), findings::context_trimming(&ctx), findings::retry_dedupe(&ctx), findings::failed_calls(&ctx), findings::truncation(&ctx)]
+    let history = history_growth::history_growth(&ctx);
+    let trimming = findings::context_trimming(&ctx, &history);
+    let mut items: Vec<Recommendation> = [findings::model_downgrades(&ctx), findings::prompt_caching(&ctx), trimming, history, findings::retry_dedupe(&ctx), findings::failed_calls(&ctx), findings::truncation(&ctx)]
         .into_iter()
         .flatten()
         .filter(|r| !settled.iter().any(|(id, _)| *id == r.id))

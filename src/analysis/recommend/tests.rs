@@ -4,6 +4,7 @@ use crate::analysis::by_operation::ByOperation;
 use crate::analysis::{analyze, Origin, Settings};
 
 mod formulas;
+mod history_growth;
 mod hogql_parse;
 
 pub(super) fn recommend(data: &Dataset) -> (Analysis, Recommendations) {
