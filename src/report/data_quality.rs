@@ -36,6 +36,25 @@ pub fn data_quality(a: &Analysis) -> String {
     s
 }
 
+/// The problems as rows of plain text (what, generations, what it could
+/// change), for the page's panel; empty when the input is clean.
+pub fn rows(a: &Analysis) -> Vec<[String; 3]> {
+    let q = &a.overview.quality;
+    let of = |n: u64| format!("{} ({})", count(n), pct(n as f64 / a.overview.generations.max(1) as f64));
+    let mut out = Vec::new();
+    if q.repeated_events > 0 {
+        let how = if a.origin.posthog.is_some() { "counted until PostHog merges the copies" } else { "counted once" };
+        out.push(["Repeated uuid".to_string(), count(q.repeated_events), how.to_string()]);
+    }
+    if q.missing_trace_ids > 0 {
+        out.push(["No trace id".to_string(), of(q.missing_trace_ids), "counted in the totals; never cited".to_string()]);
+    }
+    for (property, n) in &q.bad_values {
+        out.push([format!("{property} read as missing"), of(*n), impact(property).to_string()]);
+    }
+    out
+}
+
 /// One sentence per kind of problem found.
 fn problems(q: &DataQuality, posthog: bool, of: &dyn Fn(u64) -> String) -> Vec<String> {
     let mut out = Vec::new();
@@ -101,6 +120,9 @@ mod tests {
         let cost = s.lines().find(|l| l.contains("`$ai_total_cost_usd`")).unwrap();
         assert!(cost.contains("| 3 (") && cost.contains("priced from their tokens"), "{cost}");
         assert!(s.lines().any(|l| l.contains("`$ai_input_tokens`") && l.contains("tokens missing")), "{s}");
+        let rows = rows(&a);
+        assert_eq!(rows.len(), 4, "repeats, missing trace ids and two properties: {rows:?}");
+        assert_eq!(rows[3][0], "$ai_total_cost_usd read as missing");
         a.origin.posthog = Some(("https://us.posthog.com".into(), "1".into()));
         assert!(data_quality(&a).contains("every total above counts them"), "PostHog counts unmerged copies");
     }

@@ -4,7 +4,7 @@
 mod appendix;
 pub mod bundle;
 mod csv_files;
-mod data_quality;
+pub mod data_quality;
 mod failure_modes;
 mod fixes;
 mod follow_up;
