@@ -72,3 +72,54 @@ fn an_absurd_now_or_window_is_refused_not_a_panic() {
         assert_eq!(out.status.code(), Some(2), "an error, not a panic (101): {}", String::from_utf8_lossy(&out.stderr));
     }
 }
+
+mod properties {
+    use proptest::prelude::*;
+    use serde_json::{json, Value};
+    use trace_optimizer::analysis::dataset::Window;
+    use trace_optimizer::analysis::{Origin, Settings};
+    use trace_optimizer::pipeline::{self, Prices, Quiet, Request};
+    use trace_optimizer::source::memory::MemorySource;
+
+    /// A property value as dirty exports hold them.
+    fn value() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+            (-5i64..2_000).prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            prop_oneof![Just("NaN"), Just("-1"), Just("n/a"), Just(""), Just("1e308"), Just("20000000"), Just("0.5")].prop_map(Value::from),
+        ]
+    }
+
+    /// A line of JSONL: an event with random values, or junk.
+    fn line() -> impl Strategy<Value = String> {
+        let event = (0u8..6, 0u8..4, 0u32..40, proptest::collection::vec(value(), 6), any::<bool>(), 0u8..3).prop_map(|(uuid, trace, hour, v, error, op)| {
+            let (trace, op) = (["", "t1", "t2", "t'3"][trace as usize], ["a", "b", ""][op as usize]);
+            json!({"uuid": format!("u{uuid}"), "event": "$ai_generation", "distinct_id": "d", "timestamp": format!("2026-11-{:02}T{:02}:00:00Z", 1 + hour / 24, hour % 24),
+                "properties": {"$ai_trace_id": trace, "$ai_span_name": op, "$ai_model": "gpt-4o", "$ai_provider": "openai",
+                "$ai_total_cost_usd": v[0], "$ai_input_tokens": v[1], "$ai_output_tokens": v[2], "$ai_latency": v[3], "$ai_max_tokens": v[4], "$ai_cache_read_input_tokens": v[5],
+                "$ai_is_error": error, "$ai_input": "hello", "$ai_stop_reason": "length"}})
+            .to_string()
+        });
+        prop_oneof![4 => event, 1 => ".{0,30}", 1 => Just(r#"{"uuid":"u9","event":"$ai_generation","distinct_id":"d","timestamp":"+262142-12-31T23:59:59Z","properties":{}}"#.to_string())]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        #[test]
+        fn any_export_is_analysed_and_written_never_a_panic(lines in proptest::collection::vec(line(), 1..30)) {
+            let (events, skips) = trace_optimizer::source::jsonl::parse(&lines.join("\n"));
+            prop_assert!(skips.count as usize + events.len() <= lines.len());
+            let source = MemorySource::from_events(events);
+            let Some(newest) = source.all().iter().map(|g| g.timestamp).max() else { return Ok(()) };
+            let request = Request { window: Window::ending_at(newest + chrono::Duration::seconds(1), 30), settings: Settings::default(), origin: Origin { label: "random".into(), posthog: None }, prior: None };
+            let run = futures::executor::block_on(pipeline::run(&source, &request, async { Prices::bundled() }, &mut Quiet));
+            let run = run.map_err(|f| TestCaseError::fail(f.error.to_string()))?;
+            let files = pipeline::write(&run.analysis);
+            let md = &files.iter().find(|f| f.path == "recommendations.md").unwrap().content;
+            prop_assert!(md.contains("\n## Data Quality\n"));
+            prop_assert!(run.analysis.metrics.totals.cost_usd >= 0.0, "no negative cost is summed");
+        }
+    }
+}

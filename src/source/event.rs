@@ -259,3 +259,55 @@ mod tests {
         assert_eq!(String::from_utf8(out).unwrap().trim_end(), text);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::contract::{MAX_COST_USD, MAX_LATENCY_S, MAX_TOKENS};
+    use proptest::prelude::*;
+
+    /// Any JSON a property may hold, weighted to numbers and number-like text.
+    fn value() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+            "[-+ ]?([0-9]{0,12}(\\.[0-9]{0,4})?(e[-+]?[0-9]{1,3})?|NaN|nan|inf|Infinity|n/a|null|)".prop_map(Value::from),
+            ".{0,12}".prop_map(Value::from),
+            proptest::collection::vec(any::<i32>(), 0..3).prop_map(Value::from),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3_000))]
+        #[test]
+        fn any_property_values_read_within_limits_never_a_panic(values in proptest::collection::vec(value(), NUMBER_PROPERTIES.len() + 4)) {
+            let mut p = Map::new();
+            for ((key, _), v) in NUMBER_PROPERTIES.iter().zip(&values) {
+                p.insert(key.to_string(), v.clone());
+            }
+            let rest = &values[NUMBER_PROPERTIES.len()..];
+            for (key, v) in ["$ai_trace_id", "$ai_http_status", "$ai_span_name", "$ai_input"].iter().zip(rest) {
+                p.insert(key.to_string(), v.clone());
+            }
+            let event = Event { uuid: "u".into(), event: AI_GENERATION.into(), distinct_id: "d".into(), timestamp: DateTime::<Utc>::MIN_UTC, properties: p.clone() };
+            let g = Generation::from_event(&event).unwrap();
+            prop_assert!(g.cost_usd.is_none_or(|c| (0.0..=MAX_COST_USD).contains(&c)));
+            prop_assert!(g.latency_s.is_none_or(|l| (0.0..=MAX_LATENCY_S).contains(&l)));
+            for t in [g.input_tokens, g.output_tokens, g.cache_read_tokens, g.cache_write_tokens, g.reasoning_tokens, g.max_tokens] {
+                prop_assert!(t.is_none_or(|t| t <= MAX_TOKENS));
+            }
+            // A flagged property reads as missing; an unflagged one holding text reads as a number.
+            for (i, (key, read)) in NUMBER_PROPERTIES.iter().enumerate() {
+                let read_some = match read {
+                    NumberRead::Float { .. } => prop_f64(&p, key).is_some(),
+                    NumberRead::Count { .. } => prop_u64(&p, key).is_some(),
+                };
+                let holds_text = !matches!(p.get(*key), None | Some(Value::Null)) && p.get(*key) != Some(&Value::from(""));
+                prop_assert_eq!(g.dirty_numbers & 1 << i != 0, holds_text && !read_some, "{} = {:?}", key, p.get(*key));
+            }
+        }
+    }
+}

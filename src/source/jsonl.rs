@@ -259,3 +259,55 @@ mod tests {
         assert!(results.iter().any(Result::is_err), "the damage is reported");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    const GOOD: &str = r#"{"uuid":"u1","event":"$ai_generation","distinct_id":"d","timestamp":"2026-11-01T10:00:00Z","properties":{"$ai_trace_id":"t1","$ai_total_cost_usd":0.5}}"#;
+
+    /// A line: a valid event with random bytes replaced, inserted or cut,
+    /// or with a random timestamp, or random bytes.
+    fn line() -> impl Strategy<Value = Vec<u8>> {
+        let edit = (0..GOOD.len(), any::<u8>(), 0..3u8);
+        prop_oneof![
+            proptest::collection::vec(edit, 0..4).prop_map(|edits| {
+                let mut b = GOOD.as_bytes().to_vec();
+                for (at, byte, kind) in edits {
+                    if b.is_empty() {
+                        b.push(byte);
+                        continue;
+                    }
+                    let at = at.min(b.len() - 1);
+                    match kind {
+                        0 => b[at] = byte,
+                        1 => b.insert(at, byte),
+                        _ => b.truncate(at),
+                    }
+                }
+                b
+            }),
+            "[-+]?[0-9]{1,7}-[0-9]{1,2}-[0-9]{1,2}T[0-9]{1,2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})".prop_map(|ts| GOOD.replace("2026-11-01T10:00:00Z", &ts).into_bytes()),
+            proptest::collection::vec(any::<u8>(), 0..80),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2_000))]
+        #[test]
+        fn any_lines_are_read_or_skipped_never_a_panic(lines in proptest::collection::vec(line(), 0..8)) {
+            let input: Vec<u8> = lines.iter().flat_map(|l| l.iter().copied().chain([b'\n'])).collect();
+            let mut reader = Reader::new(&input[..]);
+            let events: Vec<Event> = reader.by_ref().map(|e| e.unwrap()).collect();
+            // Lines as the reader splits them (a random byte may be a line break).
+            let lines = input.split(|b| *b == b'\n').filter(|l| !l.iter().all(u8::is_ascii_whitespace)).count() as u64;
+            prop_assert_eq!(events.len() as u64 + reader.skips().count, lines);
+            for e in &events {
+                prop_assert!(earliest() <= e.timestamp && e.timestamp < latest());
+                // A kept event's window arithmetic cannot overflow.
+                let _ = crate::analysis::dataset::Window::ending_at(e.timestamp + chrono::Duration::seconds(1), 36_500);
+            }
+        }
+    }
+}
