@@ -43,3 +43,57 @@ pub const TOOL_STOP_REASONS: [&str; 2] = ["tool_calls", "tool_use"];
 pub const PREFIX_ROWS: usize = 200;
 /// Most error groups returned.
 pub const ERROR_ROWS: usize = 200;
+
+/// The most one call can plausibly cost (USD). The priciest models bill tens
+/// of dollars for a million tokens, so a single call above this is a unit or
+/// recording error, and summing it would swamp every real cost.
+pub const MAX_COST_USD: f64 = 1_000.0;
+/// The most tokens one count of one call can plausibly hold: ten times the
+/// largest context windows offered (1 to 2 million tokens).
+pub const MAX_TOKENS: u64 = 10_000_000;
+/// The longest one call can plausibly take (seconds): a day. Longer is a
+/// clock or unit error (milliseconds recorded as seconds), not a slow call.
+pub const MAX_LATENCY_S: f64 = 86_400.0;
+
+/// How a number property is read. Values that are negative, not finite, not
+/// a number (an integer, for counts) or above `max` are read as missing, and
+/// counted per property in the overview's data quality.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum NumberRead {
+    /// `toFloat`, from 0 to `max`.
+    Float { max: f64 },
+    /// `toInt`, from 0 to `max`.
+    Count { max: u64 },
+}
+
+/// The number properties both sources read, with their reading.
+pub const NUMBER_PROPERTIES: [(&str, NumberRead); 10] = [
+    ("$ai_total_cost_usd", NumberRead::Float { max: MAX_COST_USD }),
+    ("$ai_input_cost_usd", NumberRead::Float { max: MAX_COST_USD }),
+    ("$ai_output_cost_usd", NumberRead::Float { max: MAX_COST_USD }),
+    ("$ai_latency", NumberRead::Float { max: MAX_LATENCY_S }),
+    ("$ai_input_tokens", NumberRead::Count { max: MAX_TOKENS }),
+    ("$ai_output_tokens", NumberRead::Count { max: MAX_TOKENS }),
+    ("$ai_cache_read_input_tokens", NumberRead::Count { max: MAX_TOKENS }),
+    ("$ai_cache_creation_input_tokens", NumberRead::Count { max: MAX_TOKENS }),
+    ("$ai_reasoning_tokens", NumberRead::Count { max: MAX_TOKENS }),
+    ("$ai_max_tokens", NumberRead::Count { max: MAX_TOKENS }),
+];
+
+/// The most float property `property` may hold: its limit in
+/// [`NUMBER_PROPERTIES`], else the largest finite float.
+pub fn float_max(property: &str) -> f64 {
+    match NUMBER_PROPERTIES.iter().find(|(p, _)| *p == property) {
+        Some((_, NumberRead::Float { max })) => *max,
+        _ => f64::MAX,
+    }
+}
+
+/// The most count property `property` may hold: its limit in
+/// [`NUMBER_PROPERTIES`], else the largest 64-bit integer.
+pub fn count_max(property: &str) -> u64 {
+    match NUMBER_PROPERTIES.iter().find(|(p, _)| *p == property) {
+        Some((_, NumberRead::Count { max })) => *max,
+        _ => i64::MAX as u64,
+    }
+}

@@ -8,7 +8,8 @@
 //! `quantile_within_reservoir_error`).
 //!
 //! Needs an emulator with the demo project in project 1 and the SDK
-//! fixtures plus `tests/data/hostile_events.jsonl` in project 2:
+//! fixtures plus `tests/data/hostile_events.jsonl` and
+//! `tests/data/dirty_events.jsonl` in project 2:
 //! `POSTHOG_EMULATOR_URL=http://... cargo test --test equivalence -- --ignored`.
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -192,6 +193,46 @@ fn sdk_and_hostile_fixtures_answers_agree() {
     let ids: Vec<String> = p.memory.all().iter().map(|g| g.trace_id.clone()).collect::<BTreeSet<_>>().into_iter().collect();
     assert!(ids.iter().any(|t| t.contains('\'')) && ids.iter().any(|t| t.contains('{')));
     check_generations(&p, &w, &ids);
+}
+
+#[test]
+#[ignore = "needs the PostHog emulator (scripts/test starts one)"]
+fn dirty_numbers_and_repeated_uuids_read_alike() {
+    // Both sources agree on every query of project 2 (`sdk_and_hostile_fixtures_answers_agree`);
+    // here, that the dirty fixture is there and what the agreement means.
+    let p = pair("2");
+    let file = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/dirty_events.jsonl")).unwrap();
+    let (written, skips) = trace_optimizer::source::jsonl::parse(&file);
+    assert_eq!(skips.count, 0);
+    let dirty = |events: &[Event]| events.iter().filter(|e| e.distinct_id == "dirty").count();
+    let distinct = written.iter().map(|e| e.uuid.as_str()).collect::<BTreeSet<_>>().len();
+    assert!(distinct < written.len(), "the fixture repeats uuids");
+    assert_eq!(dirty(&p.events), distinct, "PostHog's merged table holds each repeated event once");
+    let [w, _] = windows(&p.events);
+    let (ph, mem) = (block_on(p.posthog.overview(&w)).unwrap(), block_on(p.memory.overview(&w)).unwrap());
+    same("overview", &ph, &mem, 0.0);
+    let q = &ph.quality;
+    assert_eq!(q.repeated_events, 0, "no copies are left after the merge");
+    // Independently of both readers: the fixture's trace ids that are absent, null or empty.
+    let stored_dirty: Vec<&Event> = p.events.iter().filter(|e| e.distinct_id == "dirty").collect();
+    let no_trace = stored_dirty.iter().filter(|e| e.properties.get("$ai_trace_id").is_none_or(|v| v.is_null() || v == "")).count() as u64;
+    assert!(no_trace >= 3 && q.missing_trace_ids >= no_trace, "{q:?}");
+    for property in ["$ai_total_cost_usd", "$ai_latency", "$ai_input_tokens", "$ai_output_tokens", "$ai_max_tokens", "$ai_cache_read_input_tokens", "$ai_output_cost_usd"] {
+        assert!(q.bad_values.get(property).copied().unwrap_or(0) > 0, "{property} has bad values: {q:?}");
+    }
+    // Dirty costs are not summed: PostHog's sum is that of the stored costs from $0 to $1,000.
+    let rollup = block_on(p.posthog.rollup(&w)).unwrap();
+    let dirty_cells: Vec<&RollupRow> = rollup.iter().filter(|r| r.model == "mystery-dirty").collect();
+    let cost: f64 = dirty_cells.iter().map(|r| r.cost_usd).sum();
+    let number = |v: Option<&Value>| match v {
+        Some(Value::Number(n)) => n.as_f64(),
+        Some(Value::String(s)) => s.parse::<f64>().ok(),
+        _ => None,
+    };
+    let clean: f64 = stored_dirty.iter().filter_map(|e| number(e.properties.get("$ai_total_cost_usd"))).filter(|c| (0.0..=1_000.0).contains(c)).sum();
+    assert!(clean > 1_000.0 && (cost - clean).abs() < 1e-9, "the dirty model's summed cost {cost}, clean costs {clean}");
+    let most = |r: &RollupRow| 10_000_000 * r.generations;
+    assert!(dirty_cells.iter().all(|r| r.latency_s >= 0.0 && r.latency_s <= 86_400.0 * r.generations as f64 && r.tokens.input <= most(r) && r.tokens.output <= most(r)));
 }
 
 #[test]

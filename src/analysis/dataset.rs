@@ -7,6 +7,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// The analysed time range, `[start, end)` in UTC.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,6 +51,39 @@ pub struct Overview {
     /// ingestion keeps payloads elsewhere (`posthog.ai_events`).
     #[serde(default)]
     pub with_payloads: u64,
+    /// What the window's events got wrong, and how it was read.
+    #[serde(default)]
+    pub quality: DataQuality,
+}
+
+/// Problems of the input, each read in a stated way rather than guessed at.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataQuality {
+    /// Generations repeating the `uuid` of an earlier one. The in-memory
+    /// source drops them (each uuid counts once); in PostHog they are the
+    /// copies its storage has not merged away yet (`count() - uniqExact(uuid)`),
+    /// which its totals still include.
+    #[serde(default)]
+    pub repeated_events: u64,
+    /// Generations with no or an empty `$ai_trace_id` (counted in every
+    /// total, as the trace `""`).
+    #[serde(default)]
+    pub missing_trace_ids: u64,
+    /// Property name -> generations whose value was read as missing because
+    /// it was negative, not finite, not a number or absurd
+    /// ([`crate::contract::NUMBER_PROPERTIES`]); properties without any are left out.
+    #[serde(default)]
+    pub bad_values: BTreeMap<String, u64>,
+    /// Generations with at least one such value.
+    #[serde(default)]
+    pub generations_with_bad_values: u64,
+}
+
+impl DataQuality {
+    /// Whether nothing was found.
+    pub fn is_clean(&self) -> bool {
+        self.repeated_events == 0 && self.missing_trace_ids == 0 && self.generations_with_bad_values == 0
+    }
 }
 
 /// One cell of the rollup: day x operation x model x error status.

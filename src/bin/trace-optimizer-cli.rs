@@ -3,7 +3,7 @@
 //! (HogQL through PostHog's query API).
 //!
 //! ```text
-//! trace-optimizer-cli [analyze] --events FILE.jsonl [--events ...] --out DIR
+//! trace-optimizer-cli [analyze] --events FILE.jsonl[.gz] [--events ...] --out DIR
 //!     [--window-days 30] [--top-n 5] [--sample-size 15] [--min-recs 3] [--now RFC3339]
 //!     [--prices model_prices_and_context_window.json]
 //! POSTHOG_PERSONAL_API_KEY=phx_... trace-optimizer-cli [analyze] --posthog-host us|eu|auto|URL
@@ -33,7 +33,7 @@ mod cli {
     use lexopt::prelude::*;
     use std::ffi::OsString;
     use std::fs::File;
-    use std::io::{BufRead, BufReader, BufWriter, Write};
+    use std::io::{BufReader, BufWriter, Write};
     use std::path::PathBuf;
     use std::time::Instant;
     use trace_optimizer::analysis::dataset::Window;
@@ -42,7 +42,8 @@ mod cli {
     use trace_optimizer::analysis::{Origin, Settings};
     use trace_optimizer::pipeline::{self, Prices, Request, Run, Shell};
     use trace_optimizer::source::demo::{DemoConfig, DemoGenerator, Plants};
-    use trace_optimizer::source::event::{Event, Generation};
+    use trace_optimizer::source::event::Generation;
+    use trace_optimizer::source::jsonl::{self, Reader, Skips};
     use trace_optimizer::source::memory::MemorySource;
     use trace_optimizer::source::plan::Step;
     use trace_optimizer::source::posthog::native::NativeTransport;
@@ -81,11 +82,11 @@ mod cli {
                 Long("posthog-host") => host = Some(Host::parse(&p.value()?.string()?)?),
                 Long("project") => project = Some(p.value()?.string()?),
                 Long("out") => out = Some(p.value()?.into()),
-                Long("window-days") => settings.window_days = p.value()?.parse()?,
+                Long("window-days") => settings.window_days = window_days(p.value()?.parse()?)?,
                 Long("top-n") => settings.top_n = p.value()?.parse()?,
                 Long("sample-size") => settings.sample_size = p.value()?.parse()?,
                 Long("min-recs") => settings.min_recommendations = p.value()?.parse()?,
-                Long("now") => now = Some(p.value()?.string()?.parse()?),
+                Long("now") => now = Some(within_range(p.value()?.string()?.parse()?)?),
                 Long("prices") => prices = Some(p.value()?.into()),
                 Long("prior") => prior = Some(p.value()?.into()),
                 _ => return Err(arg.unexpected().into()),
@@ -126,6 +127,19 @@ mod cli {
         Ok(())
     }
 
+    /// `days` if it is from one day to a century, the span event timestamps may cover.
+    fn window_days(days: u32) -> Result<u32> {
+        if (1..=36_500).contains(&days) { Ok(days) } else { Err(format!("--window-days {days} is not from 1 to 36500").into()) }
+    }
+
+    /// `t` if an event could carry it (see `jsonl::earliest`), so that window arithmetic cannot overflow.
+    fn within_range(t: DateTime<Utc>) -> Result<DateTime<Utc>> {
+        if t < jsonl::earliest() || t >= jsonl::latest() {
+            return Err(format!("--now {t} is outside {} to {}", jsonl::earliest().date_naive(), jsonl::latest().date_naive()).into());
+        }
+        Ok(t)
+    }
+
     /// The command line as the pipeline's shell: steps on standard error.
     struct Terminal;
 
@@ -135,14 +149,18 @@ mod cli {
         }
     }
 
-    /// The pipeline over JSONL exports, answered in memory.
+    /// The pipeline over JSONL exports (plain or gzip), answered in memory.
     fn run_files(files: &[PathBuf], now: Option<DateTime<Utc>>, settings: Settings, prior: Option<&FollowUp>, prices: Prices) -> Result<Run> {
         let mut generations = Vec::new();
         for path in files {
-            read_generations(path, &mut generations)?;
+            let skips = read_generations(path, &mut generations)?;
+            if skips.count > 0 {
+                eprintln!("{}: {skips}", path.display());
+            }
         }
         let newest = generations.iter().map(|g| g.timestamp).max().ok_or("the files hold no $ai_generation events")?;
-        // The window ends just after the newest event unless --now says otherwise.
+        // The window ends just after the newest event unless --now says otherwise
+        // (kept timestamps lie far inside chrono's range, so this cannot overflow).
         let end = now.unwrap_or(newest + Duration::seconds(1));
         let window = Window::ending_at(end, settings.window_days);
         let source = MemorySource::from_generations(generations);
@@ -208,18 +226,16 @@ mod cli {
         Ok(())
     }
 
-    /// Streams a JSONL file, keeping only the digested generations.
-    fn read_generations(path: &PathBuf, into: &mut Vec<Generation>) -> Result<()> {
-        let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        for (i, line) in BufReader::new(file).lines().enumerate() {
-            let line = line?;
-            if line.trim().is_empty() {
-                continue;
-            }
-            let event: Event = serde_json::from_str(&line).map_err(|e| format!("{}:{}: {e}", path.display(), i + 1))?;
-            into.extend(Generation::from_event(&event));
+    /// Streams a JSONL file (gzip read directly), keeping only the digested
+    /// generations; returns the lines skipped.
+    fn read_generations(path: &PathBuf, into: &mut Vec<Generation>) -> Result<Skips> {
+        let fail = |e: std::io::Error| format!("{}: {e}", path.display());
+        let file = File::open(path).map_err(fail)?;
+        let mut reader = Reader::new(jsonl::decompressed(BufReader::new(file)).map_err(fail)?);
+        for event in reader.by_ref() {
+            into.extend(Generation::from_event(&event.map_err(fail)?));
         }
-        Ok(())
+        Ok(reader.skips().clone())
     }
 
     fn export_demo(args: Vec<OsString>) -> Result<()> {

@@ -4,6 +4,7 @@
 mod appendix;
 pub mod bundle;
 mod csv_files;
+pub mod data_quality;
 mod failure_modes;
 mod fixes;
 mod follow_up;
@@ -20,11 +21,12 @@ pub use recommendations::recommendations_md;
 pub use summary::summary_md;
 
 /// The report's sections, in order (PRODUCT.md, stage 10).
-pub const SECTIONS: [&str; 8] = [
+pub const SECTIONS: [&str; 9] = [
     "Executive Summary",
     "Cost Analysis",
     "High-Variance Investigation",
     "Failure-Mode Analysis",
+    "Data Quality",
     "Qualitative Findings",
     "Recommendations",
     "Implementation Roadmap",

@@ -28,6 +28,8 @@ pub struct ResultsSummary {
     pub recommendations: usize,
     pub qualitative_findings: usize,
     pub projected_monthly_savings_usd: f64,
+    /// What the input got wrong and how it was read (the report's Data Quality).
+    pub data_quality: crate::analysis::dataset::DataQuality,
 }
 
 /// The file's content.
@@ -114,6 +116,7 @@ pub fn validate(a: &Analysis) -> Validation {
             recommendations: recs.items.len(),
             qualitative_findings: q.samples.iter().filter(|s| !s.tags.contains(&crate::analysis::qualitative::Tag::Clean)).count(),
             projected_monthly_savings_usd: recs.monthly_savings_usd,
+            data_quality: a.overview.quality.clone(),
         },
         stages,
         overall_passed,

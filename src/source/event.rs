@@ -7,6 +7,7 @@
 //! missing, and numbers are parsed from that text (`toFloat` of junk is null).
 
 use super::digest::TextDigest;
+use crate::contract::{count_max, float_max, NumberRead, NUMBER_PROPERTIES};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -22,32 +23,6 @@ pub struct Event {
     pub distinct_id: String,
     pub timestamp: DateTime<Utc>,
     pub properties: Map<String, Value>,
-}
-
-/// Error reading a JSONL export.
-#[derive(Debug, PartialEq)]
-pub struct JsonlError {
-    pub line: usize,
-    pub message: String,
-}
-
-impl std::fmt::Display for JsonlError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "line {}: {}", self.line, self.message)
-    }
-}
-
-impl std::error::Error for JsonlError {}
-
-/// Parses JSONL text (blank lines skipped) into events.
-pub fn parse_jsonl(text: &str) -> Result<Vec<Event>, JsonlError> {
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| {
-            serde_json::from_str(l).map_err(|e| JsonlError { line: i + 1, message: e.to_string() })
-        })
-        .collect()
 }
 
 /// Writes events as JSONL, one per line.
@@ -74,16 +49,45 @@ pub fn prop_text(props: &Map<String, Value>, key: &str) -> Option<String> {
     (!raw.is_empty() && raw != "null").then_some(raw)
 }
 
-/// `toFloat(properties.$x)`: null when missing or not a number.
+/// `toFloat(properties.$x)` within the property's limit
+/// ([`crate::contract::float_max`]): null when missing, not a number,
+/// negative, not finite or absurd.
 pub fn prop_f64(props: &Map<String, Value>, key: &str) -> Option<f64> {
-    prop_text(props, key)?.trim().parse::<f64>().ok().filter(|v| v.is_finite())
+    let max = float_max(key);
+    prop_text(props, key)?.parse::<f64>().ok().filter(|v| *v >= 0.0 && *v <= max)
 }
 
-/// `toInt(properties.$x)`: null when missing or not an integer.
+/// `toInt(properties.$x)` within the property's limit
+/// ([`crate::contract::count_max`]): null when missing, not an integer,
+/// negative or absurd.
 pub fn prop_u64(props: &Map<String, Value>, key: &str) -> Option<u64> {
-    let t = prop_text(props, key)?;
-    let t = t.trim();
-    t.parse::<i64>().ok().map(|v| v.max(0) as u64)
+    let max = count_max(key);
+    prop_i64(props, key).and_then(|v| u64::try_from(v).ok()).filter(|v| *v <= max)
+}
+
+/// `toInt(properties.$x)`, any sign.
+fn prop_i64(props: &Map<String, Value>, key: &str) -> Option<i64> {
+    prop_text(props, key)?.parse::<i64>().ok()
+}
+
+/// Whether `key` holds a value (not absent, `null` or `""`, as
+/// `properties.$x != ''` is false in HogQL) that its reading treats as missing.
+fn dirty(props: &Map<String, Value>, key: &str, read: NumberRead) -> bool {
+    let present = match props.get(key) {
+        None | Some(Value::Null) => false,
+        Some(Value::String(s)) => !s.is_empty(),
+        Some(_) => true,
+    };
+    present
+        && match read {
+            NumberRead::Float { .. } => prop_f64(props, key).is_none(),
+            NumberRead::Count { .. } => prop_u64(props, key).is_none(),
+        }
+}
+
+/// Which of [`NUMBER_PROPERTIES`] hold a dirty value: bit `i` for property `i`.
+pub fn dirty_numbers(props: &Map<String, Value>) -> u16 {
+    NUMBER_PROPERTIES.iter().enumerate().filter(|(_, (key, read))| dirty(props, key, *read)).fold(0, |bits, (i, _)| bits | 1 << i)
 }
 
 /// `properties.$x = 'true'`.
@@ -125,6 +129,9 @@ pub struct Generation {
     /// text), digested.
     pub input: Option<TextDigest>,
     pub output: Option<TextDigest>,
+    /// Which number properties were read as missing because their value was
+    /// dirty ([`dirty_numbers`]).
+    pub dirty_numbers: u16,
 }
 
 impl Generation {
@@ -151,12 +158,13 @@ impl Generation {
             cost_usd: prop_f64(p, "$ai_total_cost_usd"),
             latency_s: prop_f64(p, "$ai_latency"),
             is_error: prop_true(p, "$ai_is_error"),
-            http_status: prop_u64(p, "$ai_http_status").and_then(|s| u16::try_from(s).ok()),
+            http_status: prop_i64(p, "$ai_http_status").and_then(|s| u16::try_from(s.max(0)).ok()),
             error: text("$ai_error"),
             stop_reason: text("$ai_stop_reason"),
             max_tokens: prop_u64(p, "$ai_max_tokens"),
             input: text("$ai_input").map(|t| TextDigest::of(&t)),
             output: text("$ai_output_choices").map(|t| TextDigest::of(&t)),
+            dirty_numbers: dirty_numbers(p),
         })
     }
 }
@@ -189,14 +197,41 @@ mod tests {
         assert_eq!(prop_f64(&p, "b"), Some(3.25));
         assert_eq!(prop_f64(&p, "c"), None);
         assert_eq!(prop_u64(&p, "c"), None);
-        assert_eq!(prop_u64(&p, "d"), Some(0), "negative token counts clamp to zero");
+        assert_eq!(prop_u64(&p, "d"), None, "a negative count is missing");
         assert_eq!(prop_f64(&p, "e"), Some(1000.0));
+    }
+
+    #[test]
+    fn dirty_numbers_are_missing_and_flagged_at_each_limit() {
+        use crate::contract::{MAX_COST_USD, MAX_LATENCY_S, MAX_TOKENS};
+        let cost = "$ai_total_cost_usd";
+        let read = |v: Value| {
+            let p = props(json!({ cost: v.clone(), "$ai_latency": v.clone(), "$ai_input_tokens": v }));
+            (prop_f64(&p, cost), prop_f64(&p, "$ai_latency"), prop_u64(&p, "$ai_input_tokens"), dirty_numbers(&p))
+        };
+        // Bits of the three properties in NUMBER_PROPERTIES.
+        let bit = |k: &str| 1u16 << NUMBER_PROPERTIES.iter().position(|(p, _)| *p == k).unwrap();
+        let all = bit(cost) | bit("$ai_latency") | bit("$ai_input_tokens");
+        for junk in [json!(-0.47), json!("-1"), json!("NaN"), json!("inf"), json!("-inf"), json!("n/a"), json!(1e308), json!(-1e300), json!(true), json!({"a": 1}), json!("null")] {
+            assert_eq!(read(junk.clone()), (None, None, None, all), "{junk}");
+        }
+        for absent in [Value::Null, json!("")] {
+            assert_eq!(read(absent.clone()), (None, None, None, 0), "{absent} is missing, not dirty");
+        }
+        assert_eq!(read(json!(0)), (Some(0.0), Some(0.0), Some(0), 0));
+        assert_eq!(read(json!(1000)), (Some(MAX_COST_USD), Some(1000.0), Some(1000), 0), "limits are inclusive");
+        assert_eq!(read(json!(1000.5)), (None, Some(1000.5), None, bit(cost) | bit("$ai_input_tokens")), "a fraction is not a count");
+        assert_eq!(read(json!(MAX_LATENCY_S + 1.0)).1, None);
+        assert_eq!(read(json!(MAX_TOKENS)).2, Some(MAX_TOKENS));
+        assert_eq!(read(json!(MAX_TOKENS + 1)).2, None);
+        assert_eq!(read(json!(20_000_000u64)).3, all, "2e7 tokens is absurd, and so is that cost and latency");
+        assert_eq!(read(json!(" 7")).3, all, "ClickHouse parses no surrounding whitespace");
     }
 
     #[test]
     fn generation_reads_operation_with_unnamed_fallback() {
         let line = r#"{"uuid":"u1","event":"$ai_generation","distinct_id":"d","timestamp":"2026-11-01T10:00:00Z","properties":{"$ai_trace_id":"t1","$ai_span_name":"","$ai_model":"gpt-4o","$ai_is_error":true,"$ai_http_status":429}}"#;
-        let events = parse_jsonl(line).unwrap();
+        let (events, _) = crate::source::jsonl::parse(line);
         let g = Generation::from_event(&events[0]).unwrap();
         assert_eq!(g.operation, UNNAMED);
         assert!(g.is_error);
@@ -209,23 +244,70 @@ mod tests {
     fn the_sdk_is_named_by_lib_before_ai_lib() {
         // Both PostHog SDKs send `$ai_lib: posthog-ai`; `$lib` tells them apart.
         let line = |props: &str| format!(r#"{{"uuid":"u1","event":"$ai_generation","distinct_id":"d","timestamp":"2026-11-01T10:00:00Z","properties":{{{props}}}}}"#);
-        let lib = |props: &str| Generation::from_event(&parse_jsonl(&line(props)).unwrap()[0]).unwrap().lib;
+        let lib = |props: &str| Generation::from_event(&crate::source::jsonl::parse(&line(props)).0[0]).unwrap().lib;
         assert_eq!(lib(r#""$ai_lib":"posthog-ai","$lib":"posthog-node""#), "posthog-node");
         assert_eq!(lib(r#""$ai_lib":"posthog-ai""#), "posthog-ai");
     }
 
     #[test]
-    fn jsonl_errors_name_the_line() {
-        let err = parse_jsonl("\n{\"uuid\":1}\n").unwrap_err();
-        assert_eq!(err.line, 2);
-    }
-
-    #[test]
     fn jsonl_round_trips() {
         let text = r#"{"uuid":"u","event":"$ai_trace","distinct_id":"d","timestamp":"2026-11-01T10:00:00Z","properties":{"b":1,"a":2}}"#;
-        let events = parse_jsonl(text).unwrap();
+        let (events, skips) = crate::source::jsonl::parse(text);
+        assert_eq!(skips.count, 0);
         let mut out = Vec::new();
         write_jsonl(&events, &mut out).unwrap();
         assert_eq!(String::from_utf8(out).unwrap().trim_end(), text);
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::contract::{MAX_COST_USD, MAX_LATENCY_S, MAX_TOKENS};
+    use proptest::prelude::*;
+
+    /// Any JSON a property may hold, weighted to numbers and number-like text.
+    fn value() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+            "[-+ ]?([0-9]{0,12}(\\.[0-9]{0,4})?(e[-+]?[0-9]{1,3})?|NaN|nan|inf|Infinity|n/a|null|)".prop_map(Value::from),
+            ".{0,12}".prop_map(Value::from),
+            proptest::collection::vec(any::<i32>(), 0..3).prop_map(Value::from),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3_000))]
+        #[test]
+        fn any_property_values_read_within_limits_never_a_panic(values in proptest::collection::vec(value(), NUMBER_PROPERTIES.len() + 4)) {
+            let mut p = Map::new();
+            for ((key, _), v) in NUMBER_PROPERTIES.iter().zip(&values) {
+                p.insert(key.to_string(), v.clone());
+            }
+            let rest = &values[NUMBER_PROPERTIES.len()..];
+            for (key, v) in ["$ai_trace_id", "$ai_http_status", "$ai_span_name", "$ai_input"].iter().zip(rest) {
+                p.insert(key.to_string(), v.clone());
+            }
+            let event = Event { uuid: "u".into(), event: AI_GENERATION.into(), distinct_id: "d".into(), timestamp: DateTime::<Utc>::MIN_UTC, properties: p.clone() };
+            let g = Generation::from_event(&event).unwrap();
+            prop_assert!(g.cost_usd.is_none_or(|c| (0.0..=MAX_COST_USD).contains(&c)));
+            prop_assert!(g.latency_s.is_none_or(|l| (0.0..=MAX_LATENCY_S).contains(&l)));
+            for t in [g.input_tokens, g.output_tokens, g.cache_read_tokens, g.cache_write_tokens, g.reasoning_tokens, g.max_tokens] {
+                prop_assert!(t.is_none_or(|t| t <= MAX_TOKENS));
+            }
+            // A flagged property reads as missing; an unflagged one holding text reads as a number.
+            for (i, (key, read)) in NUMBER_PROPERTIES.iter().enumerate() {
+                let read_some = match read {
+                    NumberRead::Float { .. } => prop_f64(&p, key).is_some(),
+                    NumberRead::Count { .. } => prop_u64(&p, key).is_some(),
+                };
+                let holds_text = !matches!(p.get(*key), None | Some(Value::Null)) && p.get(*key) != Some(&Value::from(""));
+                prop_assert_eq!(g.dirty_numbers & 1 << i != 0, holds_text && !read_some, "{} = {:?}", key, p.get(*key));
+            }
+        }
     }
 }

@@ -13,17 +13,33 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 #[derive(Clone, Debug, Default)]
 pub struct MemorySource {
     generations: Vec<Generation>,
+    /// When each dropped repeat of an earlier generation's uuid happened.
+    repeated: Vec<chrono::DateTime<chrono::Utc>>,
 }
 
 impl MemorySource {
-    /// Keeps the `$ai_generation` events of `events`.
+    /// Keeps the `$ai_generation` events of `events`, each uuid once.
     pub fn from_events(events: impl IntoIterator<Item = Event>) -> Self {
-        MemorySource { generations: events.into_iter().filter_map(|e| Generation::from_event(&e)).collect() }
+        Self::from_generations(events.into_iter().filter_map(|e| Generation::from_event(&e)).collect())
     }
 
-    /// Holds already parsed generations.
+    /// Holds already parsed generations, each uuid once: the first is kept
+    /// and the others counted as repeated (PostHog's merges collapse such
+    /// copies into one row too).
     pub fn from_generations(generations: Vec<Generation>) -> Self {
-        MemorySource { generations }
+        let first: Vec<bool> = {
+            let mut seen = std::collections::HashSet::with_capacity(generations.len());
+            generations.iter().map(|g| seen.insert(g.uuid.as_str())).collect()
+        };
+        let (mut kept, mut repeated) = (Vec::with_capacity(generations.len()), Vec::new());
+        for (g, first) in generations.into_iter().zip(first) {
+            if first {
+                kept.push(g);
+            } else {
+                repeated.push(g.timestamp);
+            }
+        }
+        MemorySource { generations: kept, repeated }
     }
 
     /// All generations held, in input order.
@@ -86,7 +102,15 @@ impl DataSource for MemorySource {
                 *libs.entry(g.lib.as_str()).or_default() += 1;
             }
             o.with_payloads += u64::from(g.input.is_some() || g.output.is_some());
+            o.quality.missing_trace_ids += u64::from(g.trace_id.is_empty());
+            o.quality.generations_with_bad_values += u64::from(g.dirty_numbers != 0);
+            for (i, (property, _)) in NUMBER_PROPERTIES.iter().enumerate() {
+                if g.dirty_numbers & 1 << i != 0 {
+                    *o.quality.bad_values.entry(property.to_string()).or_default() += 1;
+                }
+            }
         }
+        o.quality.repeated_events = self.repeated.iter().filter(|t| w.contains(**t)).count() as u64;
         o.traces = traces.len() as u64;
         o.trace_operations = pairs.len() as u64;
         let mut libs: Vec<_> = libs.into_iter().collect();

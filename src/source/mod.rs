@@ -11,6 +11,7 @@ pub mod demo;
 pub mod digest;
 pub mod error;
 pub mod event;
+pub mod jsonl;
 pub mod memory;
 pub mod plan;
 pub mod posthog;

@@ -1,6 +1,7 @@
 //! The dashboard: headline numbers, charts and the sortable tables.
 
 use super::charts::{self, ChartView};
+use super::data_quality::DataQualityPanel;
 use super::headline::Headline;
 use super::progress::QueryMeterLine;
 use super::state::Results;
@@ -81,6 +82,7 @@ pub fn Dashboard(results: Arc<Results>) -> impl IntoView {
             <SortableTable id="models-table"
                 columns=vec!["Model", "Provider", "Calls", "Cost", "Share", "Tokens", "p50 latency", "Error rate"]
                 rows=m.by_model.iter().map(model_row).collect() />
+            <DataQualityPanel results=results.clone() />
         </section>
     }
 }

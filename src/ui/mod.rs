@@ -6,6 +6,7 @@ mod app;
 pub mod charts;
 mod connect_panel;
 mod dashboard;
+mod data_quality;
 mod download;
 mod figures;
 mod headline;

@@ -585,6 +585,7 @@ impl GenerationRecord {
             max_tokens: Some(self.call.max_tokens),
             input: Some(digest(&self.messages())),
             output: failed.map_or(Some(digest(&self.outcome.output)), |_| None::<TextDigest>),
+            dirty_numbers: 0,
         }
     }
 }

@@ -154,3 +154,43 @@ fn generations_of_selected_traces_in_order() {
     assert!(rows[0].input_head.starts_with("[{\"role\":\"system\""));
     assert_eq!(rows[0].input_hash, rows[1].input_hash);
 }
+
+#[test]
+fn repeated_uuids_count_once_keeping_the_first() {
+    let p = |trace: &str, cost: f64| json!({"$ai_trace_id": trace, "$ai_span_name": "draft", "$ai_total_cost_usd": cost});
+    let src = MemorySource::from_events(vec![
+        ev("u1", at(1, 0), p("t1", 1.0)),
+        ev("u2", at(2, 0), p("t1", 2.0)),
+        ev("u1", at(1, 0), p("t1", 1.0)),
+        ev("u1", at(4, 0), p("t2", 8.0)),
+        ev("u3", at(23, 30), p("t3", 1.0)),
+        ev("u3", at(23, 30), p("t3", 1.0)),
+    ]);
+    assert_eq!(src.all().iter().map(|g| g.uuid.as_str()).collect::<Vec<_>>(), ["u1", "u2", "u3"]);
+    let o = block_on(src.overview(&window())).unwrap();
+    assert_eq!((o.generations, o.traces), (2, 1), "the first copy of u1 is kept, in trace t1");
+    assert_eq!(o.quality.repeated_events, 2, "the repeat at 23:30 lies outside the window");
+    let rows = block_on(src.rollup(&window())).unwrap();
+    assert!((rows.iter().map(|r| r.cost_usd).sum::<f64>() - 3.0).abs() < 1e-12, "a repeat is not summed");
+}
+
+#[test]
+fn missing_trace_ids_and_dirty_numbers_are_counted_and_read_as_missing() {
+    let src = MemorySource::from_events(vec![
+        ev("b1", at(1, 0), json!({"$ai_total_cost_usd": -0.47, "$ai_input_tokens": -5, "$ai_output_tokens": 7})),
+        ev("b2", at(1, 1), json!({"$ai_trace_id": "", "$ai_total_cost_usd": "NaN", "$ai_latency": 1e9, "$ai_output_tokens": 20_000_000})),
+        ev("b3", at(1, 2), json!({"$ai_trace_id": "t1", "$ai_total_cost_usd": 1e308, "$ai_input_tokens": "n/a"})),
+        ev("b4", at(1, 3), json!({"$ai_trace_id": "t1", "$ai_total_cost_usd": 0.5, "$ai_input_tokens": 10, "$ai_latency": null})),
+    ]);
+    let q = block_on(src.overview(&window())).unwrap().quality;
+    assert_eq!(q.missing_trace_ids, 2);
+    assert_eq!(q.generations_with_bad_values, 3);
+    let bad: Vec<(&str, u64)> = q.bad_values.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    assert_eq!(bad, [("$ai_input_tokens", 2), ("$ai_latency", 1), ("$ai_output_tokens", 1), ("$ai_total_cost_usd", 3)]);
+    let rows = block_on(src.rollup(&window())).unwrap();
+    let cost: f64 = rows.iter().map(|r| r.cost_usd).sum();
+    assert!((cost - 0.5).abs() < 1e-12, "only the clean cost is summed: {cost}");
+    assert_eq!(rows.iter().map(|r| r.unpriced).sum::<u64>(), 3);
+    assert_eq!(rows.iter().map(|r| (r.tokens.input, r.tokens.output)).fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1)), (10, 7));
+    assert_eq!(rows.iter().map(|r| r.latency_s).sum::<f64>(), 0.0);
+}

@@ -8,6 +8,11 @@ PostHog's property read, ``replaceRegexpAll(nullIf(nullIf(JSONExtractRaw(propert
 result. They are filled at insert from one parse of the properties per row
 (``JSONExtractKeysAndValuesRaw``, which yields the same raw text as ``JSONExtractRaw``).
 
+Like PostHog's, the table is a ReplacingMergeTree ordered by (team, day, event, distinct id,
+uuid): copies of an event (same uuid, distinct id, event and day) collapse into one row, the one
+inserted last. PostHog collapses them at background merges, so queries may count copies until
+then; the emulator models the merged state: each load ends with a merge when it stored copies.
+
 Loading goes through JSONEachRow files and ``INSERT ... SELECT FROM file()``, never row by row:
 Python checks and enriches the lines in chunks while ClickHouse inserts the previous chunk.
 """
@@ -188,7 +193,7 @@ class EventStore:
                 `$session_id` Nullable(String),
                 `$window_id` Nullable(String),
                 {mat_columns}
-            ) ENGINE = MergeTree
+            ) ENGINE = ReplacingMergeTree
             ORDER BY (team_id, toDate(timestamp), event, cityHash64(distinct_id), cityHash64(uuid))
             SAMPLE BY cityHash64(distinct_id)
             """
@@ -238,6 +243,7 @@ class EventStore:
                             pass
                     if os.path.exists(staged):
                         os.unlink(staged)
+        self._merge_copies()
         return count
 
     def insert_events(self, events: Iterable[dict], team_id: int) -> int:
@@ -287,7 +293,19 @@ class EventStore:
                 count += written
             if pending is not None:
                 pending.result()
+        self._merge_copies()
         return count
+
+    def _merge_copies(self) -> None:
+        """Collapse copies of an event now, as PostHog's merges eventually do (see the module doc).
+
+        Counted loads report the lines read, copies included, as PostHog's capture accepts them."""
+        copies = self.execute(
+            "SELECT count() FROM (SELECT 1 FROM events GROUP BY team_id, toDate(timestamp), event, "
+            "cityHash64(distinct_id), cityHash64(uuid) HAVING count() > 1 LIMIT 1)", 600)
+        if copies.rows and int(copies.rows[0][0]) > 0:
+            with self._lock:
+                self._session.query("OPTIMIZE TABLE events FINAL")
 
     def _insert_and_remove(self, path: str, team_id: int) -> None:
         try:

@@ -93,7 +93,8 @@ def test_capture_payload_variants(sink):
     assert response.status_code == 200
     assert requests.post(f"{sink.url}/i/v0/ai/batch/", json=batch_body([event(**{"$ai_trace_id": "ai"})]),
                          timeout=10).status_code == 200
-    assert [count_trace(sink, t) for t in ("gz", "single", "form", "ai")] == [2, 1, 1, 1]
+    # The gzip batch was sent twice: one event, stored once as after PostHog's merges.
+    assert [count_trace(sink, t) for t in ("gz", "single", "form", "ai")] == [1, 1, 1, 1]
 
 
 def test_capture_rejects_unknown_token_and_bad_payloads(sink):
@@ -116,6 +117,20 @@ def test_jsonl_loaded_at_runtime_gets_enriched(sink):
     assert sink.admin("/_emulator/events", data="\n".join(lines).encode(), params={"team_id": 1}) == {
         "loaded": 1, "team_id": 1}
     assert costs(sink, "late")[0][2] == pytest.approx(100 * 1.1e-6 + 10 * 4.4e-6)
+
+
+def test_copies_of_an_event_collapse_as_after_posthogs_merge(sink):
+    first = event(**{"$ai_trace_id": "copies", "$ai_input_tokens": 1})
+    again = {**first, "properties": {**first["properties"], "$ai_input_tokens": 2}}
+    # Same uuid under another distinct id: another sorting key, which PostHog never merges.
+    other = {**first, "distinct_id": "someone else"}
+    lines = "\n".join(json.dumps(e) for e in (first, again, other)).encode()
+    sink.admin("/_emulator/events", data=lines, params={"team_id": 1})
+    rows = sink.rows("SELECT distinct_id, toInt(properties.$ai_input_tokens) FROM events "
+                     "WHERE properties.$ai_trace_id = 'copies' ORDER BY distinct_id")
+    assert rows == [["raw", 2], ["someone else", 1]], "the copy inserted last is kept"
+    sink.admin("/_emulator/events", data=json.dumps(first).encode(), params={"team_id": 1})
+    assert count_trace(sink, "copies") == 2, "a copy loaded later collapses too"
 
 
 @pytest.mark.parametrize("name", ["sdk_openai.jsonl", "sdk_anthropic.jsonl", "sdk_langchain.jsonl"])

@@ -1,20 +1,30 @@
 //! The aggregate queries: overview, rollup, latency, prefixes, errors.
 
-use super::{generations_in_window, hex_hash, token_sums, window_values, Col, PayloadTable, Query};
+use super::{generations_in_window, hex_hash, select_in_window, token_sums, window_values, Col, PayloadTable, Query};
 use crate::analysis::dataset::Window;
-use crate::contract::{CACHE_WINDOW_S, ERROR_CHARS, ERROR_ROWS, LONG_CONTEXT_TOKENS, MAX_ROWS, PREFIX_CUTS, PREFIX_ROWS};
+use crate::contract::{CACHE_WINDOW_S, ERROR_CHARS, ERROR_ROWS, LONG_CONTEXT_TOKENS, MAX_ROWS, NUMBER_PROPERTIES, PREFIX_CUTS, PREFIX_ROWS};
 
-/// Counts, first/last seen, payload presence and SDKs of the window.
+/// Counts, first/last seen, payload presence, SDKs and data quality of the
+/// window: repeated uuids, missing trace ids, then for each of
+/// [`NUMBER_PROPERTIES`] the generations whose value was read as missing,
+/// and the generations with any such value.
 pub fn overview(w: &Window) -> Query {
-    let base = generations_in_window(&[Col::Trace, Col::Operation, Col::Ts, Col::Input, Col::Output], PayloadTable::Events);
+    let mut cols: Vec<String> = [Col::Id, Col::Trace, Col::Operation, Col::Ts, Col::Input, Col::Output].iter().map(|c| c.select(PayloadTable::Events)).collect();
+    cols.extend(NUMBER_PROPERTIES.iter().enumerate().map(|(i, (prop, read))| format!("{} AS dirty_{i}", super::dirty(prop, *read))));
+    let base = select_in_window(&cols, PayloadTable::Events);
     let libs = generations_in_window(&[Col::Lib], PayloadTable::Events);
+    let dirty: Vec<String> = (0..NUMBER_PROPERTIES.len()).map(|i| format!("countIf(dirty_{i}) AS bad_{i}")).collect();
+    let any: Vec<String> = (0..NUMBER_PROPERTIES.len()).map(|i| format!("dirty_{i}")).collect();
     let hogql = format!(
         "SELECT count() AS generations, uniqExact(trace) AS traces, uniqExact(trace, operation) AS trace_operations, \
          min(ts) AS first_seen, max(ts) AS last_seen, \
          countIf(isNotNull(input) OR isNotNull(output)) AS with_payloads, \
          (SELECT arraySlice(arrayMap(x -> x.1, arraySort(x -> tuple(-x.2, x.1), groupArray(tuple(lib, n)))), 1, 5) \
-          FROM (SELECT lib, count() AS n FROM ({libs}) WHERE lib != '' GROUP BY lib)) AS libs \
-         FROM ({base}) LIMIT 1"
+          FROM (SELECT lib, count() AS n FROM ({libs}) WHERE lib != '' GROUP BY lib)) AS libs, \
+         count() - uniqExact(id) AS repeated_events, countIf(trace = '') AS missing_trace_ids, {}, countIf({}) AS with_bad_values \
+         FROM ({base}) LIMIT 1",
+        dirty.join(", "),
+        any.join(" OR "),
     );
     Query { name: "overview", hogql, values: window_values(w) }
 }

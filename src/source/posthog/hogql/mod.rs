@@ -61,14 +61,28 @@ enum Col {
     Output,
 }
 
-/// A finite float property or null (`toFloat` of junk, `inf` and `nan` are null).
+/// A float property from 0 to its limit ([`crate::contract::float_max`]),
+/// else null: junk, negatives, `nan` (no comparison holds), `inf` and absurd values.
 fn float(prop: &str) -> String {
-    format!("if(isFinite(toFloat(properties.{prop})), toFloat(properties.{prop}), NULL)")
+    let max = crate::contract::float_max(prop);
+    format!("if(toFloat(properties.{prop}) >= 0 AND toFloat(properties.{prop}) <= {max}, toFloat(properties.{prop}), NULL)")
 }
 
-/// A count property as an integer, negatives as 0, junk as null.
+/// A count property as an integer from 0 to its limit
+/// ([`crate::contract::count_max`]), else null: junk, fractions, negatives, absurd values.
 fn count(prop: &str) -> String {
-    format!("if(toInt(properties.{prop}) < 0, 0, toInt(properties.{prop}))")
+    let max = crate::contract::count_max(prop);
+    format!("if(toInt(properties.{prop}) >= 0 AND toInt(properties.{prop}) <= {max}, toInt(properties.{prop}), NULL)")
+}
+
+/// Whether number property `prop` holds a value (not absent, `null` or `""`;
+/// HogQL's `!=` holds for null, hence the `coalesce`) that its reading treats as missing.
+fn dirty(prop: &str, read: crate::contract::NumberRead) -> String {
+    let value = match read {
+        crate::contract::NumberRead::Float { .. } => float(prop),
+        crate::contract::NumberRead::Count { .. } => count(prop),
+    };
+    format!("coalesce(properties.{prop}, '') != '' AND isNull({value})")
 }
 
 /// A payload read: `events` properties are text with their outer quotes
@@ -145,6 +159,11 @@ const TOKENS: [Col; 5] = [Col::InputTokens, Col::OutputTokens, Col::CacheReadTok
 /// `SELECT cols FROM table WHERE` the window's `$ai_generation` events.
 fn generations_in_window(cols: &[Col], table: PayloadTable) -> String {
     let cols: Vec<String> = cols.iter().map(|c| c.select(table)).collect();
+    select_in_window(&cols, table)
+}
+
+/// `SELECT exprs FROM table WHERE` the window's `$ai_generation` events.
+fn select_in_window(cols: &[String], table: PayloadTable) -> String {
     let from = match table {
         PayloadTable::Events => "events",
         PayloadTable::AiEvents => "posthog.ai_events",
