@@ -28,7 +28,7 @@ use trace_optimizer::source::plan::PAGE_ROWS;
 use trace_optimizer::source::posthog::hogql::Query;
 use trace_optimizer::source::posthog::native::NativeTransport;
 use trace_optimizer::source::posthog::{escape, PostHogSource, Rank};
-use trace_optimizer::source::{DataSource, Page, TraceOpsPage, TraceSample};
+use trace_optimizer::source::{rollup_key, DataSource, Page, RollupPage, TraceOpsPage, TraceSample};
 
 /// Compares two answers as JSON: integers and strings exactly, floats within `rel`.
 fn same<T: Serialize>(what: &str, posthog: &T, memory: &T, rel: f64) {
@@ -97,7 +97,19 @@ fn windows(events: &[Event]) -> [Window; 2] {
 fn check_aggregates(p: &Pair, w: &Window) {
     let (ph, mem) = (&p.posthog, &p.memory);
     same("overview", &block_on(ph.overview(w)).unwrap(), &block_on(mem.overview(w)).unwrap(), 0.0);
-    same("rollup", &block_on(ph.rollup(w)).unwrap(), &block_on(mem.rollup(w)).unwrap(), 1e-9);
+    let whole = RollupPage { after: None, limit: PAGE_ROWS };
+    let all = block_on(mem.rollup(w, &whole)).unwrap();
+    same("rollup", &block_on(ph.rollup(w, &whole)).unwrap(), &all, 1e-9);
+    // Keyset pages of the rollup (the cursor holds hostile names and both error states).
+    let mut page = RollupPage { after: None, limit: (all.rows.len() as u64 / 4).max(1) };
+    for i in 0.. {
+        let (a, b) = (block_on(ph.rollup(w, &page)).unwrap(), block_on(mem.rollup(w, &page)).unwrap());
+        same(&format!("rollup page {i}"), &a, &b, 1e-9);
+        match b.rows.last() {
+            Some(r) if b.has_more => page.after = Some(rollup_key(r)),
+            _ => break,
+        }
+    }
     same("prefixes", &block_on(ph.prefixes(w)).unwrap(), &block_on(mem.prefixes(w)).unwrap(), 1e-9);
     same("errors", &block_on(ph.errors(w)).unwrap(), &block_on(mem.errors(w)).unwrap(), 1e-9);
     let (lp, lm) = (block_on(ph.latency(w)).unwrap(), block_on(mem.latency(w)).unwrap());

@@ -3,7 +3,7 @@
 //! `posthog::hogql` does against PostHog, so the two can be compared.
 
 use super::event::{Event, Generation};
-use super::{DataSource, Page, SourceError, TraceOpsPage, TraceSample};
+use super::{DataSource, Page, RollupPage, SourceError, TraceOpsPage, TraceSample};
 use crate::analysis::dataset::*;
 use crate::analysis::stats::{quantile_sorted, sorted};
 use crate::contract::*;
@@ -95,7 +95,7 @@ impl DataSource for MemorySource {
         Ok(o)
     }
 
-    async fn rollup(&self, w: &Window) -> Result<Vec<RollupRow>, SourceError> {
+    async fn rollup(&self, w: &Window, page: &RollupPage) -> Result<Page<RollupRow>, SourceError> {
         let mut cells: BTreeMap<_, RollupRow> = BTreeMap::new();
         for g in self.in_window(w) {
             let day = g.timestamp.date_naive();
@@ -121,7 +121,8 @@ impl DataSource for MemorySource {
             row.long_context += u64::from(t.input > LONG_CONTEXT_TOKENS);
             row.latency_s += g.latency_s.unwrap_or(0.0);
         }
-        Ok(cells.into_values().collect())
+        let after = page.after.as_ref().map(|(d, o, m, p, e)| (*d, o.as_str(), m.as_str(), p.as_str(), *e));
+        Ok(page_of(cells.into_iter().filter(|(k, _)| after.is_none_or(|a| *k > a)).map(|(_, r)| r), page.limit))
     }
 
     async fn latency(&self, w: &Window) -> Result<Vec<LatencyRow>, SourceError> {
@@ -271,6 +272,14 @@ impl DataSource for MemorySource {
         });
         Ok(rows)
     }
+}
+
+/// The first `limit` of `rows`, and whether more follow.
+fn page_of<T>(rows: impl Iterator<Item = T>, limit: u64) -> Page<T> {
+    let mut rows: Vec<T> = rows.take(limit as usize + 1).collect();
+    let has_more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    Page { rows, has_more }
 }
 
 /// Successful calls within [`CACHE_WINDOW_S`] of the group's previous

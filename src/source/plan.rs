@@ -13,13 +13,14 @@
 //! [`FULL_READ_ROWS`] rows the traces are sampled by bucket, keeping the
 //! most expensive ones exactly.
 
-use super::{DataSource, SourceError, TraceOpsPage, TraceSample};
+use super::{rollup_key, DataSource, RollupPage, SourceError, TraceOpsPage, TraceSample};
 use crate::contract::BUCKETS;
 use crate::analysis::dataset::{sort_trace_ops, Dataset, Overview, RollupRow, Sampling, TraceOpRow, Window};
 use std::collections::BTreeSet;
 
-/// Rows per page of the per-trace query: one below PostHog's cap of 50,000
-/// per answer, so that asking for one more row tells whether more follow.
+/// Rows per page of the per-trace and rollup queries: one below PostHog's
+/// cap of 50,000 per answer, so that asking for one more row tells whether
+/// more follow.
 pub const PAGE_ROWS: u64 = 49_999;
 /// Rows a bucket range is sized for; the margin to [`PAGE_ROWS`] absorbs the
 /// spread of traces over buckets (a range that still overflows continues by keys).
@@ -53,7 +54,7 @@ pub struct Fetched<C> {
     /// Optional answers that failed, as `(query, error)`.
     pub warnings: Vec<(&'static str, SourceError)>,
     /// Rounds of dependent queries after the overview: 2, plus one for each
-    /// page a bucket range had to be continued by keys.
+    /// page a bucket range (or the rollup) had to be continued by keys.
     pub rounds: u32,
 }
 
@@ -81,8 +82,8 @@ where
         progress(Step::Aggregates);
         let pages = trace_ops_pages(&overview);
         let read_closely = async {
-            let (trace_ops, rollup) = futures::join!(all_trace_ops(src, &window, &pages), src.rollup(&window));
-            let rollup = rollup.map_err(fail(Step::Aggregates))?;
+            let (trace_ops, rollup) = futures::join!(all_trace_ops(src, &window, &pages), all_rollup(src, &window));
+            let (rollup, rollup_pages) = rollup.map_err(fail(Step::Aggregates))?;
             if matches!(trace_ops, Err(SourceError::Cancelled)) {
                 return Err(Failure { step: Step::Aggregates, error: SourceError::Cancelled });
             }
@@ -93,12 +94,12 @@ where
             if matches!(generations, Err(SourceError::Cancelled)) {
                 return Err(Failure { step: Step::Details, error: SourceError::Cancelled });
             }
-            Ok((rollup, trace_ops, selection, generations))
+            Ok((rollup, rollup_pages, trace_ops, selection, generations))
         };
         let (read, prefixes) = futures::join!(read_closely, src.prefixes(&window));
         Ok((overview, pages, read?, prefixes))
     };
-    let ((overview, pages, (rollup, trace_ops, selection, generations), prefixes), (latency, errors)) = futures::try_join!(per_trace, aggregates)?;
+    let ((overview, pages, (rollup, rollup_pages, trace_ops, selection, generations), prefixes), (latency, errors)) = futures::try_join!(per_trace, aggregates)?;
     let mut warnings = Vec::new();
     let latency = optional(&mut warnings, "latency", latency);
     let (trace_ops, pages_in_sequence) = optional(&mut warnings, "trace_ops", trace_ops);
@@ -111,10 +112,11 @@ where
     let sampling = pages[0].sample.map(|s| sampling(s, &trace_ops));
     progress(Step::Done);
     let dataset = Dataset { window, overview, rollup, latency, trace_ops, prefixes, errors, generations, sampling };
-    Ok(Fetched { dataset, selection, warnings, rounds: 1 + pages_in_sequence.max(1) })
+    Ok(Fetched { dataset, selection, warnings, rounds: 1 + pages_in_sequence.max(rollup_pages).max(1) })
 }
 
-/// The queries the plan sends for this overview when nothing fails.
+/// The queries the plan sends for this overview when nothing fails (and
+/// the rollup fits one page of [`PAGE_ROWS`] cells; each further page is one more).
 pub fn planned_queries(overview: &Overview) -> u32 {
     // Overview, rollup, latency, prefixes, errors, the pages, generations.
     5 + trace_ops_pages(overview).len() as u32 + 1
@@ -175,6 +177,22 @@ async fn all_trace_ops<S: DataSource>(src: &S, window: &Window, pages: &[TraceOp
     }
     sort_trace_ops(&mut rows);
     Ok((rows, longest))
+}
+
+/// Every rollup cell, page by page (keyset on its order key), and how many
+/// pages that took: the rollup is required whole, so none is cut at the cap.
+async fn all_rollup<S: DataSource>(src: &S, window: &Window) -> Result<(Vec<RollupRow>, u32), SourceError> {
+    let mut page = RollupPage { after: None, limit: PAGE_ROWS };
+    let (mut rows, mut pages) = (Vec::new(), 0);
+    loop {
+        pages += 1;
+        let p = src.rollup(window, &page).await?;
+        rows.extend(p.rows);
+        match (p.has_more, rows.last()) {
+            (true, Some(last)) => page.after = Some(rollup_key(last)),
+            _ => return Ok((rows, pages)),
+        }
+    }
 }
 
 /// The rows of one range, and how many pages that took.

@@ -41,7 +41,7 @@ fn overview_counts_only_the_window() {
 
 #[test]
 fn rollup_sums_and_separates_unpriced_calls() {
-    let rows = block_on(source().rollup(&window())).unwrap();
+    let rows = block_on(source().rollup(&window(), &crate::source::RollupPage { after: None, limit: 100 })).unwrap().rows;
     assert_eq!(rows.len(), 2);
     let draft = &rows[0];
     assert_eq!((draft.operation.as_str(), draft.generations, draft.unpriced), ("draft", 3, 1));

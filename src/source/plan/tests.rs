@@ -131,9 +131,10 @@ impl DataSource for Scripted<'_> {
         self.check("overview").await?;
         self.inner.overview(w).await
     }
-    async fn rollup(&self, w: &Window) -> Result<Vec<RollupRow>, SourceError> {
+    async fn rollup(&self, w: &Window, page: &RollupPage) -> Result<Page<RollupRow>, SourceError> {
         self.check("rollup").await?;
-        self.inner.rollup(w).await
+        let page = RollupPage { limit: self.page_rows, ..page.clone() };
+        self.inner.rollup(w, &page).await
     }
     async fn latency(&self, w: &Window) -> Result<Vec<LatencyRow>, SourceError> {
         self.check("latency").await?;
@@ -184,8 +185,26 @@ fn pages_continued_by_keys_give_the_same_rows_in_more_rounds() {
     let paged = block_on(fetch_some(&src, w, &mut |_| {})).unwrap();
     assert_eq!(paged.dataset, whole.dataset);
     let rows = whole.dataset.trace_ops.len() as u32;
-    assert_eq!(paged.rounds, 1 + rows.div_ceil(97));
+    let cells = whole.dataset.rollup.len() as u32;
+    assert_eq!(paged.rounds, 1 + rows.div_ceil(97).max(cells.div_ceil(97)));
     assert!(src.calls.get() > 7);
+}
+
+#[test]
+fn the_rollup_is_read_whole_past_a_page() {
+    let (mem, w) = demo();
+    let whole = block_on(mem.rollup(&w, &RollupPage { after: None, limit: u64::MAX - 1 })).unwrap();
+    assert!(!whole.has_more && whole.rows.len() > 5 * 37, "{} cells", whole.rows.len());
+    // Pages of 37 cells, continued by keys, give every cell once, in order.
+    let src = scripted(&mem, 37, &[]);
+    let (paged, pages) = block_on(all_rollup(&src, &w)).unwrap();
+    assert_eq!(paged, whole.rows);
+    assert_eq!((pages, src.calls.get()), (whole.rows.len().div_ceil(37) as u32, pages));
+    // A page boundary on a cell whose keys differ only in the error status.
+    let split = whole.rows.windows(2).position(|p| rollup_key(&p[0]).0 == rollup_key(&p[1]).0 && p[0].operation == p[1].operation && p[0].model == p[1].model && p[0].provider == p[1].provider);
+    let at = split.expect("a cell with both error states") + 1;
+    let rest = block_on(mem.rollup(&w, &RollupPage { after: Some(rollup_key(&whole.rows[at - 1])), limit: 1 })).unwrap();
+    assert_eq!((rest.rows[0].clone(), rest.has_more), (whole.rows[at].clone(), at + 1 < whole.rows.len()));
 }
 
 #[test]
