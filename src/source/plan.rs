@@ -14,9 +14,9 @@
 //! most expensive ones exactly.
 
 use super::{rollup_key, DataSource, RollupPage, SourceError, TraceOpsPage, TraceSample};
-use crate::contract::BUCKETS;
-use crate::analysis::dataset::{sort_trace_ops, Dataset, Overview, RollupRow, Sampling, TraceOpRow, Window};
-use std::collections::BTreeSet;
+use crate::contract::{generations_per_trace, BUCKETS, ERROR_ROWS, PREFIX_ROWS};
+use crate::analysis::dataset::{sort_trace_ops, Dataset, GenerationRow, Overview, RollupRow, Sampling, TraceOpRow, Window};
+use std::collections::{BTreeSet, HashMap};
 
 /// Rows per page of the per-trace and rollup queries: one below PostHog's
 /// cap of 50,000 per answer, so that asking for one more row tells whether
@@ -53,6 +53,10 @@ pub struct Fetched<C> {
     pub selection: C,
     /// Optional answers that failed, as `(query, error)`.
     pub warnings: Vec<(&'static str, SourceError)>,
+    /// Answers cut at a cap by design, each said in a sentence: groups past
+    /// the most frequent ones, traces past their first generations (the
+    /// rollup and the per-trace rows are never cut).
+    pub cuts: Vec<String>,
     /// Rounds of dependent queries after the overview: 2, plus one for each
     /// page a bucket range (or the rollup) had to be continued by keys.
     pub rounds: u32,
@@ -94,12 +98,13 @@ where
             if matches!(generations, Err(SourceError::Cancelled)) {
                 return Err(Failure { step: Step::Details, error: SourceError::Cancelled });
             }
-            Ok((rollup, rollup_pages, trace_ops, selection, generations))
+            let cut = generations.as_ref().map_or(0, |g| cut_traces(rows, &ids, g));
+            Ok((rollup, rollup_pages, trace_ops, selection, generations, cut))
         };
         let (read, prefixes) = futures::join!(read_closely, src.prefixes(&window));
         Ok((overview, pages, read?, prefixes))
     };
-    let ((overview, pages, (rollup, rollup_pages, trace_ops, selection, generations), prefixes), (latency, errors)) = futures::try_join!(per_trace, aggregates)?;
+    let ((overview, pages, (rollup, rollup_pages, trace_ops, selection, generations, cut_traces), prefixes), (latency, errors)) = futures::try_join!(per_trace, aggregates)?;
     let mut warnings = Vec::new();
     let latency = optional(&mut warnings, "latency", latency);
     let (trace_ops, pages_in_sequence) = optional(&mut warnings, "trace_ops", trace_ops);
@@ -110,9 +115,19 @@ where
         return Err(Failure { step: Step::Details, error: SourceError::Cancelled });
     }
     let sampling = pages[0].sample.map(|s| sampling(s, &trace_ops));
+    let mut cuts = Vec::new();
+    if prefixes.len() >= PREFIX_ROWS {
+        cuts.push(format!("prefixes: the {PREFIX_ROWS} most repeated prompt prefixes only"));
+    }
+    if errors.len() >= ERROR_ROWS {
+        cuts.push(format!("errors: the {ERROR_ROWS} most frequent error groups only"));
+    }
+    if cut_traces > 0 {
+        cuts.push(format!("generations: {cut_traces} traces read closely were cut to their first generations"));
+    }
     progress(Step::Done);
     let dataset = Dataset { window, overview, rollup, latency, trace_ops, prefixes, errors, generations, sampling };
-    Ok(Fetched { dataset, selection, warnings, rounds: 1 + pages_in_sequence.max(rollup_pages).max(1) })
+    Ok(Fetched { dataset, selection, warnings, cuts, rounds: 1 + pages_in_sequence.max(rollup_pages).max(1) })
 }
 
 /// The queries the plan sends for this overview when nothing fails (and
@@ -146,6 +161,23 @@ pub fn trace_ops_pages(overview: &Overview) -> Vec<TraceOpsPage> {
             TraceOpsPage { after: None, limit: PAGE_ROWS, buckets: (from, to), sample }
         })
         .collect()
+}
+
+/// How many of the traces `ids` the generations query cut at
+/// [`generations_per_trace`]: their per-trace rows count more generations
+/// than were read.
+fn cut_traces(rows: &[TraceOpRow], ids: &[String], generations: &[GenerationRow]) -> usize {
+    let wanted: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
+    let cap = generations_per_trace(wanted.len());
+    let mut read: HashMap<&str, u64> = HashMap::new();
+    for g in generations {
+        *read.entry(g.trace_id.as_str()).or_default() += 1;
+    }
+    let mut total: HashMap<&str, u64> = HashMap::new();
+    for r in rows.iter().filter(|r| wanted.contains(r.trace_id.as_str())) {
+        *total.entry(r.trace_id.as_str()).or_default() += r.generations;
+    }
+    total.into_iter().filter(|(t, n)| *n > cap && read.get(t).is_some_and(|r| r < n)).count()
 }
 
 /// What a sample kept: its rate and the top traces read beyond it.

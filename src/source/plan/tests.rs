@@ -258,3 +258,40 @@ fn a_failed_rollup_or_a_cancel_ends_the_plan() {
     let err = block_on(fetch_some(&scripted(&mem, PAGE_ROWS, &["generations:cancel"]), w, &mut |_| {})).unwrap_err();
     assert_eq!((err.step, err.error), (Step::Details, SourceError::Cancelled));
 }
+
+#[test]
+fn traces_cut_at_the_generations_cap_are_counted() {
+    let cap = crate::contract::generations_per_trace(2);
+    let row = |t: &str, op: &str, n: u64| TraceOpRow { trace_id: t.into(), operation: op.into(), generations: n, ..TraceOpRow::default() };
+    // "long" has more generations over its operations than one read returns; "exact" has the cap exactly.
+    let rows = [row("exact", "a", cap), row("long", "a", cap), row("long", "b", 1), row("other", "a", cap + 5)];
+    let read = |t: &str, n: u64| (0..n).map(|i| GenerationRow { uuid: format!("{t}{i}"), trace_id: t.into(), ..GenerationRow::default() }).collect::<Vec<_>>();
+    let generations: Vec<GenerationRow> = [read("exact", cap), read("long", cap)].concat();
+    let ids = ["long".to_string(), "exact".to_string(), "long".to_string()];
+    assert_eq!(cut_traces(&rows, &ids, &generations), 1, "only the traces asked for, and only those read short");
+    assert_eq!(cut_traces(&rows, &ids, &[read("exact", cap), read("long", cap + 1)].concat()), 0);
+}
+
+#[test]
+fn a_full_capped_answer_is_said_to_be_cut() {
+    let (mem, w) = demo();
+    let f = block_on(fetch_some(&mem, w, &mut |_| {})).unwrap();
+    assert!(f.dataset.prefixes.len() < crate::contract::PREFIX_ROWS && f.dataset.errors.len() < crate::contract::ERROR_ROWS);
+    assert_eq!(f.cuts, Vec::<String>::new(), "nothing cut on a small project");
+    // The same project with the errors answer filled to its cap.
+    struct Full<'a>(&'a MemorySource);
+    impl DataSource for Full<'_> {
+        async fn overview(&self, w: &Window) -> Result<Overview, SourceError> { self.0.overview(w).await }
+        async fn rollup(&self, w: &Window, p: &RollupPage) -> Result<Page<RollupRow>, SourceError> { self.0.rollup(w, p).await }
+        async fn latency(&self, w: &Window) -> Result<Vec<LatencyRow>, SourceError> { self.0.latency(w).await }
+        async fn trace_ops(&self, w: &Window, p: &TraceOpsPage) -> Result<Page<TraceOpRow>, SourceError> { self.0.trace_ops(w, p).await }
+        async fn prefixes(&self, w: &Window) -> Result<Vec<PrefixRow>, SourceError> { self.0.prefixes(w).await }
+        async fn errors(&self, w: &Window) -> Result<Vec<ErrorRow>, SourceError> {
+            let one = self.0.errors(w).await?.remove(0);
+            Ok(vec![one; crate::contract::ERROR_ROWS])
+        }
+        async fn generations(&self, w: &Window, ids: &[String]) -> Result<Vec<GenerationRow>, SourceError> { self.0.generations(w, ids).await }
+    }
+    let f = block_on(fetch_some(&Full(&mem), w, &mut |_| {})).unwrap();
+    assert_eq!(f.cuts, [format!("errors: the {} most frequent error groups only", crate::contract::ERROR_ROWS)]);
+}
