@@ -67,7 +67,7 @@ impl MemorySource {
         MemorySource { generations, grouped: Grouped::default() }
     }
 
-    /// All generations held, in input order.
+    /// All generations held, in input order (names cut, not grouped).
     pub fn all(&self) -> &[Generation] {
         &self.generations
     }

@@ -52,7 +52,8 @@ pub fn rollup(w: &Window, page: &RollupPage) -> Query {
     Query { name: "rollup", hogql, values }
 }
 
-/// Latency quantiles by operation (scope 0), then by model (scope 1).
+/// Latency quantiles by operation (scope 0), then by model (scope 1): at
+/// most `TOP_OPERATIONS + TOP_MODELS + 2` rows, far below the row cap.
 pub fn latency(w: &Window) -> Query {
     let inner = generations_in_window(&[Col::Operation, Col::Model, Col::Latency], PayloadTable::Events);
     let by = |scope: u8, key: &str| {
