@@ -97,3 +97,33 @@ pub fn count_max(property: &str) -> u64 {
         _ => i64::MAX as u64,
     }
 }
+
+/// Characters of an operation or model name kept. Anyone holding the public
+/// project token can send events, so a name may be any length; real span and
+/// model names are far shorter than this, and a 100,000-character one must
+/// not reach the tables or the page.
+pub const NAME_CHARS: u64 = 200;
+
+/// Operations named in every answer: the most expensive of the window (see
+/// [`rank_cost`]; ties by name). The rest are answered as one operation,
+/// [`OTHER_OPERATIONS`], so a flood of made-up span names cannot push real
+/// spend out of the tables, yet their calls and cost still count. Projects
+/// seen have tens of operations.
+pub const TOP_OPERATIONS: usize = 200;
+/// Models named in every answer, as [`TOP_OPERATIONS`]; the rest are [`OTHER_MODELS`].
+pub const TOP_MODELS: usize = 50;
+/// The operation the operations past [`TOP_OPERATIONS`] are grouped under.
+pub const OTHER_OPERATIONS: &str = "(other operations)";
+/// The model the models past [`TOP_MODELS`] are grouped under.
+pub const OTHER_MODELS: &str = "(other models)";
+
+/// Nanodollars per dollar in [`rank_cost`].
+pub const RANK_COST_UNITS: f64 = 1e9;
+
+/// A call's weight when names are ranked by spend: PostHog's recorded cost
+/// (missing as 0) in whole nanodollars, rounded down. Sums of whole numbers
+/// are exact in any order (below 2^53, about $9M per name), so ClickHouse
+/// and the in-memory source rank names identically.
+pub fn rank_cost(cost_usd: Option<f64>) -> f64 {
+    (cost_usd.unwrap_or(0.0) * RANK_COST_UNITS).floor()
+}

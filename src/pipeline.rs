@@ -56,7 +56,8 @@ pub struct Run {
     /// sample), and their generations.
     pub selection: Selection,
     pub generations: Vec<GenerationRow>,
-    /// Optional queries that failed without stopping the run, as `query: error`.
+    /// Optional queries that failed without stopping the run, as `query: error`,
+    /// then the answers cut at a cap by design.
     pub warnings: Vec<String>,
     pub prices: Cow<'static, PriceTable>,
     pub timing: Timing,
@@ -137,7 +138,7 @@ pub async fn run<S: DataSource>(src: &S, request: &Request<'_>, prices: impl Fut
     let fetched_at = shell.now_ms();
     let analysis = analyse(&fetched.dataset, request, &prices);
     let timing = Timing { fetch_ms: fetched_at - started, compute_ms: shell.now_ms() - fetched_at, rounds: fetched.rounds };
-    let warnings = fetched.warnings.iter().map(|(q, e)| format!("{q}: {e}")).collect();
+    let warnings = fetched.warnings.iter().map(|(q, e)| format!("{q}: {e}")).chain(fetched.cuts.iter().cloned()).collect();
     Ok(Run { analysis, generations: fetched.dataset.generations, selection: fetched.selection, warnings, prices: prices.table, timing })
 }
 

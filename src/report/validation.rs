@@ -3,7 +3,7 @@
 //! completeness test, and `overall_passed` is true only when all hold.
 
 use super::recommendations_md;
-use crate::analysis::metrics::ratio;
+use crate::analysis::metrics::{ratio, Totals};
 use crate::analysis::Analysis;
 use serde::Serialize;
 
@@ -73,13 +73,7 @@ pub fn validate(a: &Analysis) -> Validation {
             format!("{} calls of models without a known price count as $0", p.unpriced_calls)
         },
     );
-    let op_cost: f64 = m.by_operation.iter().map(|g| g.totals.cost_usd).sum();
-    let model_cost: f64 = m.by_model.iter().map(|g| g.totals.cost_usd).sum();
-    let op_calls: u64 = m.by_operation.iter().map(|g| g.totals.calls).sum();
-    let metrics = check(
-        close(op_cost, m.totals.cost_usd, SUM_TOLERANCE) && close(model_cost, m.totals.cost_usd, SUM_TOLERANCE) && op_calls == m.totals.calls,
-        format!("operations add up to {} calls and ${op_cost:.6}, models to ${model_cost:.6}, against totals of {} calls and ${:.6}", op_calls, m.totals.calls, m.totals.cost_usd),
-    );
+    let metrics = totals_check(a);
     let variance = variance_check(a);
     let failed: u64 = a.failures.errors.iter().map(|g| g.calls).sum();
     // The errors query keeps the most frequent groups only; when it is full,
@@ -123,6 +117,29 @@ pub fn validate(a: &Analysis) -> Validation {
     }
 }
 
+/// Every table of the metrics (the rollup, by operation, by model, by day,
+/// by operation and model) must add up to the overview's generation count
+/// and the rollup's cost: a table that lost or doubled rows is named.
+fn totals_check(a: &Analysis) -> Check {
+    let m = &a.metrics;
+    let (calls, cost) = (a.overview.generations, m.totals.cost_usd);
+    let sum = |t: &mut dyn Iterator<Item = &Totals>| t.fold((0, 0.0), |(n, c), t| (n + t.calls, c + t.cost_usd));
+    let tables = [
+        ("rollup", (m.totals.calls, m.totals.cost_usd)),
+        ("by operation", sum(&mut m.by_operation.iter().map(|g| &g.totals))),
+        ("by model", sum(&mut m.by_model.iter().map(|g| &g.totals))),
+        ("by day", sum(&mut m.daily.iter().map(|d| &d.totals))),
+        ("by operation and model", sum(&mut m.by_operation_model.iter().map(|g| &g.totals))),
+    ];
+    let off: Vec<String> =
+        tables.iter().filter(|(_, (n, c))| *n != calls || !close(*c, cost, SUM_TOLERANCE)).map(|(name, (n, c))| format!("{name} adds up to {n} calls and ${c:.6}")).collect();
+    let against = format!("the overview's {calls} generations and the rollup's ${cost:.6}");
+    match off.is_empty() {
+        true => check(true, format!("every table (rollup, by operation, by model, by day, by operation and model) adds up to {against}")),
+        false => check(false, format!("{} against {against}", off.join("; "))),
+    }
+}
+
 /// The per-trace rows of each deep-dived operation must add up to the
 /// rollup's cost of it (unless sampled): two queries, one answer.
 fn variance_check(a: &Analysis) -> Check {
@@ -151,4 +168,34 @@ fn variance_check(a: &Analysis) -> Check {
 /// `validation_report.json`.
 pub fn validation_json(a: &Analysis) -> String {
     super::json_files::pretty(&validate(a))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::demo_analysis;
+
+    #[test]
+    fn tables_that_do_not_reconcile_are_named() {
+        let a = demo_analysis(false);
+        let v = validate(&a);
+        assert!(v.stages.metrics.passed, "{}", v.stages.metrics.message);
+        // A model row lost: only its table fails.
+        let mut lost = a.clone();
+        let gone = lost.metrics.by_model.pop().expect("models");
+        let c = validate(&lost).stages.metrics;
+        assert!(!c.passed && c.message.starts_with("by model adds up to"), "{}", c.message);
+        assert!(c.message.contains(&format!("{} calls", a.overview.generations - gone.totals.calls)) && !c.message.contains("by operation"), "{}", c.message);
+        // A day counted twice.
+        let mut doubled = a.clone();
+        let day = doubled.metrics.daily.iter().find(|d| d.totals.calls > 0).unwrap().clone();
+        doubled.metrics.daily.push(day);
+        let c = validate(&doubled).stages.metrics;
+        assert!(!c.passed && c.message.starts_with("by day") && !validate(&doubled).overall_passed, "{}", c.message);
+        // The rollup short of the overview (rows cut at a cap): every table is off.
+        let mut cut = a.clone();
+        cut.overview.generations += 7;
+        let c = validate(&cut).stages.metrics;
+        assert!(!c.passed && ["rollup", "by operation", "by model", "by day", "by operation and model"].iter().all(|t| c.message.contains(&format!("{t} adds up to {} calls", a.overview.generations))), "{}", c.message);
+    }
 }

@@ -3,11 +3,12 @@
 //! `posthog::hogql` does against PostHog, so the two can be compared.
 
 use super::event::{Event, Generation};
-use super::{DataSource, Page, SourceError, TraceOpsPage, TraceSample};
+use super::{DataSource, Page, RollupPage, SourceError, TraceOpsPage, TraceSample};
 use crate::analysis::dataset::*;
 use crate::analysis::stats::{quantile_sorted, sorted};
 use crate::contract::*;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::cell::OnceCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// Generations in memory, answering the query plan.
 #[derive(Clone, Debug, Default)]
@@ -15,6 +16,46 @@ pub struct MemorySource {
     generations: Vec<Generation>,
     /// When each dropped repeat of an earlier generation's uuid happened.
     repeated: Vec<chrono::DateTime<chrono::Utc>>,
+    grouped: Grouped,
+}
+
+/// For each window asked about, the generations answered under an "other"
+/// name ([`TOP_OPERATIONS`], [`TOP_MODELS`]): their index and renamed copy,
+/// by index. Filled once per window and never emptied (an append-only
+/// chain), so the answers can borrow from it.
+#[derive(Clone, Debug, Default)]
+struct Grouped {
+    entry: OnceCell<(Window, Vec<(usize, Generation)>)>,
+    next: OnceCell<Box<Grouped>>,
+}
+
+impl Grouped {
+    /// The renamed generations of `w`, made by `make` the first time.
+    fn of(&self, w: &Window, make: impl FnOnce() -> Vec<(usize, Generation)>) -> &[(usize, Generation)] {
+        let mut at = self;
+        loop {
+            match at.entry.get() {
+                Some((seen, renamed)) if seen == w => return renamed,
+                Some(_) => at = at.next.get_or_init(Box::default),
+                None => return &at.entry.get_or_init(|| (*w, make())).1,
+            }
+        }
+    }
+}
+
+/// The `top` names of `gens` by spend ([`rank_cost`] summed, most first,
+/// ties by name); `None` when there are no more than `top`.
+fn top_names<'a>(gens: impl Iterator<Item = &'a Generation>, name: fn(&Generation) -> &str, top: usize) -> Option<HashSet<&'a str>> {
+    let mut spend: HashMap<&str, f64> = HashMap::new();
+    for g in gens {
+        *spend.entry(name(g)).or_default() += rank_cost(g.cost_usd);
+    }
+    if spend.len() <= top {
+        return None;
+    }
+    let mut names: Vec<_> = spend.into_iter().collect();
+    names.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+    Some(names.into_iter().take(top).map(|(n, _)| n).collect())
 }
 
 impl MemorySource {
@@ -39,16 +80,42 @@ impl MemorySource {
                 repeated.push(g.timestamp);
             }
         }
-        MemorySource { generations: kept, repeated }
+        MemorySource { generations: kept, repeated, grouped: Grouped::default() }
     }
 
-    /// All generations held, in input order.
+    /// All generations held, in input order (names cut, not grouped).
     pub fn all(&self) -> &[Generation] {
         &self.generations
     }
 
+    /// The generations of the window, with the names past the window's top
+    /// operations and models grouped, as the HogQL groups them.
     fn in_window<'a>(&'a self, w: &'a Window) -> impl Iterator<Item = &'a Generation> + 'a {
-        self.generations.iter().filter(move |g| w.contains(g.timestamp))
+        let mut renamed = self.grouped.of(w, || self.renamed(w)).iter().peekable();
+        self.generations.iter().enumerate().filter(move |(_, g)| w.contains(g.timestamp)).map(move |(i, g)| renamed.next_if(|(at, _)| *at == i).map_or(g, |(_, r)| r))
+    }
+
+    /// The generations of the window answered under an "other" name, renamed, by index.
+    fn renamed(&self, w: &Window) -> Vec<(usize, Generation)> {
+        let window = || self.generations.iter().filter(|g| w.contains(g.timestamp));
+        let ops = top_names(window(), |g| g.operation.as_str(), TOP_OPERATIONS);
+        let models = top_names(window(), |g| g.model.as_str(), TOP_MODELS);
+        let other = |top: &Option<HashSet<&str>>, name: &str| top.as_ref().is_some_and(|t| !t.contains(name));
+        self.generations
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| w.contains(g.timestamp) && (other(&ops, &g.operation) || other(&models, &g.model)))
+            .map(|(i, g)| {
+                let mut g = g.clone();
+                if other(&ops, &g.operation) {
+                    g.operation = OTHER_OPERATIONS.to_string();
+                }
+                if other(&models, &g.model) {
+                    g.model = OTHER_MODELS.to_string();
+                }
+                (i, g)
+            })
+            .collect()
     }
 
     /// The `n` most expensive traces of the window: PostHog's cost summed
@@ -119,7 +186,7 @@ impl DataSource for MemorySource {
         Ok(o)
     }
 
-    async fn rollup(&self, w: &Window) -> Result<Vec<RollupRow>, SourceError> {
+    async fn rollup(&self, w: &Window, page: &RollupPage) -> Result<Page<RollupRow>, SourceError> {
         let mut cells: BTreeMap<_, RollupRow> = BTreeMap::new();
         for g in self.in_window(w) {
             let day = g.timestamp.date_naive();
@@ -145,7 +212,8 @@ impl DataSource for MemorySource {
             row.long_context += u64::from(t.input > LONG_CONTEXT_TOKENS);
             row.latency_s += g.latency_s.unwrap_or(0.0);
         }
-        Ok(cells.into_values().collect())
+        let after = page.after.as_ref().map(|(d, o, m, p, e)| (*d, o.as_str(), m.as_str(), p.as_str(), *e));
+        Ok(page_of(cells.into_iter().filter(|(k, _)| after.is_none_or(|a| *k > a)).map(|(_, r)| r), page.limit))
     }
 
     async fn latency(&self, w: &Window) -> Result<Vec<LatencyRow>, SourceError> {
@@ -297,6 +365,14 @@ impl DataSource for MemorySource {
     }
 }
 
+/// The first `limit` of `rows`, and whether more follow.
+fn page_of<T>(rows: impl Iterator<Item = T>, limit: u64) -> Page<T> {
+    let mut rows: Vec<T> = rows.take(limit as usize + 1).collect();
+    let has_more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    Page { rows, has_more }
+}
+
 /// Successful calls within [`CACHE_WINDOW_S`] of the group's previous
 /// successful call, and the other successful calls (a failed call writes no cache).
 fn cache_calls(gens: &[&Generation]) -> (u64, u64) {
@@ -353,3 +429,5 @@ fn trace_op_row(mut gens: Vec<&Generation>) -> TraceOpRow {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod names_tests;

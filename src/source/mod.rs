@@ -49,6 +49,23 @@ pub struct TraceSample {
     pub top_traces: u64,
 }
 
+/// Which slice of the rollup to read: keyset pagination on its order key
+/// (PostHog refuses `OFFSET` past its row cap).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RollupPage {
+    /// Rows strictly after this key.
+    pub after: Option<RollupKey>,
+    pub limit: u64,
+}
+
+/// A rollup row's order key: day, operation, model, provider, error status.
+pub type RollupKey = (chrono::NaiveDate, String, String, String, bool);
+
+/// The order key of `r`.
+pub fn rollup_key(r: &RollupRow) -> RollupKey {
+    (r.day, r.operation.clone(), r.model.clone(), r.provider.clone(), r.is_error)
+}
+
 /// One page of rows and whether more follow.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Page<T> {
@@ -62,8 +79,9 @@ pub struct Page<T> {
 pub trait DataSource {
     /// Counts, first/last seen and SDKs of the window.
     async fn overview(&self, w: &Window) -> Result<Overview, SourceError>;
-    /// Rollup by day, operation, model, provider, error status; in that order.
-    async fn rollup(&self, w: &Window) -> Result<Vec<RollupRow>, SourceError>;
+    /// One page of the rollup by day, operation, model, provider, error
+    /// status; in that order.
+    async fn rollup(&self, w: &Window, page: &RollupPage) -> Result<Page<RollupRow>, SourceError>;
     /// Latency quantiles by operation, then by model; ordered by scope, key.
     async fn latency(&self, w: &Window) -> Result<Vec<LatencyRow>, SourceError>;
     /// Per (trace, operation) rows ordered by trace id, operation.

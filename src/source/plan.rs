@@ -13,13 +13,14 @@
 //! [`FULL_READ_ROWS`] rows the traces are sampled by bucket, keeping the
 //! most expensive ones exactly.
 
-use super::{DataSource, SourceError, TraceOpsPage, TraceSample};
-use crate::contract::BUCKETS;
-use crate::analysis::dataset::{sort_trace_ops, Dataset, Overview, RollupRow, Sampling, TraceOpRow, Window};
-use std::collections::BTreeSet;
+use super::{rollup_key, DataSource, RollupPage, SourceError, TraceOpsPage, TraceSample};
+use crate::contract::{generations_per_trace, BUCKETS, ERROR_ROWS, PREFIX_ROWS};
+use crate::analysis::dataset::{sort_trace_ops, Dataset, GenerationRow, Overview, RollupRow, Sampling, TraceOpRow, Window};
+use std::collections::{BTreeSet, HashMap};
 
-/// Rows per page of the per-trace query: one below PostHog's cap of 50,000
-/// per answer, so that asking for one more row tells whether more follow.
+/// Rows per page of the per-trace and rollup queries: one below PostHog's
+/// cap of 50,000 per answer, so that asking for one more row tells whether
+/// more follow.
 pub const PAGE_ROWS: u64 = 49_999;
 /// Rows a bucket range is sized for; the margin to [`PAGE_ROWS`] absorbs the
 /// spread of traces over buckets (a range that still overflows continues by keys).
@@ -52,8 +53,12 @@ pub struct Fetched<C> {
     pub selection: C,
     /// Optional answers that failed, as `(query, error)`.
     pub warnings: Vec<(&'static str, SourceError)>,
+    /// Answers cut at a cap by design, each said in a sentence: groups past
+    /// the most frequent ones, traces past their first generations (the
+    /// rollup and the per-trace rows are never cut).
+    pub cuts: Vec<String>,
     /// Rounds of dependent queries after the overview: 2, plus one for each
-    /// page a bucket range had to be continued by keys.
+    /// page a bucket range (or the rollup) had to be continued by keys.
     pub rounds: u32,
 }
 
@@ -81,8 +86,8 @@ where
         progress(Step::Aggregates);
         let pages = trace_ops_pages(&overview);
         let read_closely = async {
-            let (trace_ops, rollup) = futures::join!(all_trace_ops(src, &window, &pages), src.rollup(&window));
-            let rollup = rollup.map_err(fail(Step::Aggregates))?;
+            let (trace_ops, rollup) = futures::join!(all_trace_ops(src, &window, &pages), all_rollup(src, &window));
+            let (rollup, rollup_pages) = rollup.map_err(fail(Step::Aggregates))?;
             if matches!(trace_ops, Err(SourceError::Cancelled)) {
                 return Err(Failure { step: Step::Aggregates, error: SourceError::Cancelled });
             }
@@ -93,12 +98,13 @@ where
             if matches!(generations, Err(SourceError::Cancelled)) {
                 return Err(Failure { step: Step::Details, error: SourceError::Cancelled });
             }
-            Ok((rollup, trace_ops, selection, generations))
+            let cut = generations.as_ref().map_or(0, |g| cut_traces(rows, &ids, g));
+            Ok((rollup, rollup_pages, trace_ops, selection, generations, cut))
         };
         let (read, prefixes) = futures::join!(read_closely, src.prefixes(&window));
         Ok((overview, pages, read?, prefixes))
     };
-    let ((overview, pages, (rollup, trace_ops, selection, generations), prefixes), (latency, errors)) = futures::try_join!(per_trace, aggregates)?;
+    let ((overview, pages, (rollup, rollup_pages, trace_ops, selection, generations, cut_traces), prefixes), (latency, errors)) = futures::try_join!(per_trace, aggregates)?;
     let mut warnings = Vec::new();
     let latency = optional(&mut warnings, "latency", latency);
     let (trace_ops, pages_in_sequence) = optional(&mut warnings, "trace_ops", trace_ops);
@@ -109,12 +115,23 @@ where
         return Err(Failure { step: Step::Details, error: SourceError::Cancelled });
     }
     let sampling = pages[0].sample.map(|s| sampling(s, &trace_ops));
+    let mut cuts = Vec::new();
+    if prefixes.len() >= PREFIX_ROWS {
+        cuts.push(format!("prefixes: the {PREFIX_ROWS} most repeated prompt prefixes only"));
+    }
+    if errors.len() >= ERROR_ROWS {
+        cuts.push(format!("errors: the {ERROR_ROWS} most frequent error groups only"));
+    }
+    if cut_traces > 0 {
+        cuts.push(format!("generations: {cut_traces} traces read closely were cut to their first generations"));
+    }
     progress(Step::Done);
     let dataset = Dataset { window, overview, rollup, latency, trace_ops, prefixes, errors, generations, sampling };
-    Ok(Fetched { dataset, selection, warnings, rounds: 1 + pages_in_sequence.max(1) })
+    Ok(Fetched { dataset, selection, warnings, cuts, rounds: 1 + pages_in_sequence.max(rollup_pages).max(1) })
 }
 
-/// The queries the plan sends for this overview when nothing fails.
+/// The queries the plan sends for this overview when nothing fails (and
+/// the rollup fits one page of [`PAGE_ROWS`] cells; each further page is one more).
 pub fn planned_queries(overview: &Overview) -> u32 {
     // Overview, rollup, latency, prefixes, errors, the pages, generations.
     5 + trace_ops_pages(overview).len() as u32 + 1
@@ -146,6 +163,23 @@ pub fn trace_ops_pages(overview: &Overview) -> Vec<TraceOpsPage> {
         .collect()
 }
 
+/// How many of the traces `ids` the generations query cut at
+/// [`generations_per_trace`]: their per-trace rows count more generations
+/// than were read.
+fn cut_traces(rows: &[TraceOpRow], ids: &[String], generations: &[GenerationRow]) -> usize {
+    let wanted: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
+    let cap = generations_per_trace(wanted.len());
+    let mut read: HashMap<&str, u64> = HashMap::new();
+    for g in generations {
+        *read.entry(g.trace_id.as_str()).or_default() += 1;
+    }
+    let mut total: HashMap<&str, u64> = HashMap::new();
+    for r in rows.iter().filter(|r| wanted.contains(r.trace_id.as_str())) {
+        *total.entry(r.trace_id.as_str()).or_default() += r.generations;
+    }
+    total.into_iter().filter(|(t, n)| *n > cap && read.get(t).is_some_and(|r| r < n)).count()
+}
+
 /// What a sample kept: its rate and the top traces read beyond it.
 fn sampling(sample: TraceSample, rows: &[TraceOpRow]) -> Sampling {
     let beyond: BTreeSet<&str> =
@@ -175,6 +209,22 @@ async fn all_trace_ops<S: DataSource>(src: &S, window: &Window, pages: &[TraceOp
     }
     sort_trace_ops(&mut rows);
     Ok((rows, longest))
+}
+
+/// Every rollup cell, page by page (keyset on its order key), and how many
+/// pages that took: the rollup is required whole, so none is cut at the cap.
+async fn all_rollup<S: DataSource>(src: &S, window: &Window) -> Result<(Vec<RollupRow>, u32), SourceError> {
+    let mut page = RollupPage { after: None, limit: PAGE_ROWS };
+    let (mut rows, mut pages) = (Vec::new(), 0);
+    loop {
+        pages += 1;
+        let p = src.rollup(window, &page).await?;
+        rows.extend(p.rows);
+        match (p.has_more, rows.last()) {
+            (true, Some(last)) => page.after = Some(rollup_key(last)),
+            _ => return Ok((rows, pages)),
+        }
+    }
 }
 
 /// The rows of one range, and how many pages that took.

@@ -41,7 +41,7 @@ fn overview_counts_only_the_window() {
 
 #[test]
 fn rollup_sums_and_separates_unpriced_calls() {
-    let rows = block_on(source().rollup(&window())).unwrap();
+    let rows = block_on(source().rollup(&window(), &crate::source::RollupPage { after: None, limit: 100 })).unwrap().rows;
     assert_eq!(rows.len(), 2);
     let draft = &rows[0];
     assert_eq!((draft.operation.as_str(), draft.generations, draft.unpriced), ("draft", 3, 1));
@@ -170,7 +170,7 @@ fn repeated_uuids_count_once_keeping_the_first() {
     let o = block_on(src.overview(&window())).unwrap();
     assert_eq!((o.generations, o.traces), (2, 1), "the first copy of u1 is kept, in trace t1");
     assert_eq!(o.quality.repeated_events, 2, "the repeat at 23:30 lies outside the window");
-    let rows = block_on(src.rollup(&window())).unwrap();
+    let rows = block_on(src.rollup(&window(), &crate::source::RollupPage { after: None, limit: 1_000 })).unwrap().rows;
     assert!((rows.iter().map(|r| r.cost_usd).sum::<f64>() - 3.0).abs() < 1e-12, "a repeat is not summed");
 }
 
@@ -187,7 +187,7 @@ fn missing_trace_ids_and_dirty_numbers_are_counted_and_read_as_missing() {
     assert_eq!(q.generations_with_bad_values, 3);
     let bad: Vec<(&str, u64)> = q.bad_values.iter().map(|(k, v)| (k.as_str(), *v)).collect();
     assert_eq!(bad, [("$ai_input_tokens", 2), ("$ai_latency", 1), ("$ai_output_tokens", 1), ("$ai_total_cost_usd", 3)]);
-    let rows = block_on(src.rollup(&window())).unwrap();
+    let rows = block_on(src.rollup(&window(), &crate::source::RollupPage { after: None, limit: 1_000 })).unwrap().rows;
     let cost: f64 = rows.iter().map(|r| r.cost_usd).sum();
     assert!((cost - 0.5).abs() < 1e-12, "only the clean cost is summed: {cost}");
     assert_eq!(rows.iter().map(|r| r.unpriced).sum::<u64>(), 3);

@@ -131,9 +131,10 @@ impl DataSource for Scripted<'_> {
         self.check("overview").await?;
         self.inner.overview(w).await
     }
-    async fn rollup(&self, w: &Window) -> Result<Vec<RollupRow>, SourceError> {
+    async fn rollup(&self, w: &Window, page: &RollupPage) -> Result<Page<RollupRow>, SourceError> {
         self.check("rollup").await?;
-        self.inner.rollup(w).await
+        let page = RollupPage { limit: self.page_rows, ..page.clone() };
+        self.inner.rollup(w, &page).await
     }
     async fn latency(&self, w: &Window) -> Result<Vec<LatencyRow>, SourceError> {
         self.check("latency").await?;
@@ -184,8 +185,26 @@ fn pages_continued_by_keys_give_the_same_rows_in_more_rounds() {
     let paged = block_on(fetch_some(&src, w, &mut |_| {})).unwrap();
     assert_eq!(paged.dataset, whole.dataset);
     let rows = whole.dataset.trace_ops.len() as u32;
-    assert_eq!(paged.rounds, 1 + rows.div_ceil(97));
+    let cells = whole.dataset.rollup.len() as u32;
+    assert_eq!(paged.rounds, 1 + rows.div_ceil(97).max(cells.div_ceil(97)));
     assert!(src.calls.get() > 7);
+}
+
+#[test]
+fn the_rollup_is_read_whole_past_a_page() {
+    let (mem, w) = demo();
+    let whole = block_on(mem.rollup(&w, &RollupPage { after: None, limit: u64::MAX - 1 })).unwrap();
+    assert!(!whole.has_more && whole.rows.len() > 5 * 37, "{} cells", whole.rows.len());
+    // Pages of 37 cells, continued by keys, give every cell once, in order.
+    let src = scripted(&mem, 37, &[]);
+    let (paged, pages) = block_on(all_rollup(&src, &w)).unwrap();
+    assert_eq!(paged, whole.rows);
+    assert_eq!((pages, src.calls.get()), (whole.rows.len().div_ceil(37) as u32, pages));
+    // A page boundary on a cell whose keys differ only in the error status.
+    let split = whole.rows.windows(2).position(|p| rollup_key(&p[0]).0 == rollup_key(&p[1]).0 && p[0].operation == p[1].operation && p[0].model == p[1].model && p[0].provider == p[1].provider);
+    let at = split.expect("a cell with both error states") + 1;
+    let rest = block_on(mem.rollup(&w, &RollupPage { after: Some(rollup_key(&whole.rows[at - 1])), limit: 1 })).unwrap();
+    assert_eq!((rest.rows[0].clone(), rest.has_more), (whole.rows[at].clone(), at + 1 < whole.rows.len()));
 }
 
 #[test]
@@ -238,4 +257,41 @@ fn a_failed_rollup_or_a_cancel_ends_the_plan() {
     assert_eq!(steps, [Step::Connect, Step::Aggregates], "round 2 never starts");
     let err = block_on(fetch_some(&scripted(&mem, PAGE_ROWS, &["generations:cancel"]), w, &mut |_| {})).unwrap_err();
     assert_eq!((err.step, err.error), (Step::Details, SourceError::Cancelled));
+}
+
+#[test]
+fn traces_cut_at_the_generations_cap_are_counted() {
+    let cap = crate::contract::generations_per_trace(2);
+    let row = |t: &str, op: &str, n: u64| TraceOpRow { trace_id: t.into(), operation: op.into(), generations: n, ..TraceOpRow::default() };
+    // "long" has more generations over its operations than one read returns; "exact" has the cap exactly.
+    let rows = [row("exact", "a", cap), row("long", "a", cap), row("long", "b", 1), row("other", "a", cap + 5)];
+    let read = |t: &str, n: u64| (0..n).map(|i| GenerationRow { uuid: format!("{t}{i}"), trace_id: t.into(), ..GenerationRow::default() }).collect::<Vec<_>>();
+    let generations: Vec<GenerationRow> = [read("exact", cap), read("long", cap)].concat();
+    let ids = ["long".to_string(), "exact".to_string(), "long".to_string()];
+    assert_eq!(cut_traces(&rows, &ids, &generations), 1, "only the traces asked for, and only those read short");
+    assert_eq!(cut_traces(&rows, &ids, &[read("exact", cap), read("long", cap + 1)].concat()), 0);
+}
+
+#[test]
+fn a_full_capped_answer_is_said_to_be_cut() {
+    let (mem, w) = demo();
+    let f = block_on(fetch_some(&mem, w, &mut |_| {})).unwrap();
+    assert!(f.dataset.prefixes.len() < crate::contract::PREFIX_ROWS && f.dataset.errors.len() < crate::contract::ERROR_ROWS);
+    assert_eq!(f.cuts, Vec::<String>::new(), "nothing cut on a small project");
+    // The same project with the errors answer filled to its cap.
+    struct Full<'a>(&'a MemorySource);
+    impl DataSource for Full<'_> {
+        async fn overview(&self, w: &Window) -> Result<Overview, SourceError> { self.0.overview(w).await }
+        async fn rollup(&self, w: &Window, p: &RollupPage) -> Result<Page<RollupRow>, SourceError> { self.0.rollup(w, p).await }
+        async fn latency(&self, w: &Window) -> Result<Vec<LatencyRow>, SourceError> { self.0.latency(w).await }
+        async fn trace_ops(&self, w: &Window, p: &TraceOpsPage) -> Result<Page<TraceOpRow>, SourceError> { self.0.trace_ops(w, p).await }
+        async fn prefixes(&self, w: &Window) -> Result<Vec<PrefixRow>, SourceError> { self.0.prefixes(w).await }
+        async fn errors(&self, w: &Window) -> Result<Vec<ErrorRow>, SourceError> {
+            let one = self.0.errors(w).await?.remove(0);
+            Ok(vec![one; crate::contract::ERROR_ROWS])
+        }
+        async fn generations(&self, w: &Window, ids: &[String]) -> Result<Vec<GenerationRow>, SourceError> { self.0.generations(w, ids).await }
+    }
+    let f = block_on(fetch_some(&Full(&mem), w, &mut |_| {})).unwrap();
+    assert_eq!(f.cuts, [format!("errors: the {} most frequent error groups only", crate::contract::ERROR_ROWS)]);
 }

@@ -30,7 +30,7 @@ pub use hogql::PayloadTable;
 pub use meter::{Meter, HOURLY_BUDGET};
 pub use transport::{CancelToken, Cancelled, HttpRequest, HttpResponse, Method, Transport, TransportError};
 
-use super::{DataSource, Page, SourceError, TraceOpsPage};
+use super::{DataSource, Page, RollupPage, SourceError, TraceOpsPage};
 use crate::analysis::dataset::*;
 use std::cell::Cell;
 use std::collections::BTreeSet;
@@ -77,8 +77,13 @@ impl<T: Transport> DataSource for PostHogSource<T> {
         Ok(o)
     }
 
-    async fn rollup(&self, w: &Window) -> Result<Vec<RollupRow>, SourceError> {
-        self.run(hogql::rollup(w), Rank::Urgent, decode::rollup).await
+    async fn rollup(&self, w: &Window, page: &RollupPage) -> Result<Page<RollupRow>, SourceError> {
+        let limit = page.limit.min(crate::contract::MAX_ROWS - 1);
+        let page = RollupPage { limit, ..page.clone() };
+        let mut rows = self.run(hogql::rollup(w, &page), Rank::Urgent, decode::rollup).await?;
+        let has_more = rows.len() as u64 > limit;
+        rows.truncate(limit as usize);
+        Ok(Page { rows, has_more })
     }
 
     async fn latency(&self, w: &Window) -> Result<Vec<LatencyRow>, SourceError> {

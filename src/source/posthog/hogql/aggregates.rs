@@ -2,6 +2,7 @@
 
 use super::{generations_in_window, hex_hash, select_in_window, token_sums, window_values, Col, PayloadTable, Query};
 use crate::analysis::dataset::Window;
+use crate::source::RollupPage;
 use crate::contract::{CACHE_WINDOW_S, ERROR_CHARS, ERROR_ROWS, LONG_CONTEXT_TOKENS, MAX_ROWS, NUMBER_PROPERTIES, PREFIX_CUTS, PREFIX_ROWS};
 
 /// Counts, first/last seen, payload presence, SDKs and data quality of the
@@ -29,24 +30,40 @@ pub fn overview(w: &Window) -> Query {
     Query { name: "overview", hogql, values: window_values(w) }
 }
 
-/// Sums and counts by day, operation, model, provider and error status.
-pub fn rollup(w: &Window) -> Query {
+/// Sums and counts by day, operation, model, provider and error status:
+/// one page, after its keyset cursor, `limit + 1` rows so that the answer
+/// tells whether more follow.
+pub fn rollup(w: &Window, page: &RollupPage) -> Query {
     let mut cols = vec![Col::Ts, Col::Operation, Col::Model, Col::Provider, Col::IsError, Col::Cost, Col::Latency];
     cols.extend(super::TOKENS);
+    let mut values = window_values(w);
+    let after = match &page.after {
+        Some((day, operation, model, provider, is_error)) => {
+            values.insert("after_day".into(), day.to_string().into());
+            values.insert("after_operation".into(), operation.clone().into());
+            values.insert("after_model".into(), model.clone().into());
+            values.insert("after_provider".into(), provider.clone().into());
+            values.insert("after_is_error".into(), (*is_error).into());
+            "WHERE (toDate(ts), operation, model, provider, is_error) > (toDate({after_day}), {after_operation}, {after_model}, {after_provider}, {after_is_error})"
+        }
+        None => "",
+    };
     let hogql = format!(
         "SELECT toDate(ts) AS day, operation, model, provider, is_error, count() AS generations, \
          coalesce(sum(cost), 0) AS cost_usd, countIf(isNull(cost)) AS unpriced, {}, {}, \
          countIf(tok_in > {LONG_CONTEXT_TOKENS}) AS long_context, coalesce(sum(latency), 0) AS latency_s \
-         FROM ({}) GROUP BY day, operation, model, provider, is_error \
-         ORDER BY day, operation, model, provider, is_error LIMIT {MAX_ROWS}",
+         FROM ({}) {after} GROUP BY day, operation, model, provider, is_error \
+         ORDER BY day, operation, model, provider, is_error LIMIT {}",
         token_sums("", None),
         token_sums("unpriced_", Some("isNull(cost)")),
         generations_in_window(&cols, PayloadTable::Events),
+        (page.limit + 1).min(MAX_ROWS),
     );
-    Query { name: "rollup", hogql, values: window_values(w) }
+    Query { name: "rollup", hogql, values }
 }
 
-/// Latency quantiles by operation (scope 0), then by model (scope 1).
+/// Latency quantiles by operation (scope 0), then by model (scope 1): at
+/// most `TOP_OPERATIONS + TOP_MODELS + 2` rows, far below the row cap.
 pub fn latency(w: &Window) -> Query {
     let inner = generations_in_window(&[Col::Operation, Col::Model, Col::Latency], PayloadTable::Events);
     let by = |scope: u8, key: &str| {

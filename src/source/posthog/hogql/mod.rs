@@ -7,7 +7,9 @@
 //! ([`Col`]) and aggregates it, so the casts are written once: properties
 //! are cast (`toFloat`, `toInt`), booleans compared with `= 'true'`, the
 //! operation is `coalesce(nullIf($ai_span_name, ''), 'unnamed')`, days are
-//! `toDate` in UTC. The answers match [`crate::source::memory`] row for row.
+//! `toDate` in UTC. Operation and model names are cut to
+//! [`NAME_CHARS`], and past the window's top names by spend grouped under
+//! one "other" name ([`top_or_other`]). The answers match [`crate::source::memory`] row for row.
 
 mod aggregates;
 mod traces;
@@ -16,6 +18,7 @@ pub use aggregates::{errors, latency, overview, prefixes, rollup};
 pub use traces::{generations, trace_ops};
 
 use crate::analysis::dataset::Window;
+use crate::contract::{NAME_CHARS, OTHER_MODELS, OTHER_OPERATIONS, RANK_COST_UNITS, TOP_MODELS, TOP_OPERATIONS};
 use serde_json::{Map, Value};
 
 /// One HogQL query: its name (for PostHog's query log and our meter), text and values.
@@ -96,6 +99,23 @@ fn payload(table: PayloadTable, prop: &str, column: &str) -> String {
 
 const TRACE: &str = "coalesce(properties.$ai_trace_id, '')";
 
+/// A name cut to [`NAME_CHARS`] characters.
+fn cut(name: &str) -> String {
+    format!("substringUTF8({name}, 1, {NAME_CHARS})")
+}
+
+/// `name` when it is one of the `top` names of the window by spend
+/// ([`crate::contract::rank_cost`] summed, ties by name), else `other`. The
+/// ranking is a subquery over the window's generations in `events`.
+fn top_or_other(name: &str, top: usize, other: &str) -> String {
+    format!(
+        "if({name} IN (SELECT name FROM (SELECT {name} AS name, {} AS cost FROM events WHERE {WINDOW}) \
+         GROUP BY name ORDER BY sum(floor(coalesce(cost, 0) * {RANK_COST_UNITS})) DESC, name LIMIT {top}), {name}, {})",
+        float("$ai_total_cost_usd"),
+        super::escape::string(other),
+    )
+}
+
 impl Col {
     fn select(self, table: PayloadTable) -> String {
         let expr = match self {
@@ -103,8 +123,8 @@ impl Col {
             Col::Ts => "toTimeZone(timestamp, 'UTC')".to_string(),
             Col::Trace => TRACE.to_string(),
             Col::Bucket => format!("cityHash64({TRACE}) % 1000"),
-            Col::Operation => "coalesce(nullIf(properties.$ai_span_name, ''), 'unnamed')".to_string(),
-            Col::Model => "coalesce(properties.$ai_model, '')".to_string(),
+            Col::Operation => top_or_other(&cut("coalesce(nullIf(properties.$ai_span_name, ''), 'unnamed')"), TOP_OPERATIONS, OTHER_OPERATIONS),
+            Col::Model => top_or_other(&cut("coalesce(properties.$ai_model, '')"), TOP_MODELS, OTHER_MODELS),
             Col::Provider => "coalesce(properties.$ai_provider, '')".to_string(),
             Col::Lib => "coalesce(properties.$lib, properties.$ai_lib, '')".to_string(),
             Col::Cost => float("$ai_total_cost_usd"),
@@ -156,6 +176,9 @@ impl Col {
 /// The token columns, in [`crate::analysis::dataset::TokenSums`] order.
 const TOKENS: [Col; 5] = [Col::InputTokens, Col::OutputTokens, Col::CacheReadTokens, Col::CacheWriteTokens, Col::ReasoningTokens];
 
+/// The window's `$ai_generation` events, as a `WHERE` condition.
+const WINDOW: &str = "event = {event} AND timestamp >= toDateTime({start}, 'UTC') AND timestamp < toDateTime({end}, 'UTC')";
+
 /// `SELECT cols FROM table WHERE` the window's `$ai_generation` events.
 fn generations_in_window(cols: &[Col], table: PayloadTable) -> String {
     let cols: Vec<String> = cols.iter().map(|c| c.select(table)).collect();
@@ -168,10 +191,7 @@ fn select_in_window(cols: &[String], table: PayloadTable) -> String {
         PayloadTable::Events => "events",
         PayloadTable::AiEvents => "posthog.ai_events",
     };
-    format!(
-        "SELECT {} FROM {from} WHERE event = {{event}} AND timestamp >= toDateTime({{start}}, 'UTC') AND timestamp < toDateTime({{end}}, 'UTC')",
-        cols.join(", ")
-    )
+    format!("SELECT {} FROM {from} WHERE {WINDOW}", cols.join(", "))
 }
 
 /// The values every query needs: the event name and the window.
