@@ -164,7 +164,7 @@ pub struct PrefixRow {
     pub operation: String,
     pub model: String,
     pub provider: String,
-    /// Hash of the first `PREFIX_CUTS[0]` characters of `$ai_input` (an opaque id).
+    /// Hash of the first [`PREFIX_GROUP_CHARS`](crate::contract::PREFIX_GROUP_CHARS) characters of `$ai_input` (an opaque id).
     pub prefix_hash: String,
     pub generations: u64,
     pub traces: u64,
@@ -173,8 +173,11 @@ pub struct PrefixRow {
     pub input_chars: u64,
     pub input_tokens: u64,
     pub cache_read_tokens: u64,
-    /// The longest cut of [`PREFIX_CUTS`] that every input of the group
-    /// shares: a lower bound of the common prefix, in characters.
+    /// The longest prefix every input of the group shares, in characters
+    /// (Unicode scalar values; a character is shared only whole), up to
+    /// [`SHARED_PREFIX_MAX_CHARS`](crate::contract::SHARED_PREFIX_MAX_CHARS):
+    /// the common prefix of the group's smallest and largest input, each cut
+    /// to that length.
     pub shared_chars: u64,
     /// Successful calls that came at most [`CACHE_WINDOW_S`] after the
     /// group's previous successful call (a prompt cache would still be warm):

@@ -155,7 +155,7 @@ impl Generation {
             error: text("$ai_error"),
             stop_reason: text("$ai_stop_reason"),
             max_tokens: prop_u64(p, "$ai_max_tokens"),
-            input: text("$ai_input").map(|t| TextDigest::of(&t)),
+            input: text("$ai_input").map(|t| TextDigest::of_prompt(&t)),
             output: text("$ai_output_choices").map(|t| TextDigest::of(&t)),
         })
     }

@@ -167,7 +167,7 @@ impl DataSource for MemorySource {
         let mut groups: BTreeMap<(&str, &str, &str, u64), Vec<&Generation>> = BTreeMap::new();
         for g in self.in_window(w) {
             if let Some(input) = &g.input {
-                groups.entry((g.operation.as_str(), g.model.as_str(), g.provider.as_str(), input.prefix_hashes[0])).or_default().push(g);
+                groups.entry((g.operation.as_str(), g.model.as_str(), g.provider.as_str(), input.prefix_hash)).or_default().push(g);
             }
         }
         let mut rows: Vec<PrefixRow> = groups
@@ -176,15 +176,7 @@ impl DataSource for MemorySource {
             .map(|((op, model, provider, hash), gens)| {
                 let inputs: Vec<_> = gens.iter().filter_map(|g| g.input.as_ref()).collect();
                 let min_chars = inputs.iter().map(|d| d.chars).min().unwrap_or(0);
-                let all_same = |f: &dyn Fn(&super::digest::TextDigest) -> u64| inputs.iter().map(|d| f(d)).collect::<BTreeSet<_>>().len() == 1;
-                let shared = PREFIX_CUTS
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, cut)| min_chars >= **cut && all_same(&|d| d.prefix_hashes[*i]))
-                    .map(|(_, cut)| *cut)
-                    .max()
-                    .unwrap_or(0);
-                let shared = if all_same(&|d| d.hash) { min_chars } else { shared };
+                let shared = shared_prefix(&inputs, min_chars);
                 let (warm, cold) = cache_calls(&gens);
                 PrefixRow {
                     operation: op.to_string(),
@@ -270,6 +262,19 @@ impl DataSource for MemorySource {
             *n <= cap
         });
         Ok(rows)
+    }
+}
+
+/// The prefix every input of a group shares, in characters, up to
+/// [`SHARED_PREFIX_MAX_CHARS`]: the common prefix of the smallest and the
+/// largest capped prompt (bytewise order, as ClickHouse's `min` and `max` of
+/// strings). Inputs too short to keep a prefix group only with identical
+/// texts, which share their whole length.
+fn shared_prefix(inputs: &[&super::digest::TextDigest], min_chars: u64) -> u64 {
+    let prefixes = || inputs.iter().filter_map(|d| d.prefix.as_deref());
+    match (prefixes().min(), prefixes().max()) {
+        (Some(lo), Some(hi)) => super::digest::shared_chars(lo, hi),
+        _ => min_chars.min(SHARED_PREFIX_MAX_CHARS),
     }
 }
 
