@@ -72,6 +72,34 @@ pub struct RollupRow {
     pub long_context: u64,
     /// Sum of `$ai_latency` in seconds.
     pub latency_s: f64,
+    /// What PostHog recorded of the calls that carry both `$ai_input_cost_usd`
+    /// and `$ai_output_cost_usd`: its per-token rate, for pricing the calls
+    /// it left unpriced when the table has no entry for the provider.
+    #[serde(default)]
+    pub recorded: RecordedCost,
+}
+
+/// Sums over the calls that carry both `$ai_input_cost_usd` and
+/// `$ai_output_cost_usd` (`sumIf(..., isNotNull(input_cost) AND isNotNull(output_cost))`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RecordedCost {
+    pub calls: u64,
+    pub input_usd: f64,
+    pub output_usd: f64,
+    /// `$ai_input_tokens` and `$ai_output_tokens` of those calls.
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+}
+
+impl RecordedCost {
+    /// Adds `other` into `self`.
+    pub fn add(&mut self, other: &RecordedCost) {
+        self.calls += other.calls;
+        self.input_usd += other.input_usd;
+        self.output_usd += other.output_usd;
+        self.input_tokens += other.input_tokens;
+        self.output_tokens += other.output_tokens;
+    }
 }
 
 /// Token counts summed over some generations.

@@ -120,6 +120,9 @@ impl DataSource for MemorySource {
             }
             row.long_context += u64::from(t.input > LONG_CONTEXT_TOKENS);
             row.latency_s += g.latency_s.unwrap_or(0.0);
+            if let (Some(input_usd), Some(output_usd)) = (g.input_cost_usd, g.output_cost_usd) {
+                row.recorded.add(&RecordedCost { calls: 1, input_usd, output_usd, input_tokens: t.input, output_tokens: t.output });
+            }
         }
         Ok(cells.into_values().collect())
     }

@@ -577,6 +577,8 @@ impl GenerationRecord {
             cache_write_tokens: failed.map_or(nonzero(usage.cache_write), |_| None),
             reasoning_tokens: None,
             cost_usd: self.cost.map(|(i, o)| i + o),
+            input_cost_usd: self.cost.map(|(i, _)| i),
+            output_cost_usd: self.cost.map(|(_, o)| o),
             latency_s: Some(self.latency),
             is_error: failed.is_some(),
             http_status: failed.map_or(Some(200), |(status, _)| status),

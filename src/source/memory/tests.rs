@@ -171,6 +171,21 @@ fn the_shared_prefix_is_exact_in_characters_and_capped() {
 }
 
 #[test]
+fn rollup_keeps_the_cost_posthog_recorded() {
+    let events = vec![
+        ev("r1", at(1, 0), json!({"$ai_trace_id": "t", "$ai_model": "m", "$ai_input_tokens": 100, "$ai_output_tokens": 10, "$ai_input_cost_usd": 0.1, "$ai_output_cost_usd": "0.02"})),
+        ev("r2", at(1, 1), json!({"$ai_trace_id": "t", "$ai_model": "m", "$ai_input_tokens": 300, "$ai_output_tokens": 30, "$ai_input_cost_usd": 0.3, "$ai_output_cost_usd": 0.06})),
+        ev("r3", at(1, 2), json!({"$ai_trace_id": "t", "$ai_model": "m", "$ai_input_tokens": 500, "$ai_output_tokens": 50, "$ai_input_cost_usd": 0.5})),
+        ev("r4", at(1, 3), json!({"$ai_trace_id": "t", "$ai_model": "m", "$ai_input_tokens": 700, "$ai_output_tokens": 70})),
+    ];
+    let rows = block_on(MemorySource::from_events(events).rollup(&window())).unwrap();
+    assert_eq!(rows.len(), 1);
+    let r = rows[0].recorded;
+    assert_eq!((r.calls, r.input_tokens, r.output_tokens), (2, 400, 40), "only calls with both costs");
+    assert!((r.input_usd - 0.4).abs() < 1e-12 && (r.output_usd - 0.08).abs() < 1e-12);
+}
+
+#[test]
 fn errors_group_with_sample_traces() {
     let rows = block_on(source().errors(&window())).unwrap();
     assert_eq!(rows.len(), 1);

@@ -19,14 +19,19 @@ pub fn overview(w: &Window) -> Query {
     Query { name: "overview", hogql, values: window_values(w) }
 }
 
-/// Sums and counts by day, operation, model, provider and error status.
+/// Sums and counts by day, operation, model, provider and error status,
+/// with the cost PostHog recorded for prompt and output apart.
 pub fn rollup(w: &Window) -> Query {
-    let mut cols = vec![Col::Ts, Col::Operation, Col::Model, Col::Provider, Col::IsError, Col::Cost, Col::Latency];
+    let mut cols = vec![Col::Ts, Col::Operation, Col::Model, Col::Provider, Col::IsError, Col::Cost, Col::InputCost, Col::OutputCost, Col::Latency];
     cols.extend(super::TOKENS);
+    let recorded = "isNotNull(input_cost) AND isNotNull(output_cost)";
     let hogql = format!(
         "SELECT toDate(ts) AS day, operation, model, provider, is_error, count() AS generations, \
          coalesce(sum(cost), 0) AS cost_usd, countIf(isNull(cost)) AS unpriced, {}, {}, \
-         countIf(tok_in > {LONG_CONTEXT_TOKENS}) AS long_context, coalesce(sum(latency), 0) AS latency_s \
+         countIf(tok_in > {LONG_CONTEXT_TOKENS}) AS long_context, coalesce(sum(latency), 0) AS latency_s, \
+         countIf({recorded}) AS recorded_calls, coalesce(sumIf(input_cost, {recorded}), 0) AS recorded_input_usd, \
+         coalesce(sumIf(output_cost, {recorded}), 0) AS recorded_output_usd, \
+         coalesce(sumIf(tok_in, {recorded}), 0) AS recorded_input_tokens, coalesce(sumIf(tok_out, {recorded}), 0) AS recorded_output_tokens \
          FROM ({}) GROUP BY day, operation, model, provider, is_error \
          ORDER BY day, operation, model, provider, is_error LIMIT {MAX_ROWS}",
         token_sums("", None),
