@@ -69,22 +69,32 @@ const COMPARE_PIECE_CHARS: u64 = 256;
 /// [`SHARED_PREFIX_MAX_CHARS`] characters (the common prefix of a set of
 /// strings is that of its least and greatest), found by comparing pieces of
 /// [`COMPARE_PIECE_CHARS`] characters, then characters within the first piece
-/// that differs. The groups are ranked and cut before the comparison.
+/// that differs. The groups are ranked and cut first, from hashes only, so
+/// that prompt texts are aggregated for the reported groups alone.
 pub fn prefixes(w: &Window, table: PayloadTable) -> Query {
     let inner = generations_in_window(&[Col::Trace, Col::Operation, Col::Model, Col::Provider, Col::InputTokens, Col::CacheReadTokens, Col::Input, Col::Ts, Col::IsError], table);
     let cols = "operation, model, provider, prefix_hash, generations, traces, min_input_chars, input_chars, input_tokens, cache_read_tokens";
     let order = format!("ORDER BY generations DESC, operation, model, prefix_hash, provider LIMIT {PREFIX_ROWS}");
     let piece = COMPARE_PIECE_CHARS;
+    let hash = hex_hash(&format!("substringUTF8(input, 1, {PREFIX_GROUP_CHARS})"));
+    // The groups to report, ranked from hashes alone; joined back, so that
+    // only their prompts' smallest and largest texts are held while aggregating.
+    let top = format!(
+        "SELECT operation, model, provider, {hash} AS prefix_hash FROM ({inner}) WHERE isNotNull(input) \
+         GROUP BY operation, model, provider, prefix_hash HAVING count() >= 3 \
+         ORDER BY count() DESC, operation, model, prefix_hash, provider LIMIT {PREFIX_ROWS}"
+    );
+    let calls = format!("SELECT trace, operation, model, provider, tok_in, tok_cache_read, input, ts, is_error, {hash} AS prefix_hash FROM ({inner}) WHERE isNotNull(input)");
     let groups = format!(
-        "SELECT operation, model, provider, {} AS prefix_hash, count() AS generations, uniqExact(trace) AS traces, \
-         min(lengthUTF8(input)) AS min_input_chars, sum(lengthUTF8(input)) AS input_chars, \
-         coalesce(sum(tok_in), 0) AS input_tokens, coalesce(sum(tok_cache_read), 0) AS cache_read_tokens, \
-         min(substringUTF8(input, 1, {SHARED_PREFIX_MAX_CHARS})) AS lo, max(substringUTF8(input, 1, {SHARED_PREFIX_MAX_CHARS})) AS hi, \
-         arrayCount(d -> d <= {warm_ms}, arrayPopFront(arrayDifference(arraySort(groupArrayIf(toUnixTimestamp64Milli(ts), NOT is_error))))) AS warm_calls, \
-         countIf(NOT is_error) - warm_calls AS cold_calls \
-         FROM ({inner}) WHERE isNotNull(input) \
-         GROUP BY operation, model, provider, prefix_hash HAVING count() >= 3 {order}",
-        hex_hash(&format!("substringUTF8(input, 1, {PREFIX_GROUP_CHARS})")),
+        "SELECT g.operation AS operation, g.model AS model, g.provider AS provider, g.prefix_hash AS prefix_hash, count() AS generations, uniqExact(g.trace) AS traces, \
+         min(lengthUTF8(g.input)) AS min_input_chars, sum(lengthUTF8(g.input)) AS input_chars, \
+         coalesce(sum(g.tok_in), 0) AS input_tokens, coalesce(sum(g.tok_cache_read), 0) AS cache_read_tokens, \
+         min(substringUTF8(g.input, 1, {SHARED_PREFIX_MAX_CHARS})) AS lo, max(substringUTF8(g.input, 1, {SHARED_PREFIX_MAX_CHARS})) AS hi, \
+         arrayCount(d -> d <= {warm_ms}, arrayPopFront(arrayDifference(arraySort(groupArrayIf(toUnixTimestamp64Milli(g.ts), NOT g.is_error))))) AS warm_calls, \
+         countIf(NOT g.is_error) - warm_calls AS cold_calls \
+         FROM ({calls}) AS g INNER JOIN ({top}) AS t \
+         ON g.operation = t.operation AND g.model = t.model AND g.provider = t.provider AND g.prefix_hash = t.prefix_hash \
+         GROUP BY operation, model, provider, prefix_hash {order}",
         warm_ms = CACHE_WINDOW_S * 1000,
     );
     // k: the first piece that differs (0: none within the shorter input);
