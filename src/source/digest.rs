@@ -20,12 +20,13 @@ pub struct TextDigest {
     pub hash: u64,
     /// `cityHash64` of the first [`PREFIX_GROUP_CHARS`] characters (the whole text when shorter).
     pub prefix_hash: u64,
-    /// The first [`SHARED_PREFIX_MAX_CHARS`] characters of a prompt at least
-    /// [`PREFIX_GROUP_CHARS`] long, for measuring the prefix it shares with
-    /// the prompts of its group ([`shared_chars`]). `None` for outputs and for
-    /// shorter prompts: those group only with identical texts, which share
-    /// their whole length.
-    pub prefix: Option<Arc<str>>,
+    /// Characters [`PREFIX_GROUP_CHARS`] to [`SHARED_PREFIX_MAX_CHARS`] of a
+    /// prompt at least [`PREFIX_GROUP_CHARS`] long, for measuring the prefix
+    /// it shares with the prompts of its group ([`shared_chars`]). The first
+    /// [`PREFIX_GROUP_CHARS`] are not kept: the group's prompts share them
+    /// (they hash alike). `None` for outputs and for shorter prompts: those
+    /// group only with identical texts, which share their whole length.
+    pub prefix_rest: Option<Arc<str>>,
     /// First and last [`EXCERPT_CHARS`] characters.
     pub head: String,
     pub tail: String,
@@ -37,7 +38,7 @@ impl TextDigest {
         digest(text, false)
     }
 
-    /// Digests a prompt, keeping its capped prefix when it is long enough to group.
+    /// Digests a prompt, keeping the rest of its capped prefix when it is long enough to group.
     pub fn of_prompt(text: &str) -> TextDigest {
         digest(text, true)
     }
@@ -63,7 +64,7 @@ fn digest(text: &str, keep_prefix: bool) -> TextDigest {
         chars,
         hash: city_hash(bytes),
         prefix_hash: city_hash(&bytes[..group_end]),
-        prefix: (keep_prefix && chars >= PREFIX_GROUP_CHARS).then(|| Arc::from(&text[..cap_end])),
+        prefix_rest: (keep_prefix && chars >= PREFIX_GROUP_CHARS).then(|| Arc::from(&text[group_end..cap_end])),
         head: text[..head_end].to_string(),
         tail: text[tail_start..].to_string(),
     }
@@ -159,14 +160,14 @@ mod tests {
     }
 
     #[test]
-    fn only_long_prompts_keep_their_capped_prefix() {
+    fn only_long_prompts_keep_the_rest_of_their_capped_prefix() {
         let long = "é".repeat(SHARED_PREFIX_MAX_CHARS as usize + 10);
         let d = TextDigest::of_prompt(&long);
-        assert_eq!(d.prefix.as_deref().map(|p| p.chars().count() as u64), Some(SHARED_PREFIX_MAX_CHARS));
-        assert_eq!(TextDigest::of(&long).prefix, None, "outputs keep no prefix");
-        let just_long = "x".repeat(PREFIX_GROUP_CHARS as usize);
-        assert_eq!(TextDigest::of_prompt(&just_long).prefix.as_deref(), Some(just_long.as_str()));
-        assert_eq!(TextDigest::of_prompt(&just_long[1..]).prefix, None);
+        assert_eq!(d.prefix_rest.as_deref().map(|p| p.chars().count() as u64), Some(SHARED_PREFIX_MAX_CHARS - PREFIX_GROUP_CHARS));
+        assert_eq!(TextDigest::of(&long).prefix_rest, None, "outputs keep no prefix");
+        let just_long = "x".repeat(PREFIX_GROUP_CHARS as usize) + "yz";
+        assert_eq!(TextDigest::of_prompt(&just_long).prefix_rest.as_deref(), Some("yz"));
+        assert_eq!(TextDigest::of_prompt(&just_long[3..]).prefix_rest, None);
     }
 
     #[test]

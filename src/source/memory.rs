@@ -271,12 +271,15 @@ impl DataSource for MemorySource {
 /// The prefix every input of a group shares, in characters, up to
 /// [`SHARED_PREFIX_MAX_CHARS`]: the common prefix of the smallest and the
 /// largest capped prompt (bytewise order, as ClickHouse's `min` and `max` of
-/// strings). Inputs too short to keep a prefix group only with identical
-/// texts, which share their whole length.
+/// strings). The group's long prompts share their first
+/// [`PREFIX_GROUP_CHARS`] characters (their hashes are the key), so what
+/// follows decides both the order and the rest of the common prefix. Inputs
+/// too short to keep it group only with identical texts, which share their
+/// whole length.
 fn shared_prefix(inputs: &[&super::digest::TextDigest], min_chars: u64) -> u64 {
-    let prefixes = || inputs.iter().filter_map(|d| d.prefix.as_deref());
-    match (prefixes().min(), prefixes().max()) {
-        (Some(lo), Some(hi)) => super::digest::shared_chars(lo, hi),
+    let rests = || inputs.iter().filter_map(|d| d.prefix_rest.as_deref());
+    match (rests().min(), rests().max()) {
+        (Some(lo), Some(hi)) => PREFIX_GROUP_CHARS + super::digest::shared_chars(lo, hi),
         _ => min_chars.min(SHARED_PREFIX_MAX_CHARS),
     }
 }
