@@ -20,9 +20,9 @@ pub fn generations_per_trace(traces: usize) -> u64 {
 /// warm: Anthropic's default cache lifetime, and OpenAI's shortest.
 pub const CACHE_WINDOW_S: i64 = 300;
 
-/// Prompt lengths (characters) at which prefixes are compared. The first,
-/// about 1,024 tokens, is the smallest prefix providers cache.
-pub const PREFIX_CUTS: [u64; 6] = [4096, 6144, 8192, 16384, 32768, 65536];
+/// Characters of a prompt whose hash groups repeated prefixes: about 1,024
+/// tokens, the smallest prefix providers cache.
+pub const PREFIX_GROUP_CHARS: u64 = 4096;
 
 /// Characters of an error message kept.
 pub const ERROR_CHARS: u64 = 160;
@@ -127,3 +127,10 @@ pub const RANK_COST_UNITS: f64 = 1e9;
 pub fn rank_cost(cost_usd: Option<f64>) -> f64 {
     (cost_usd.unwrap_or(0.0) * RANK_COST_UNITS).floor()
 }
+
+/// Most characters of a prefix group's common prompt prefix measured
+/// (`PrefixRow::shared_chars`): 131,072 characters, about 32k tokens, well
+/// past any system prompt worth caching, while bounding what PostHog
+/// aggregates per group (the smallest and largest prompt, cut to this length)
+/// and what the in-memory source keeps per prompt.
+pub const SHARED_PREFIX_MAX_CHARS: u64 = 131_072;

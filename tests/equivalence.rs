@@ -206,6 +206,15 @@ fn sdk_and_hostile_fixtures_answers_agree() {
     let ids: Vec<String> = p.memory.all().iter().map(|g| g.trace_id.clone()).collect::<BTreeSet<_>>().into_iter().collect();
     assert!(ids.iter().any(|t| t.contains('\'')) && ids.iter().any(|t| t.contains('{')));
     check_generations(&p, &w, &ids);
+    // A 12,000-character multi-byte system prompt whose users differ inside a
+    // character (é and è share a byte): PostHog measures the shared prefix to
+    // the character, as the raw texts' common prefix says.
+    let inputs: Vec<String> = p.events.iter().filter(|e| e.properties.get("$ai_span_name").is_some_and(|s| s == "shared ☃")).map(|e| e.properties["$ai_input"].to_string()).collect();
+    let truth = inputs.iter().map(|t| inputs[0].chars().zip(t.chars()).take_while(|(a, b)| a == b).count()).min().unwrap() as u64;
+    let rows = block_on(p.posthog.prefixes(&w)).unwrap();
+    let shared = rows.iter().find(|r| r.operation == "shared ☃").map(|r| r.shared_chars);
+    println!("shared prefix of the 12,000-character prompt: PostHog {shared:?}, raw texts {truth}");
+    assert_eq!((inputs.len(), shared), (4, Some(truth)));
 }
 
 /// Project 2's flood (`tests/data/name_flood.jsonl`: 600 one-call span

@@ -106,6 +106,34 @@ pub struct RollupRow {
     pub long_context: u64,
     /// Sum of `$ai_latency` in seconds.
     pub latency_s: f64,
+    /// What PostHog recorded of the calls that carry both `$ai_input_cost_usd`
+    /// and `$ai_output_cost_usd`: its per-token rate, for pricing the calls
+    /// it left unpriced when the table has no entry for the provider.
+    #[serde(default)]
+    pub recorded: RecordedCost,
+}
+
+/// Sums over the calls that carry both `$ai_input_cost_usd` and
+/// `$ai_output_cost_usd` (`sumIf(..., isNotNull(input_cost) AND isNotNull(output_cost))`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RecordedCost {
+    pub calls: u64,
+    pub input_usd: f64,
+    pub output_usd: f64,
+    /// `$ai_input_tokens` and `$ai_output_tokens` of those calls.
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+}
+
+impl RecordedCost {
+    /// Adds `other` into `self`.
+    pub fn add(&mut self, other: &RecordedCost) {
+        self.calls += other.calls;
+        self.input_usd += other.input_usd;
+        self.output_usd += other.output_usd;
+        self.input_tokens += other.input_tokens;
+        self.output_tokens += other.output_tokens;
+    }
 }
 
 /// Token counts summed over some generations.
@@ -198,7 +226,7 @@ pub struct PrefixRow {
     pub operation: String,
     pub model: String,
     pub provider: String,
-    /// Hash of the first `PREFIX_CUTS[0]` characters of `$ai_input` (an opaque id).
+    /// Hash of the first [`PREFIX_GROUP_CHARS`](crate::contract::PREFIX_GROUP_CHARS) characters of `$ai_input` (an opaque id).
     pub prefix_hash: String,
     pub generations: u64,
     pub traces: u64,
@@ -207,8 +235,11 @@ pub struct PrefixRow {
     pub input_chars: u64,
     pub input_tokens: u64,
     pub cache_read_tokens: u64,
-    /// The longest cut of [`PREFIX_CUTS`] that every input of the group
-    /// shares: a lower bound of the common prefix, in characters.
+    /// The longest prefix every input of the group shares, in characters
+    /// (Unicode scalar values; a character is shared only whole), up to
+    /// [`SHARED_PREFIX_MAX_CHARS`](crate::contract::SHARED_PREFIX_MAX_CHARS):
+    /// the common prefix of the group's smallest and largest input, each cut
+    /// to that length.
     pub shared_chars: u64,
     /// Successful calls that came at most [`CACHE_WINDOW_S`] after the
     /// group's previous successful call (a prompt cache would still be warm):

@@ -52,7 +52,8 @@ fn pricing(a: &Analysis) -> String {
         s.push_str(&format!(" {} calls PostHog left unpriced were priced here, adding {}.", count(p.totals.backfilled_calls), usd(p.totals.backfilled_usd)));
     }
     if p.totals.unpriced_calls > 0 {
-        s.push_str(&format!(" {} calls of models without a known price count as $0.", count(p.totals.unpriced_calls)));
+        let names: Vec<String> = p.models.iter().filter(|m| m.price.is_none() && m.unpriced_calls > 0).map(|m| format!("{} ({})", escape(&m.model), escape(&m.provider))).collect();
+        s.push_str(&format!(" {} calls of models without a known price count as $0: {}.", count(p.totals.unpriced_calls), names.join(", ")));
     }
     s.push_str("\n\n");
     let per_m = |x: f64| format!("${:.3}", x * 1e6);
@@ -64,7 +65,12 @@ fn pricing(a: &Analysis) -> String {
             vec![
                 escape(&m.model),
                 escape(&m.provider),
-                m.resolved_key.as_deref().map_or_else(|| "no price".to_string(), |k| format!("{} ({})", escape(k), m.rule.map_or("", |r| r.as_str()))),
+                match (&m.resolved_key, &m.price) {
+                    (Some(k), _) => format!("{} ({})", escape(k), m.rule.map_or("", |r| r.as_str())),
+                    (None, Some(_)) => "PostHog's recorded rate".to_string(),
+                    (None, None) if m.provider.trim().is_empty() => "no price".to_string(),
+                    (None, None) => format!("unpriced: no entry for provider {}", escape(&m.provider)),
+                },
                 price.map_or_else(|| "-".into(), |p| per_m(p.input)),
                 price.map_or_else(|| "-".into(), |p| per_m(p.output)),
                 count(m.calls),

@@ -124,6 +124,10 @@ pub struct Generation {
     pub cache_write_tokens: Option<u64>,
     pub reasoning_tokens: Option<u64>,
     pub cost_usd: Option<f64>,
+    /// `$ai_input_cost_usd` and `$ai_output_cost_usd`: PostHog's cost of the
+    /// prompt and of the output, which give the per-token rate it recorded.
+    pub input_cost_usd: Option<f64>,
+    pub output_cost_usd: Option<f64>,
     pub latency_s: Option<f64>,
     pub is_error: bool,
     pub http_status: Option<u16>,
@@ -161,13 +165,15 @@ impl Generation {
             cache_write_tokens: prop_u64(p, "$ai_cache_creation_input_tokens"),
             reasoning_tokens: prop_u64(p, "$ai_reasoning_tokens"),
             cost_usd: prop_f64(p, "$ai_total_cost_usd"),
+            input_cost_usd: prop_f64(p, "$ai_input_cost_usd"),
+            output_cost_usd: prop_f64(p, "$ai_output_cost_usd"),
             latency_s: prop_f64(p, "$ai_latency"),
             is_error: prop_true(p, "$ai_is_error"),
             http_status: prop_i64(p, "$ai_http_status").and_then(|s| u16::try_from(s.max(0)).ok()),
             error: text("$ai_error"),
             stop_reason: text("$ai_stop_reason"),
             max_tokens: prop_u64(p, "$ai_max_tokens"),
-            input: text("$ai_input").map(|t| TextDigest::of(&t)),
+            input: text("$ai_input").map(|t| TextDigest::of_prompt(&t)),
             output: text("$ai_output_choices").map(|t| TextDigest::of(&t)),
             dirty_numbers: dirty_numbers(p),
         })

@@ -211,6 +211,9 @@ impl DataSource for MemorySource {
             }
             row.long_context += u64::from(t.input > LONG_CONTEXT_TOKENS);
             row.latency_s += g.latency_s.unwrap_or(0.0);
+            if let (Some(input_usd), Some(output_usd)) = (g.input_cost_usd, g.output_cost_usd) {
+                row.recorded.add(&RecordedCost { calls: 1, input_usd, output_usd, input_tokens: t.input, output_tokens: t.output });
+            }
         }
         let after = page.after.as_ref().map(|(d, o, m, p, e)| (*d, o.as_str(), m.as_str(), p.as_str(), *e));
         Ok(page_of(cells.into_iter().filter(|(k, _)| after.is_none_or(|a| *k > a)).map(|(_, r)| r), page.limit))
@@ -259,7 +262,7 @@ impl DataSource for MemorySource {
         let mut groups: BTreeMap<(&str, &str, &str, u64), Vec<&Generation>> = BTreeMap::new();
         for g in self.in_window(w) {
             if let Some(input) = &g.input {
-                groups.entry((g.operation.as_str(), g.model.as_str(), g.provider.as_str(), input.prefix_hashes[0])).or_default().push(g);
+                groups.entry((g.operation.as_str(), g.model.as_str(), g.provider.as_str(), input.prefix_hash)).or_default().push(g);
             }
         }
         let mut rows: Vec<PrefixRow> = groups
@@ -268,15 +271,7 @@ impl DataSource for MemorySource {
             .map(|((op, model, provider, hash), gens)| {
                 let inputs: Vec<_> = gens.iter().filter_map(|g| g.input.as_ref()).collect();
                 let min_chars = inputs.iter().map(|d| d.chars).min().unwrap_or(0);
-                let all_same = |f: &dyn Fn(&super::digest::TextDigest) -> u64| inputs.iter().map(|d| f(d)).collect::<BTreeSet<_>>().len() == 1;
-                let shared = PREFIX_CUTS
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, cut)| min_chars >= **cut && all_same(&|d| d.prefix_hashes[*i]))
-                    .map(|(_, cut)| *cut)
-                    .max()
-                    .unwrap_or(0);
-                let shared = if all_same(&|d| d.hash) { min_chars } else { shared };
+                let shared = shared_prefix(&inputs, min_chars);
                 let (warm, cold) = cache_calls(&gens);
                 PrefixRow {
                     operation: op.to_string(),
@@ -371,6 +366,22 @@ fn page_of<T>(rows: impl Iterator<Item = T>, limit: u64) -> Page<T> {
     let has_more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
     Page { rows, has_more }
+}
+
+/// The prefix every input of a group shares, in characters, up to
+/// [`SHARED_PREFIX_MAX_CHARS`]: the common prefix of the smallest and the
+/// largest capped prompt (bytewise order, as ClickHouse's `min` and `max` of
+/// strings). The group's long prompts share their first
+/// [`PREFIX_GROUP_CHARS`] characters (their hashes are the key), so what
+/// follows decides both the order and the rest of the common prefix. Inputs
+/// too short to keep it group only with identical texts, which share their
+/// whole length.
+fn shared_prefix(inputs: &[&super::digest::TextDigest], min_chars: u64) -> u64 {
+    let rests = || inputs.iter().filter_map(|d| d.prefix_rest.as_deref());
+    match (rests().min(), rests().max()) {
+        (Some(lo), Some(hi)) => PREFIX_GROUP_CHARS + super::digest::shared_chars(lo, hi),
+        _ => min_chars.min(SHARED_PREFIX_MAX_CHARS),
+    }
 }
 
 /// Successful calls within [`CACHE_WINDOW_S`] of the group's previous

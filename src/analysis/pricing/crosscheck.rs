@@ -1,10 +1,10 @@
 //! Stage 2 over a dataset: resolve every model, backfill the generations
 //! PostHog left unpriced, and cross-check PostHog's cost against the table.
 
-use super::resolve::Rule;
+use super::resolve::{Match, Rule};
 use super::table::{PriceTable, TableSource};
-use super::{cache_excluded_from_input, unpriced_long_context, Costing, ModelPrice};
-use crate::analysis::dataset::{RollupRow, TokenSums};
+use super::{cache_excluded_from_input, unpriced_long_context, Costing, ModelPrice, Resolution};
+use crate::analysis::dataset::{RecordedCost, RollupRow, TokenSums};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -33,14 +33,40 @@ pub struct PricingTotals {
     /// Unpriced generations given a cost from the table, and that cost.
     pub backfilled_calls: u64,
     pub backfilled_usd: f64,
-    /// Generations left without a cost (model not in the table).
+    /// Generations left without a cost (no entry for their provider and no
+    /// rate recorded by PostHog).
     pub unpriced_calls: u64,
     /// PostHog's cost plus the backfilled.
     pub total_usd: f64,
     pub models: u64,
+    /// Models without a table entry for their provider.
     pub unresolved_models: u64,
+    /// Of those, the models priced at the rate PostHog recorded.
+    #[serde(default)]
+    pub recorded_rate_models: u64,
     pub flagged_models: u64,
 }
+
+/// Which price a model's unpriced calls get, as `ModelPricing::basis` names it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PriceBasis {
+    /// A table entry of the event's own provider.
+    #[default]
+    Entry,
+    /// A table entry of an alias of the event's provider (`resolve::CLAUDE_HOSTS`).
+    Alias,
+    /// A table entry of any provider: the events name none.
+    AnyProvider,
+    /// No entry for the provider: the per-token rate PostHog recorded for the
+    /// model's other calls in the window.
+    PosthogRecordedRate,
+    /// No entry for the provider and no recorded rate: the calls stay unpriced.
+    Unpriced,
+}
+
+/// The key and rule [`Costing`] records for a model priced at PostHog's recorded rate.
+pub const RECORDED_RATE_RULE: &str = "posthog-recorded-rate";
 
 /// One (model, provider) as the events name it.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -53,6 +79,16 @@ pub struct ModelPricing {
     pub resolved_key: Option<String>,
     pub rule: Option<Rule>,
     pub table_provider: Option<String>,
+    /// Which price was used, and why, in words.
+    #[serde(default)]
+    pub basis: PriceBasis,
+    #[serde(default)]
+    pub why: String,
+    /// What PostHog recorded of the calls carrying `$ai_input_cost_usd` and
+    /// `$ai_output_cost_usd` (the source of a recorded rate).
+    #[serde(default)]
+    pub recorded: RecordedCost,
+    /// The table entry's price, or the recorded rate.
     pub price: Option<ModelPrice>,
     /// Claude cache prices missing from the table, taken from Anthropic's multipliers.
     pub cache_prices_derived: bool,
@@ -87,18 +123,29 @@ pub fn price_rollup(table: &PriceTable, rollup: &[RollupRow]) -> (Costing, Prici
     let mut notes = Notes::default();
     for ((model, provider), rows) in groups {
         let found = table.resolve_match(model, provider);
+        let mut recorded = RecordedCost::default();
+        rows.iter().for_each(|r| recorded.add(&r.recorded));
+        let rate = found.is_none().then(|| recorded_rate(&recorded, provider)).flatten();
         if let Some(m) = &found {
             costing.prices.insert((model.to_string(), provider.to_string()), m.resolution());
-            notes.other_provider |= m.other_provider(provider);
+            notes.alias |= m.alias(provider);
+            notes.any_provider |= provider.trim().is_empty();
             notes.derived_cache |= m.entry.cache_prices_derived;
+        } else if let Some(price) = &rate {
+            costing.prices.insert((model.to_string(), provider.to_string()), Resolution { key: model.to_string(), rule: RECORDED_RATE_RULE.into(), price: price.clone() });
+            notes.recorded_rate = true;
         }
+        let (basis, why) = basis(found.as_ref(), provider, &recorded, rate.is_some());
         let mut mp = ModelPricing {
             model: model.to_string(),
             provider: provider.to_string(),
             resolved_key: found.map(|m| m.entry.key.clone()),
             rule: found.map(|m| m.rule),
             table_provider: found.map(|m| m.entry.provider.clone()),
-            price: found.map(|m| m.entry.price.clone()),
+            basis,
+            why,
+            recorded,
+            price: found.map(|m| m.entry.price.clone()).or(rate),
             cache_prices_derived: found.is_some_and(|m| m.entry.cache_prices_derived),
             ..ModelPricing::default()
         };
@@ -109,11 +156,13 @@ pub fn price_rollup(table: &PriceTable, rollup: &[RollupRow]) -> (Costing, Prici
             mp.posthog_usd += row.cost_usd;
             notes.long_context_estimate |= row.long_context > 0 && row.long_context < row.generations;
         }
-        if let Some(m) = found {
+        if mp.price.is_some() {
             for row in &rows {
                 mp.backfilled_usd += costing.backfill_row(row).unwrap_or(0.0);
                 mp.backfilled_calls += row.unpriced;
             }
+        }
+        if let Some(m) = found {
             cross_check(&mut mp, &m.entry.price, &rows);
         }
         models.push(mp);
@@ -122,6 +171,45 @@ pub fn price_rollup(table: &PriceTable, rollup: &[RollupRow]) -> (Costing, Prici
     let totals = totals(&models);
     let report = PricingReport { source: table.source().clone(), totals, models, notes: notes.into_lines() };
     (costing, report)
+}
+
+/// PostHog's per-token rate over the calls that carry both costs: input
+/// cost per input token and output cost per output token, as `$ai_input_tokens`
+/// counts them (so for Anthropic's accounting the rate folds the cache
+/// tokens' cost into the input tokens' price). `None` without such calls, or
+/// when their input or output tokens are zero (no rate to divide out).
+/// Cache tokens are priced so that [`ModelPrice::cost`] charges exactly
+/// input tokens x input rate, whatever the provider's accounting.
+fn recorded_rate(r: &RecordedCost, provider: &str) -> Option<ModelPrice> {
+    if r.calls == 0 || r.input_tokens == 0 || r.output_tokens == 0 {
+        return None;
+    }
+    let input = r.input_usd / r.input_tokens as f64;
+    let cache = if cache_excluded_from_input(provider) { 0.0 } else { input };
+    Some(ModelPrice { input, output: r.output_usd / r.output_tokens as f64, cache_read: Some(cache), cache_write: Some(cache), ..ModelPrice::default() })
+}
+
+/// Which price a model gets and why, for `model_pricing.json`.
+fn basis(found: Option<&Match>, provider: &str, r: &RecordedCost, rated: bool) -> (PriceBasis, String) {
+    let per_m = |usd: f64, tokens: u64| usd / tokens as f64 * 1e6;
+    match found {
+        Some(m) if provider.trim().is_empty() => (PriceBasis::AnyProvider, format!("table entry {} ({}) of provider {}: the events name no provider", m.entry.key, m.rule.as_str(), m.entry.provider)),
+        Some(m) if m.alias(provider) => (
+            PriceBasis::Alias,
+            format!("table entry {} ({}) of provider {}, an alias of {provider}: Claude's list price is the same on Anthropic, Bedrock and Vertex AI", m.entry.key, m.rule.as_str(), m.entry.provider),
+        ),
+        Some(m) => (PriceBasis::Entry, format!("table entry {} ({}) of provider {}", m.entry.key, m.rule.as_str(), m.entry.provider)),
+        None if rated => (
+            PriceBasis::PosthogRecordedRate,
+            format!(
+                "PostHog's recorded rate: ${:.4} input and ${:.4} output per 1M tokens, from {} calls in the window (no table entry for provider {provider:?})",
+                per_m(r.input_usd, r.input_tokens),
+                per_m(r.output_usd, r.output_tokens),
+                r.calls
+            ),
+        ),
+        None => (PriceBasis::Unpriced, format!("unpriced: no entry for provider {provider:?}, and PostHog recorded no cost of this model in the window")),
+    }
 }
 
 /// `data/model_pricing.json`: the report, pretty-printed, fields in a fixed order.
@@ -207,6 +295,7 @@ fn totals(models: &[ModelPricing]) -> PricingTotals {
         t.unpriced_calls += m.unpriced_calls - m.backfilled_calls;
         t.models += 1;
         t.unresolved_models += u64::from(m.resolved_key.is_none());
+        t.recorded_rate_models += u64::from(m.basis == PriceBasis::PosthogRecordedRate);
         t.flagged_models += u64::from(m.flagged);
     }
     t.total_usd = t.posthog_usd + t.backfilled_usd;
@@ -216,7 +305,9 @@ fn totals(models: &[ModelPricing]) -> PricingTotals {
 /// Which approximations the report needs to state.
 #[derive(Default)]
 struct Notes {
-    other_provider: bool,
+    alias: bool,
+    any_provider: bool,
+    recorded_rate: bool,
     derived_cache: bool,
     long_context_estimate: bool,
 }
@@ -227,8 +318,14 @@ impl Notes {
             "Cross-check: PostHog's cost of the generations it priced against the table's price of the same tokens (less those of unpriced generations); gaps above {:.0}% are flagged with the likeliest cause.",
             GAP_THRESHOLD * 100.0
         )];
-        if self.other_provider {
-            lines.push("Some models are priced from another provider's entry (table_provider), because their own provider's entry is not in the table.".into());
+        if self.alias {
+            lines.push("Some Claude models are priced from another host's entry (table_provider): Claude's list price is the same on Anthropic, Bedrock and Vertex AI.".into());
+        }
+        if self.any_provider {
+            lines.push("Models sent without $ai_provider are priced from the best-matching entry of any provider.".into());
+        }
+        if self.recorded_rate {
+            lines.push("Models without a table entry for their provider are priced at the per-token rate PostHog recorded for the same model and provider in the window ($ai_input_cost_usd per input token, $ai_output_cost_usd per output token).".into());
         }
         if self.derived_cache {
             lines.push("Claude cache prices missing from the table are taken as 0.1x (read) and 1.25x (write) the input price.".into());

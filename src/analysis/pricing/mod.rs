@@ -17,8 +17,8 @@ pub use names::provider_family;
 pub mod resolve;
 mod table;
 
-pub use crosscheck::{model_pricing_json, price_rollup, ModelPricing, PricingReport, PricingTotals, GAP_THRESHOLD};
-pub use resolve::{Match, Rule};
+pub use crosscheck::{model_pricing_json, price_rollup, ModelPricing, PriceBasis, PricingReport, PricingTotals, GAP_THRESHOLD, RECORDED_RATE_RULE};
+pub use resolve::{Match, Rule, CLAUDE_HOSTS};
 pub use table::{PriceEntry, PriceTable, TableSource, CHAT_MODES, LITELLM_LIVE_URL};
 
 use crate::analysis::dataset::{RollupRow, TokenSums, TraceOpRow};

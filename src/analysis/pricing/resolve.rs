@@ -8,10 +8,17 @@
 //! then the longest match (a table name that is a prefix of the event's at a
 //! separator, or the other way round).
 //!
-//! Entries of the event's own provider are tried first through the first
-//! four rules, then those of any provider (a model its provider's entry no
-//! longer lists, such as a retired dated Claude still listed on Bedrock), and
-//! only then the longest match, in the same two steps. Among several
+//! An entry is used only when its `litellm_provider` is the event's
+//! `$ai_provider`, up to the spellings [`provider_family`] merges (`google`
+//! and `gemini`, `vertex_ai-language-models` and `vertex_ai`,
+//! `bedrock_converse` and `bedrock`, `azure_openai` and `azure`,
+//! `text-completion-openai` and `openai`), or a documented alias
+//! ([`CLAUDE_HOSTS`]): Google AI Studio (`gemini`) and Vertex AI are
+//! different providers with different prices, so a `gemini` call never takes
+//! a `vertex_ai` entry. Entries of the event's own provider are tried first
+//! through the first four rules, then those of its aliases, and only then the
+//! longest match, in the same two steps. Events that name no provider may
+//! take any provider's entry. Among several
 //! candidates of one rule the preferred entry is the one whose namespace
 //! names the event's provider (`anthropic.claude-...` for Anthropic), whose
 //! key shares the most of the event's name, with the fewest namespace
@@ -60,10 +67,34 @@ impl Match<'_> {
         Resolution { key: self.entry.key.clone(), rule: self.rule.as_str().into(), price: self.entry.price.clone() }
     }
 
-    /// Whether the entry belongs to another provider than the event's.
-    pub fn other_provider(&self, provider: &str) -> bool {
-        provider_family(&self.entry.provider) != provider_family(provider)
+    /// Whether the entry belongs to an alias of the event's provider
+    /// ([`CLAUDE_HOSTS`]) rather than to the provider itself.
+    pub fn alias(&self, provider: &str) -> bool {
+        !provider_family(provider).is_empty() && provider_family(&self.entry.provider) != provider_family(provider)
     }
+}
+
+/// Providers that list Claude at Anthropic's own list price, so that a Claude
+/// model sent by one of them may be priced from another's Claude entry (a
+/// dated Claude id Anthropic's entries no longer list is still listed on
+/// Bedrock, at the same price).
+pub const CLAUDE_HOSTS: [&str; 3] = ["anthropic", "bedrock", "vertex_ai"];
+
+/// Whether an entry of `entry_provider` may price an event of provider
+/// family `family` as an alias: both host Claude and the entry is a Claude model.
+fn claude_alias(key: &str, entry_provider: &str, family: &str) -> bool {
+    key.to_lowercase().contains("claude") && CLAUDE_HOSTS.contains(&family) && CLAUDE_HOSTS.contains(&provider_family(entry_provider).as_str())
+}
+
+/// Which entries a step of the resolution may use.
+#[derive(Clone, Copy)]
+enum Fit {
+    /// The event's provider's.
+    Same,
+    /// An alias's ([`CLAUDE_HOSTS`]).
+    Alias,
+    /// Any provider's (the event names none).
+    Any,
 }
 
 /// Shortest side of a longest match: shorter names match too much (`gpt`).
@@ -103,17 +134,17 @@ impl PriceTable {
             with_provider.push(format!("{}/{lower}", provider.trim().to_lowercase()));
         }
         let q = Query { name: model.trim().to_string(), versionless: strip_version(&form.bare), form, lower, with_provider, family };
-        let same_provider_first: &[bool] = if q.family.is_empty() { &[false] } else { &[true, false] };
-        for &same in same_provider_first {
+        let fits: &[Fit] = if q.family.is_empty() { &[Fit::Any] } else { &[Fit::Same, Fit::Alias] };
+        for &fit in fits {
             for rule in [Rule::Exact, Rule::CaseInsensitive, Rule::ProviderPrefix, Rule::VersionSuffix] {
-                let best = self.candidates(rule, &q).into_iter().filter(|&i| !same || self.same_provider(i, &q)).min_by_key(|&i| self.rank(i, &q));
+                let best = self.candidates(rule, &q).into_iter().filter(|&i| self.fits(i, &q, fit)).min_by_key(|&i| self.rank(i, &q));
                 if let Some(i) = best {
                     return Some(Match { entry: &self.entries[i], rule });
                 }
             }
         }
-        for &same in same_provider_first {
-            if let Some(i) = self.longest_match(&q, same) {
+        for &fit in fits {
+            if let Some(i) = self.longest_match(&q, fit) {
                 return Some(Match { entry: &self.entries[i], rule: Rule::LongestMatch });
             }
         }
@@ -140,6 +171,14 @@ impl PriceTable {
         provider_family(&self.entries[i].provider) == q.family
     }
 
+    fn fits(&self, i: usize, q: &Query, fit: Fit) -> bool {
+        match fit {
+            Fit::Same => self.same_provider(i, q),
+            Fit::Alias => !self.same_provider(i, q) && claude_alias(&self.entries[i].key, &self.entries[i].provider, &q.family),
+            Fit::Any => true,
+        }
+    }
+
     /// Lower is better: provider fit, then the most name segments shared,
     /// then no region, then an undated alias, then the newest key.
     fn rank(&self, i: usize, q: &Query) -> (u8, Reverse<usize>, usize, bool, Reverse<&str>) {
@@ -156,10 +195,10 @@ impl PriceTable {
     }
 
     /// The entry sharing the longest separated prefix with the event's name.
-    fn longest_match(&self, q: &Query, same: bool) -> Option<usize> {
+    fn longest_match(&self, q: &Query, fit: Fit) -> Option<usize> {
         let names = [q.form.bare.as_str(), q.versionless.as_str()];
         (0..self.entries.len())
-            .filter(|&i| !same || self.same_provider(i, q))
+            .filter(|&i| self.fits(i, q, fit))
             .filter_map(|i| {
                 let keys = [self.forms[i].bare.as_str(), self.versionless[i].as_str()];
                 let (len, extra) = names

@@ -56,11 +56,11 @@ pub const CLAUDE_HAIKU: DemoModel = DemoModel {
     tokens_per_s: 120.0,
     priced_by_posthog: true,
 };
-/// A dated model id PostHog's table does not list: its calls arrive unpriced.
-/// Its list price is LiteLLM's for `gemini-2.0-flash`.
+/// A dated Vertex AI model id PostHog's table does not list: its calls
+/// arrive unpriced. Its list price is LiteLLM's for `vertex_ai/gemini-2.0-flash`.
 pub const GEMINI_FLASH: DemoModel = DemoModel {
     name: "gemini-2.0-flash-001",
-    provider: "gemini",
+    provider: "vertex_ai",
     input: 0.15,
     output: 0.6,
     cache_read: 0.0375,

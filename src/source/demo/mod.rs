@@ -577,25 +577,27 @@ impl GenerationRecord {
             cache_write_tokens: failed.map_or(nonzero(usage.cache_write), |_| None),
             reasoning_tokens: None,
             cost_usd: self.cost.map(|(i, o)| i + o),
+            input_cost_usd: self.cost.map(|(i, _)| i),
+            output_cost_usd: self.cost.map(|(_, o)| o),
             latency_s: Some(self.latency),
             is_error: failed.is_some(),
             http_status: failed.map_or(Some(200), |(status, _)| status),
             error: failed.map(|(_, message)| message.to_string()),
             stop_reason: failed.map_or(Some(self.outcome.stop_reason.to_string()), |_| None),
             max_tokens: Some(self.call.max_tokens),
-            input: Some(digest(&self.messages())),
-            output: failed.map_or(Some(digest(&self.outcome.output)), |_| None::<TextDigest>),
+            input: Some(digest(&self.messages()).finish_prompt()),
+            output: failed.map_or(Some(digest(&self.outcome.output).finish()), |_| None::<TextDigest>),
             dirty_numbers: 0,
         }
     }
 }
 
-/// The digest of a value's compact JSON, as HogQL reads a JSON property.
-fn digest<T: Serialize>(value: &T) -> TextDigest {
+/// A value's compact JSON, as HogQL reads a JSON property, ready to digest.
+fn digest<T: Serialize>(value: &T) -> DigestWriter {
     let mut w = DigestWriter::new();
     // Writing into a DigestWriter cannot fail.
     let _ = serde_json::to_writer(&mut w, value);
-    w.finish()
+    w
 }
 
 /// One request an operation sends.

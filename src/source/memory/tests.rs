@@ -133,11 +133,56 @@ fn prefixes_need_three_calls_and_report_the_shared_length() {
     let events: Vec<Event> = events.collect();
     let rows = block_on(MemorySource::from_events(events.clone()).prefixes(&window())).unwrap();
     assert_eq!(rows.len(), 1);
-    assert_eq!((rows[0].generations, rows[0].traces, rows[0].shared_chars), (4, 4, 6144));
+    // The inputs' JSON texts agree up to the user message's first character.
+    let common = format!(r#"[{{"role":"system","content":"{sys}"}},{{"role":"user","content":"q"#).chars().count() as u64;
+    assert_eq!((rows[0].generations, rows[0].traces, rows[0].shared_chars), (4, 4, common));
     assert_eq!((rows[0].warm_calls, rows[0].cold_calls), (3, 1), "one call a minute: all but the first find the cache warm");
     assert_eq!((rows[0].input_tokens, rows[0].min_input_chars), (8000, rows[0].input_chars / 4));
     let two = MemorySource::from_events(events.into_iter().take(2));
     assert!(block_on(two.prefixes(&window())).unwrap().is_empty(), "2 calls are not a pattern");
+}
+
+/// The prefixes of a group whose prompts are `system` followed by each of `users`.
+fn shared_of(system: &str, users: &[&str]) -> u64 {
+    let events: Vec<Event> = users
+        .iter()
+        .enumerate()
+        .map(|(i, user)| ev(&format!("p{i}"), at(4, i as u32), json!({"$ai_trace_id": "t", "$ai_span_name": "draft", "$ai_model": "m", "$ai_input": format!("{system}{user}")})))
+        .collect();
+    let rows = block_on(MemorySource::from_events(events).prefixes(&window())).unwrap();
+    assert_eq!(rows.len(), 1);
+    rows[0].shared_chars
+}
+
+#[test]
+fn the_shared_prefix_is_exact_in_characters_and_capped() {
+    // 12,000 characters of system prompt, multi-byte, then users that differ
+    // inside a character: é (C3 A9) and è (C3 A8) share their first byte only.
+    let system = "système ☃ 😀 ".repeat(1000);
+    let n = system.chars().count() as u64;
+    assert_eq!(shared_of(&system, &["éa", "èb", "éc"]), n);
+    assert_eq!(shared_of(&system, &["éa", "éb", "éb"]), n + 1);
+    assert_eq!(shared_of(&system, &["same", "same", "same"]), n + 4, "identical prompts share their whole length");
+    assert_eq!(shared_of(&system, &["x", "xy", "xyz"]), n + 1, "a prompt that is a prefix of the others");
+    let long = "a".repeat(SHARED_PREFIX_MAX_CHARS as usize + 5);
+    assert_eq!(shared_of(&long, &["1", "2", "3"]), SHARED_PREFIX_MAX_CHARS);
+    // Short prompts group only with identical ones.
+    assert_eq!(shared_of("short", &["", "", ""]), 5);
+}
+
+#[test]
+fn rollup_keeps_the_cost_posthog_recorded() {
+    let events = vec![
+        ev("r1", at(1, 0), json!({"$ai_trace_id": "t", "$ai_model": "m", "$ai_input_tokens": 100, "$ai_output_tokens": 10, "$ai_input_cost_usd": 0.1, "$ai_output_cost_usd": "0.02"})),
+        ev("r2", at(1, 1), json!({"$ai_trace_id": "t", "$ai_model": "m", "$ai_input_tokens": 300, "$ai_output_tokens": 30, "$ai_input_cost_usd": 0.3, "$ai_output_cost_usd": 0.06})),
+        ev("r3", at(1, 2), json!({"$ai_trace_id": "t", "$ai_model": "m", "$ai_input_tokens": 500, "$ai_output_tokens": 50, "$ai_input_cost_usd": 0.5})),
+        ev("r4", at(1, 3), json!({"$ai_trace_id": "t", "$ai_model": "m", "$ai_input_tokens": 700, "$ai_output_tokens": 70})),
+    ];
+    let rows = block_on(MemorySource::from_events(events).rollup(&window(), &crate::source::RollupPage { after: None, limit: 1_000 })).unwrap().rows;
+    assert_eq!(rows.len(), 1);
+    let r = rows[0].recorded;
+    assert_eq!((r.calls, r.input_tokens, r.output_tokens), (2, 400, 40), "only calls with both costs");
+    assert!((r.input_usd - 0.4).abs() < 1e-12 && (r.output_usd - 0.08).abs() < 1e-12);
 }
 
 #[test]

@@ -30,7 +30,7 @@ fn near(a: f64, b: f64) -> bool {
 fn unpriced_generations_are_backfilled_and_counted() {
     let rollup = vec![
         row("gpt-4o", "openai", 10, 0.035, tokens(10_000, 1000, 0, 0)),
-        unpriced(row("gemini-2.0-flash-001", "gemini", 20, 0.0, tokens(1_000_000, 100_000, 0, 0))),
+        unpriced(row("gemini-2.0-flash-001", "vertex_ai", 20, 0.0, tokens(1_000_000, 100_000, 0, 0))),
         unpriced(row("acme-ft-42", "acme", 3, 0.0, tokens(5000, 500, 0, 0))),
     ];
     let (costing, report) = price_rollup(PriceTable::bundled(), &rollup);
@@ -50,7 +50,89 @@ fn unpriced_generations_are_backfilled_and_counted() {
     assert_eq!(costing.prices.len(), 2);
     assert!(near(costing.backfill_row(&rollup[1]).unwrap(), gemini_usd));
     assert_eq!(report.models[0].model, "gemini-2.0-flash-001", "most expensive first");
-    assert!(report.notes.iter().any(|n| n.contains("another provider")));
+    assert_eq!((g.basis, unknown.basis), (PriceBasis::Entry, PriceBasis::Unpriced));
+}
+
+/// Calls of one model as (input tokens, output tokens, recorded input and
+/// output cost when PostHog priced the call).
+type Call = (u64, u64, Option<(f64, f64)>);
+
+/// One rollup cell of `calls`, summed the way the sources sum them.
+fn cell(model: &str, provider: &str, calls: &[Call]) -> RollupRow {
+    let mut r = RollupRow { model: model.into(), provider: provider.into(), operation: "op".into(), ..RollupRow::default() };
+    for &(input, output, cost) in calls {
+        let t = tokens(input, output, 0, 0);
+        r.generations += 1;
+        r.tokens.add(&t);
+        match cost {
+            Some((i, o)) => {
+                r.cost_usd += i + o;
+                r.recorded.add(&RecordedCost { calls: 1, input_usd: i, output_usd: o, input_tokens: input, output_tokens: output });
+            }
+            None => {
+                r.unpriced += 1;
+                r.unpriced_tokens.add(&t);
+            }
+        }
+    }
+    r
+}
+
+#[test]
+fn gemini_sent_to_google_ai_studio_is_priced_at_posthogs_recorded_rate_not_vertexs() {
+    // Google AI Studio bills Gemini 2.0 Flash $0.10 / $0.40 per 1M tokens;
+    // the table lists only Vertex AI's $0.15 / $0.60. PostHog priced some calls.
+    let (input_rate, output_rate) = (0.10e-6, 0.40e-6);
+    let calls: Vec<Call> = (0..40u64)
+        .map(|i| {
+            let (input, output) = (1000 + 37 * i, 100 + 11 * i);
+            (input, output, (i % 4 != 0).then_some((input as f64 * input_rate, output as f64 * output_rate)))
+        })
+        .collect();
+    let rollup = vec![cell("gemini-2.0-flash", "gemini", &calls[..25]), cell("gemini-2.0-flash", "gemini", &calls[25..])];
+    let truth: f64 = calls.iter().map(|&(i, o, _)| i as f64 * input_rate + o as f64 * output_rate).sum();
+    let (costing, report) = price_rollup(PriceTable::bundled(), &rollup);
+    let g = model(&report, "gemini-2.0-flash");
+    assert_eq!((g.resolved_key.as_deref(), g.basis, g.backfilled_calls), (None, PriceBasis::PosthogRecordedRate, 10));
+    assert!(g.why.starts_with("PostHog's recorded rate: $0.1000 input and $0.4000 output per 1M tokens, from 30 calls"), "{}", g.why);
+    let total = report.totals.total_usd;
+    // What the Vertex AI entry would have charged for the unpriced calls.
+    let vertex = PriceTable::bundled().entry("vertex_ai/gemini-2.0-flash").unwrap().price.clone();
+    let at_vertex = report.totals.posthog_usd + rollup.iter().map(|r| vertex.cost(&r.unpriced_tokens, "vertex_ai", false)).sum::<f64>();
+    println!("gemini-2.0-flash (gemini): truth ${truth:.6}, priced ${total:.6}, at Vertex AI's entry ${at_vertex:.6} ({:+.1}%)", (at_vertex / truth - 1.0) * 100.0);
+    assert!(near(total, truth), "{total} vs {truth}");
+    assert!(at_vertex > truth * 1.01, "the case tells the two prices apart");
+    assert_eq!(costing.prices[&("gemini-2.0-flash".to_string(), "gemini".to_string())].rule, RECORDED_RATE_RULE);
+    assert!(report.notes.iter().any(|n| n.contains("rate PostHog recorded")));
+    let json = model_pricing_json(&report);
+    assert!(json.contains(r#""basis": "posthog-recorded-rate""#) && json.contains("PostHog's recorded rate"), "{json}");
+}
+
+#[test]
+fn a_claude_id_only_bedrock_lists_takes_its_entry_as_an_alias() {
+    let rollup = vec![cell("claude-3-5-haiku-20241022", "anthropic", &[(1_000_000, 100_000, None)])];
+    let (_, report) = price_rollup(PriceTable::bundled(), &rollup);
+    let m = model(&report, "claude-3-5-haiku-20241022");
+    assert_eq!((m.basis, m.table_provider.as_deref()), (PriceBasis::Alias, Some("bedrock")));
+    assert!(m.why.contains("an alias of anthropic"), "{}", m.why);
+    // Anthropic's list price: $0.80 / $4 per 1M tokens.
+    assert!(near(m.backfilled_usd, 0.8 + 0.4), "{}", m.backfilled_usd);
+}
+
+#[test]
+fn calls_without_an_entry_or_a_recorded_rate_stay_unpriced_and_named() {
+    // The same Gemini calls, none priced by PostHog: nothing to take a rate from.
+    let rollup = vec![cell("gemini-2.0-flash", "gemini", &[(1000, 100, None), (2000, 200, None)]), cell("gpt-4o", "openai", &[(1000, 100, Some((0.0025, 0.001)))])];
+    let (costing, report) = price_rollup(PriceTable::bundled(), &rollup);
+    let g = model(&report, "gemini-2.0-flash");
+    assert_eq!((g.basis, g.price.as_ref(), g.backfilled_calls, g.backfilled_usd), (PriceBasis::Unpriced, None, 0, 0.0));
+    assert_eq!(g.why, r#"unpriced: no entry for provider "gemini", and PostHog recorded no cost of this model in the window"#);
+    assert_eq!((report.totals.unpriced_calls, report.totals.unresolved_models, report.totals.recorded_rate_models), (2, 1, 0));
+    assert!(costing.price("gemini-2.0-flash", "gemini").is_none());
+    assert!(model_pricing_json(&report).contains(r#""basis": "unpriced""#));
+    // A recorded cost without output tokens gives no rate either.
+    let no_output = vec![cell("gemini-2.0-flash", "gemini", &[(1000, 0, Some((0.0001, 0.0))), (2000, 200, None)])];
+    assert_eq!(model(&price_rollup(PriceTable::bundled(), &no_output).1, "gemini-2.0-flash").basis, PriceBasis::Unpriced);
 }
 
 #[test]

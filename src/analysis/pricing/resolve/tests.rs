@@ -23,13 +23,17 @@ const CASES: &[Case] = &[
     ("anthropic.claude-3-5-sonnet-20240620-v1:0", "bedrock", Some(("anthropic.claude-3-5-sonnet-20240620-v1:0", Rule::Exact))),
     ("anthropic.claude-3-5-sonnet-20240620-v1:0", "anthropic", Some(("anthropic.claude-3-5-sonnet-20240620-v1:0", Rule::Exact))),
     ("claude-sonnet-4-5", "anthropic", Some(("claude-sonnet-4-5", Rule::Exact))),
-    // Retired dated Claude ids: Anthropic's own entries are gone, Bedrock's list price remains.
+    // Retired dated Claude ids: Anthropic's own entries are gone, Bedrock's (an alias for Claude) remain.
     ("claude-sonnet-4-20250514", "anthropic", Some(("anthropic.claude-sonnet-4-20250514-v1:0", Rule::VersionSuffix))),
     ("claude-3-5-haiku-20241022", "anthropic", Some(("anthropic.claude-3-5-haiku-20241022-v1:0", Rule::VersionSuffix))),
     ("claude-3-5-sonnet-20241022", "anthropic", Some(("anthropic.claude-3-5-sonnet-20241022-v2:0", Rule::VersionSuffix))),
     ("claude-3-7-sonnet-latest", "anthropic", Some(("anthropic.claude-3-7-sonnet-20250219-v1:0", Rule::VersionSuffix))),
-    // Google's version suffix; only Vertex still lists Gemini 2.0 Flash.
-    ("gemini-2.0-flash-001", "gemini", Some(("vertex_ai/gemini-2.0-flash", Rule::VersionSuffix))),
+    // Only Vertex lists Gemini 2.0 Flash, at another price than Google AI Studio's: no entry for `gemini`.
+    ("gemini-2.0-flash-001", "gemini", None),
+    ("gemini-2.0-flash", "gemini", None),
+    ("gemini-2.0-flash-001", "vertex_ai", Some(("vertex_ai/gemini-2.0-flash", Rule::VersionSuffix))),
+    ("gemini-2.0-flash", "vertex_ai-language-models", Some(("vertex_ai/gemini-2.0-flash", Rule::ProviderPrefix))),
+    ("gpt-4o", "text-completion-openai", Some(("gpt-4o", Rule::Exact))),
     ("models/gemini-1.5-pro", "gemini", None),
     ("ft:gpt-4o-mini-2024-07-18:acme::abc123", "openai", Some(("ft:gpt-4o-mini-2024-07-18", Rule::LongestMatch))),
     // The emulator's fault-injection names (a status code appended to a real model).
@@ -71,8 +75,8 @@ fn demo_models_get_their_list_prices() {
         ("gpt-4o-mini", "openai", (0.15, 0.6, Some(0.075), None)),
         ("claude-sonnet-4-20250514", "anthropic", (3.0, 15.0, Some(0.3), Some(3.75))),
         ("claude-3-5-haiku-20241022", "anthropic", (0.8, 4.0, Some(0.08), Some(1.0))),
-        // Vertex's price: the table no longer lists Google AI Studio's ($0.10 / $0.40).
-        ("gemini-2.0-flash-001", "gemini", (0.15, 0.6, None, None)),
+        // Vertex's price; the table no longer lists Google AI Studio's ($0.10 / $0.40).
+        ("gemini-2.0-flash-001", "vertex_ai", (0.15, 0.6, None, None)),
     ];
     for (model, provider, want) in cases {
         let got = per_m(price(model, provider));
@@ -124,6 +128,25 @@ fn another_providers_exact_name_wins_over_a_longest_match() {
     assert_eq!((r.key.as_str(), r.rule.as_str()), ("vertex_ai/claude-w-4-1", "provider-prefix"));
     let r = t.resolve("claude-w-4-2", "anthropic").unwrap();
     assert_eq!((r.key.as_str(), r.rule.as_str()), ("claude-w-4", "longest-match"));
+}
+
+#[test]
+fn an_entry_of_another_provider_is_used_only_as_a_documented_alias() {
+    let t = table(&format!(
+        r#"{{"vertex_ai/gemini-z":{},"bedrock/claude-z-1":{},"openai/gpt-z":{}}}"#,
+        chat("vertex_ai-language-models", 1.0),
+        chat("bedrock", 2.0),
+        chat("openai", 3.0)
+    ));
+    assert_eq!(t.resolve("gemini-z", "gemini"), None, "Google AI Studio is not Vertex AI");
+    assert_eq!(t.resolve("gemini-z", "vertexai").map(|r| r.key), Some("vertex_ai/gemini-z".into()));
+    let claude = t.resolve_match("claude-z-1", "anthropic").unwrap();
+    assert_eq!((claude.entry.key.as_str(), claude.alias("anthropic")), ("bedrock/claude-z-1", true), "Claude is priced alike on its hosts");
+    assert!(!claude.alias("bedrock_converse"));
+    assert_eq!(t.resolve("claude-z-1", "azure"), None);
+    assert_eq!(t.resolve("gpt-z", "azure"), None, "Azure's prices are Azure's entries");
+    assert_eq!(t.resolve("gpt-z", "text-completion-openai").map(|r| r.key), Some("openai/gpt-z".into()));
+    assert_eq!(t.resolve("gemini-z", "").map(|r| r.key), Some("vertex_ai/gemini-z".into()), "no provider named: any entry");
 }
 
 #[test]

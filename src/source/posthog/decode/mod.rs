@@ -155,6 +155,7 @@ pub fn rollup(body: &str) -> Result<Vec<RollupRow>, SourceError> {
             unpriced_tokens: tokens(c)?,
             long_context: int(c)?,
             latency_s: float(c)?,
+            recorded: RecordedCost { calls: int(c)?, input_usd: float(c)?, output_usd: float(c)?, input_tokens: int(c)?, output_tokens: int(c)? },
         })
     })
 }

@@ -3,7 +3,7 @@
 use super::{generations_in_window, hex_hash, select_in_window, token_sums, window_values, Col, PayloadTable, Query};
 use crate::analysis::dataset::Window;
 use crate::source::RollupPage;
-use crate::contract::{CACHE_WINDOW_S, ERROR_CHARS, ERROR_ROWS, LONG_CONTEXT_TOKENS, MAX_ROWS, NUMBER_PROPERTIES, PREFIX_CUTS, PREFIX_ROWS};
+use crate::contract::{CACHE_WINDOW_S, ERROR_CHARS, ERROR_ROWS, LONG_CONTEXT_TOKENS, MAX_ROWS, NUMBER_PROPERTIES, PREFIX_GROUP_CHARS, PREFIX_ROWS, SHARED_PREFIX_MAX_CHARS};
 
 /// Counts, first/last seen, payload presence, SDKs and data quality of the
 /// window: repeated uuids, missing trace ids, then for each of
@@ -30,12 +30,14 @@ pub fn overview(w: &Window) -> Query {
     Query { name: "overview", hogql, values: window_values(w) }
 }
 
-/// Sums and counts by day, operation, model, provider and error status:
+/// Sums and counts by day, operation, model, provider and error status,
+/// with the cost PostHog recorded for prompt and output apart:
 /// one page, after its keyset cursor, `limit + 1` rows so that the answer
 /// tells whether more follow.
 pub fn rollup(w: &Window, page: &RollupPage) -> Query {
-    let mut cols = vec![Col::Ts, Col::Operation, Col::Model, Col::Provider, Col::IsError, Col::Cost, Col::Latency];
+    let mut cols = vec![Col::Ts, Col::Operation, Col::Model, Col::Provider, Col::IsError, Col::Cost, Col::InputCost, Col::OutputCost, Col::Latency];
     cols.extend(super::TOKENS);
+    let recorded = "isNotNull(input_cost) AND isNotNull(output_cost)";
     let mut values = window_values(w);
     let after = match &page.after {
         Some((day, operation, model, provider, is_error)) => {
@@ -51,7 +53,10 @@ pub fn rollup(w: &Window, page: &RollupPage) -> Query {
     let hogql = format!(
         "SELECT toDate(ts) AS day, operation, model, provider, is_error, count() AS generations, \
          coalesce(sum(cost), 0) AS cost_usd, countIf(isNull(cost)) AS unpriced, {}, {}, \
-         countIf(tok_in > {LONG_CONTEXT_TOKENS}) AS long_context, coalesce(sum(latency), 0) AS latency_s \
+         countIf(tok_in > {LONG_CONTEXT_TOKENS}) AS long_context, coalesce(sum(latency), 0) AS latency_s, \
+         countIf({recorded}) AS recorded_calls, coalesce(sumIf(input_cost, {recorded}), 0) AS recorded_input_usd, \
+         coalesce(sumIf(output_cost, {recorded}), 0) AS recorded_output_usd, \
+         coalesce(sumIf(tok_in, {recorded}), 0) AS recorded_input_tokens, coalesce(sumIf(tok_out, {recorded}), 0) AS recorded_output_tokens \
          FROM ({}) {after} GROUP BY day, operation, model, provider, is_error \
          ORDER BY day, operation, model, provider, is_error LIMIT {}",
         token_sums("", None),
@@ -80,29 +85,60 @@ pub fn latency(w: &Window) -> Query {
     Query { name: "latency", hogql, values: window_values(w) }
 }
 
-/// Prompt prefixes repeated in 3+ calls of an operation and model.
+/// Characters per piece when the prefixes query compares two prompts:
+/// pieces first, then the characters of the first piece that differs. Any
+/// size gives the same answer; this one keeps both steps' arrays short.
+const COMPARE_PIECE_CHARS: u64 = 256;
+
+/// Prompt prefixes repeated in 3+ calls of an operation and model, with the
+/// prefix every input of the group shares: the common prefix, in whole
+/// characters, of the group's smallest and largest input cut to
+/// [`SHARED_PREFIX_MAX_CHARS`] characters (the common prefix of a set of
+/// strings is that of its least and greatest), found by comparing pieces of
+/// [`COMPARE_PIECE_CHARS`] characters, then characters within the first piece
+/// that differs. The groups are ranked and cut first, from hashes only, so
+/// that prompt texts are aggregated for the reported groups alone.
 pub fn prefixes(w: &Window, table: PayloadTable) -> Query {
     let inner = generations_in_window(&[Col::Trace, Col::Operation, Col::Model, Col::Provider, Col::InputTokens, Col::CacheReadTokens, Col::Input, Col::Ts, Col::IsError], table);
-    let first = PREFIX_CUTS[0];
-    // The longest cut every input of the group shares (the first is shared by grouping).
-    let mut shared = vec!["uniqExact(cityHash64(input)) = 1, min(lengthUTF8(input))".to_string()];
-    for cut in PREFIX_CUTS[1..].iter().rev() {
-        shared.push(format!("min(lengthUTF8(input)) >= {cut} AND uniqExact(cityHash64(substringUTF8(input, 1, {cut}))) = 1, {cut}"));
-    }
-    shared.push(format!("min(lengthUTF8(input)) >= {first}, {first}"));
-    let hogql = format!(
-        "SELECT operation, model, provider, {} AS prefix_hash, count() AS generations, uniqExact(trace) AS traces, \
-         min(lengthUTF8(input)) AS min_input_chars, sum(lengthUTF8(input)) AS input_chars, \
-         coalesce(sum(tok_in), 0) AS input_tokens, coalesce(sum(tok_cache_read), 0) AS cache_read_tokens, \
-         multiIf({}, 0) AS shared_chars, \
-         arrayCount(d -> d <= {warm_ms}, arrayPopFront(arrayDifference(arraySort(groupArrayIf(toUnixTimestamp64Milli(ts), NOT is_error))))) AS warm_calls, \
-         countIf(NOT is_error) - warm_calls AS cold_calls \
-         FROM ({inner}) WHERE isNotNull(input) \
+    let cols = "operation, model, provider, prefix_hash, generations, traces, min_input_chars, input_chars, input_tokens, cache_read_tokens";
+    let order = format!("ORDER BY generations DESC, operation, model, prefix_hash, provider LIMIT {PREFIX_ROWS}");
+    let piece = COMPARE_PIECE_CHARS;
+    let hash = hex_hash(&format!("substringUTF8(input, 1, {PREFIX_GROUP_CHARS})"));
+    // The groups to report, ranked from hashes alone; joined back, so that
+    // only their prompts' smallest and largest texts are held while aggregating.
+    let top = format!(
+        "SELECT operation, model, provider, {hash} AS prefix_hash FROM ({inner}) WHERE isNotNull(input) \
          GROUP BY operation, model, provider, prefix_hash HAVING count() >= 3 \
-         ORDER BY generations DESC, operation, model, prefix_hash, provider LIMIT {PREFIX_ROWS}",
-        hex_hash(&format!("substringUTF8(input, 1, {first})")),
-        shared.join(", "),
+         ORDER BY count() DESC, operation, model, prefix_hash, provider LIMIT {PREFIX_ROWS}"
+    );
+    let calls = format!("SELECT trace, operation, model, provider, tok_in, tok_cache_read, input, ts, is_error, {hash} AS prefix_hash FROM ({inner}) WHERE isNotNull(input)");
+    let groups = format!(
+        "SELECT g.operation AS operation, g.model AS model, g.provider AS provider, g.prefix_hash AS prefix_hash, count() AS generations, uniqExact(g.trace) AS traces, \
+         min(lengthUTF8(g.input)) AS min_input_chars, sum(lengthUTF8(g.input)) AS input_chars, \
+         coalesce(sum(g.tok_in), 0) AS input_tokens, coalesce(sum(g.tok_cache_read), 0) AS cache_read_tokens, \
+         min(substringUTF8(g.input, 1, {SHARED_PREFIX_MAX_CHARS})) AS lo, max(substringUTF8(g.input, 1, {SHARED_PREFIX_MAX_CHARS})) AS hi, \
+         arrayCount(d -> d <= {warm_ms}, arrayPopFront(arrayDifference(arraySort(groupArrayIf(toUnixTimestamp64Milli(g.ts), NOT g.is_error))))) AS warm_calls, \
+         countIf(NOT g.is_error) - warm_calls AS cold_calls \
+         FROM ({calls}) AS g INNER JOIN ({top}) AS t \
+         ON g.operation = t.operation AND g.model = t.model AND g.provider = t.provider AND g.prefix_hash = t.prefix_hash \
+         GROUP BY operation, model, provider, prefix_hash {order}",
         warm_ms = CACHE_WINDOW_S * 1000,
+    );
+    // k: the first piece that differs (0: none within the shorter input);
+    // j: the first character of that piece that differs (0: none within the shorter piece).
+    let compared = format!(
+        "SELECT {cols}, lo, hi, warm_calls, cold_calls, \
+         extractAll(lo, '(?s).{{1,{piece}}}') AS lo_pieces, extractAll(hi, '(?s).{{1,{piece}}}') AS hi_pieces, \
+         least(length(lo_pieces), length(hi_pieces)) AS pieces, \
+         arrayFirstIndex((x, y) -> x != y, arraySlice(lo_pieces, 1, pieces), arraySlice(hi_pieces, 1, pieces)) AS k, \
+         extractAll(lo_pieces[k], '(?s).') AS lo_chars, extractAll(hi_pieces[k], '(?s).') AS hi_chars, \
+         least(length(lo_chars), length(hi_chars)) AS chars, \
+         arrayFirstIndex((x, y) -> x != y, arraySlice(lo_chars, 1, chars), arraySlice(hi_chars, 1, chars)) AS j \
+         FROM ({groups})"
+    );
+    let hogql = format!(
+        "SELECT {cols}, if(k = 0, least(lengthUTF8(lo), lengthUTF8(hi)), (k - 1) * {piece} + if(j = 0, chars, j - 1)) AS shared_chars, \
+         warm_calls, cold_calls FROM ({compared}) {order}"
     );
     let name = if table == PayloadTable::AiEvents { "prefixes_ai_events" } else { "prefixes" };
     Query { name, hogql, values: window_values(w) }
