@@ -383,8 +383,10 @@ fn every_real_operation_keeps_its_whole_spend_and_the_flood_is_grouped() {
 }
 
 #[test]
+#[ignore = "needs the clean-input branch (without it the 1e308 costs make the spend infinite and nothing is recommended)"]
 fn no_evidence_cites_an_empty_trace_id() {
     let p = planted();
+    assert!(p.run.analysis.recommendations.items.iter().any(|r| !r.evidence.is_empty()), "some recommendation cites evidence");
     for r in &p.run.analysis.recommendations.items {
         assert!(r.evidence.iter().all(|e| !e.trace_id.is_empty()), "{} cites an empty trace id", r.id);
         assert!(r.excerpt.as_ref().is_none_or(|x| !x.trace_id.is_empty()), "{} quotes a trace with no id", r.id);

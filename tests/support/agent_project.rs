@@ -9,9 +9,10 @@
 //! a prefix of `c` characters is about `c / 4` tokens.
 //!
 //! Plants (all off in [`Config::clean`]):
-//! - [`AGENT`]: agent loops of 6-15 turns; in 70% of the traces each turn
-//!   re-sends the whole history (+600 to 1,200 tokens a turn), the others
-//!   send flat inputs.
+//! - [`AGENT`]: agent loops of 6-15 turns on Claude Haiku; in 70% of the
+//!   traces each turn re-sends the whole history (+600 to 1,200 tokens a
+//!   turn), the others send flat inputs. Anthropic caches only prompts
+//!   marked for it, so no call reads from cache.
 //! - [`SUPPORT`]: a 12,000-character system prompt on Claude Sonnet, never
 //!   cached, calls minutes apart in business hours.
 //! - About 2% of generations emitted twice with the same `uuid`.
@@ -54,7 +55,7 @@ pub const GEMINI_RATE: (f64, f64) = (1.0e-7, 4.0e-7);
 /// Prices (input, output per token) the generator writes into
 /// `$ai_total_cost_usd`, copied from the bundled LiteLLM table.
 const PRICES: [(&str, &str, f64, f64); 4] = [
-    ("gpt-4.1", "openai", 2e-6, 8e-6),
+    ("claude-haiku-4-5", "anthropic", 1e-6, 5e-6),
     ("gpt-4.1-mini", "openai", 4e-7, 1.6e-6),
     ("gpt-4o-mini", "openai", 1.5e-7, 6e-7),
     ("claude-sonnet-4-5", "anthropic", 3e-6, 1.5e-5),
@@ -83,8 +84,8 @@ impl Config {
             plants: true,
             end: Utc.with_ymd_and_hms(2026, 11, 21, 0, 0, 0).unwrap(),
             days: 14,
-            agent_traces: 110,
-            support_calls: 420,
+            agent_traces: 150,
+            support_calls: 320,
             extract_calls: 500,
             classify_calls: 1_200,
         }
@@ -242,7 +243,7 @@ impl Gen {
                     let note = format!("Step {turn}. {}", self.text_in(180..260));
                     json!([history[0], history[1], {"role": "user", "content": note}])
                 };
-                self.push(Call { at, trace: Some(trace.clone()), op: AGENT.into(), model: "gpt-4.1", messages, output: output.clone(), stop: if last { "stop" } else { "tool_calls" }, error: false, lib: "posthog-python", distinct: user.clone() });
+                self.push(Call { at, trace: Some(trace.clone()), op: AGENT.into(), model: "claude-haiku-4-5", messages, output: output.clone(), stop: if last { "stop" } else { "tool_calls" }, error: false, lib: "posthog-python", distinct: user.clone() });
                 // The turn's addition: the reply and the tool's result, 600-1,200 tokens in all.
                 let added_tokens: usize = self.rng.random_range(600..=1_200);
                 let tool_chars = (added_tokens * 4).saturating_sub(output.len() + 60).max(40);
