@@ -304,8 +304,11 @@ fn table(p: &Project) -> String {
     for (k, n) in &t.bad_values {
         rows.push(format!("{:<56} {:>12} {:>8} {:>12}", format!("bad {k}"), n, "", q["bad_values"][k]));
     }
-    let g = t.by_operation[EXTRACT];
-    rows.push(format!("{:<56} {:>12.4} {:>7.1}% {:>12}", format!("{EXTRACT} ({} backfilled)", t.gemini_backfilled), g, 100.0 * g / spend, operation_cost(run, EXTRACT).map_or("-".into(), |c| format!("{c:.4}"))));
+    for op in OPERATIONS {
+        let label = if op == EXTRACT { format!("spend of {op} ({} backfilled)", t.gemini_backfilled) } else { format!("spend of {op}") };
+        let g = t.by_operation[op];
+        rows.push(format!("{:<56} {:>12.4} {:>7.1}% {:>12}", label, g, 100.0 * g / spend, operation_cost(run, op).map_or("-".into(), |c| format!("{c:.4}"))));
+    }
     rows.push(format!("{:<56} {:>12} {:>8} {:>12}", "operations (real + flood)", t.by_operation.len(), "", run.analysis.metrics.by_operation.len()));
     rows.join("\n")
 }
