@@ -86,7 +86,7 @@ impl Config {
             days: 14,
             agent_traces: 150,
             support_calls: 320,
-            extract_calls: 500,
+            extract_calls: 1_500,
             classify_calls: 1_200,
         }
     }
