@@ -221,19 +221,14 @@ fn escaped_strings_pass_posthogs_parser_unchanged() {
     assert_eq!(got, hostile);
 }
 
-/// The agent project of `tests/realistic.rs` (dirty numbers, a flood of
-/// names, empty trace ids, an unpriced provider), loaded into a fresh
-/// emulator of its own through the admin endpoint. Its repeated uuids are
-/// left out: PostHog counts copies its storage has not merged yet, the
-/// in-memory source counts each uuid once, so the two agree on merged data
-/// only (`tests/realistic.rs` checks the repeats).
+/// The agent project of `tests/realistic.rs` (repeated uuids, dirty
+/// numbers, a flood of names, empty trace ids, an unpriced provider),
+/// loaded into a fresh emulator of its own through the admin endpoint.
 #[test]
 #[ignore = "needs the PostHog emulator's Python (scripts/test prepares it)"]
 fn agent_project_answers_agree() {
     let running = emulator::start(&["--hourly-query-budget".into(), "10000".into()]);
-    let mut events = agent_project::generate(&agent_project::Config::planted());
-    let mut seen = BTreeSet::new();
-    events.retain(|e| seen.insert(e.uuid.clone()));
+    let events = agent_project::generate(&agent_project::Config::planted());
     assert_eq!(emulator::load_events(&running.url, "1", &events), events.len() as u64);
     let p = check_pair(pair_at(&running.url, "1"));
     let [w, _] = windows(&p.events);

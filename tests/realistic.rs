@@ -340,7 +340,7 @@ fn the_project_plants_what_it_says_at_the_sizes_it_says() {
 }
 
 #[test]
-#[ignore = "needs the findings branch (history growth, caching to the real prefix)"]
+#[ignore = "needs history growth (findings branch) and caching measured past the 8,192-character prefix cut"]
 fn each_planted_leak_is_found_in_the_top_five_with_its_true_saving() {
     let p = planted();
     let report = table(p);
@@ -353,7 +353,7 @@ fn each_planted_leak_is_found_in_the_top_five_with_its_true_saving() {
 }
 
 #[test]
-#[ignore = "needs the clean-input and prices branches (repeats dropped, dirty values missing, backfill at the recorded rate)"]
+#[ignore = "needs the clean-input and prices branches (repeats dropped, dirty values missing, Gemini backfilled at the recorded rate)"]
 fn totals_count_each_generation_once_with_clean_backfilled_costs() {
     let p = planted();
     let totals = &p.run.analysis.metrics.totals;
@@ -375,7 +375,7 @@ fn data_quality_counts_equal_the_truth() {
 }
 
 #[test]
-#[ignore = "needs the clean-input, prices and grouping branches (names grouped past a cap, Gemini backfill)"]
+#[ignore = "needs the clean-input, prices and limits branches (Gemini backfilled at the recorded rate, names grouped past a cap)"]
 fn every_real_operation_keeps_its_whole_spend_and_the_flood_is_grouped() {
     let p = planted();
     let report = table(p);
