@@ -310,6 +310,9 @@ fn table(p: &Project) -> String {
         rows.push(format!("{:<56} {:>12.4} {:>7.1}% {:>12}", label, g, 100.0 * g / spend, operation_cost(run, op).map_or("-".into(), |c| format!("{c:.4}"))));
     }
     rows.push(format!("{:<56} {:>12} {:>8} {:>12}", "operations (real + flood)", t.by_operation.len(), "", run.analysis.metrics.by_operation.len()));
+    for (i, r) in run.analysis.recommendations.items.iter().take(5).enumerate() {
+        rows.push(format!("{:<56} {:>12} {:>7.1}% {:>12.4} {:>5}", format!("  recommended: {}", r.id), "", 100.0 * r.share_of_spend, r.savings_usd, i + 1));
+    }
     rows.join("\n")
 }
 
