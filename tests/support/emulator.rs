@@ -96,3 +96,14 @@ pub fn start(args: &[String]) -> Running {
     let status = child.wait();
     panic!("the emulator stopped before listening: {status:?}");
 }
+
+/// Loads `events` into `project` of the emulator at `url` through its
+/// admin endpoint (enriched as `--events` files are); returns how many it
+/// stored.
+pub fn load_events(url: &str, project: &str, events: &[Event]) -> u64 {
+    let mut body = Vec::new();
+    trace_optimizer::source::event::write_jsonl(events, &mut body).expect("serialise the events");
+    let mut answer = ureq::post(format!("{url}/_emulator/events?team_id={project}")).header(ADMIN.0, ADMIN.1).send(&body[..]).expect("load the events");
+    let v: Value = serde_json::from_str(&answer.body_mut().read_to_string().expect("the answer")).expect("JSON");
+    v["loaded"].as_u64().expect("a count of loaded events")
+}
