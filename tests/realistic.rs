@@ -343,7 +343,6 @@ fn the_project_plants_what_it_says_at_the_sizes_it_says() {
 }
 
 #[test]
-#[ignore = "needs history growth (findings branch) and caching measured past the 8,192-character prefix cut"]
 fn each_planted_leak_is_found_in_the_top_five_with_its_true_saving() {
     let p = planted();
     let report = table(p);
@@ -356,7 +355,6 @@ fn each_planted_leak_is_found_in_the_top_five_with_its_true_saving() {
 }
 
 #[test]
-#[ignore = "needs the clean-input and prices branches (repeats dropped, dirty values missing, Gemini backfilled at the recorded rate)"]
 fn totals_count_each_generation_once_with_clean_backfilled_costs() {
     let p = planted();
     let totals = &p.run.analysis.metrics.totals;
@@ -367,7 +365,6 @@ fn totals_count_each_generation_once_with_clean_backfilled_costs() {
 }
 
 #[test]
-#[ignore = "needs the clean-input branch (Overview.quality)"]
 fn data_quality_counts_equal_the_truth() {
     let p = planted();
     let q = quality(&p.run);
@@ -378,7 +375,6 @@ fn data_quality_counts_equal_the_truth() {
 }
 
 #[test]
-#[ignore = "needs the clean-input, prices and limits branches (Gemini backfilled at the recorded rate, names grouped past a cap)"]
 fn every_real_operation_keeps_its_whole_spend_and_the_flood_is_grouped() {
     let p = planted();
     let report = table(p);
@@ -396,7 +392,6 @@ fn every_real_operation_keeps_its_whole_spend_and_the_flood_is_grouped() {
 }
 
 #[test]
-#[ignore = "needs the clean-input branch (without it the 1e308 costs make the spend infinite and nothing is recommended)"]
 fn no_evidence_cites_an_empty_trace_id() {
     let p = planted();
     assert!(p.run.analysis.recommendations.items.iter().any(|r| !r.evidence.is_empty()), "some recommendation cites evidence");
