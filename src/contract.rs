@@ -105,7 +105,8 @@ pub fn count_max(property: &str) -> u64 {
 pub const NAME_CHARS: u64 = 200;
 
 /// Operations named in every answer: the most expensive of the window (see
-/// [`rank_cost`]; ties by name). The rest are answered as one operation,
+/// [`rank_cost`]; ties by calls, so a real operation PostHog could not price
+/// still outranks one-call junk names, then by name). The rest are answered as one operation,
 /// [`OTHER_OPERATIONS`], so a flood of made-up span names cannot push real
 /// spend out of the tables, yet their calls and cost still count. Projects
 /// seen have tens of operations.

@@ -44,17 +44,19 @@ impl Grouped {
 }
 
 /// The `top` names of `gens` by spend ([`rank_cost`] summed, most first,
-/// ties by name); `None` when there are no more than `top`.
+/// then by calls, then by name); `None` when there are no more than `top`.
 fn top_names<'a>(gens: impl Iterator<Item = &'a Generation>, name: fn(&Generation) -> &str, top: usize) -> Option<HashSet<&'a str>> {
-    let mut spend: HashMap<&str, f64> = HashMap::new();
+    let mut spend: HashMap<&str, (f64, u64)> = HashMap::new();
     for g in gens {
-        *spend.entry(name(g)).or_default() += rank_cost(g.cost_usd);
+        let s = spend.entry(name(g)).or_default();
+        s.0 += rank_cost(g.cost_usd);
+        s.1 += 1;
     }
     if spend.len() <= top {
         return None;
     }
     let mut names: Vec<_> = spend.into_iter().collect();
-    names.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+    names.sort_by(|a, b| b.1 .0.total_cmp(&a.1 .0).then(b.1 .1.cmp(&a.1 .1)).then(a.0.cmp(b.0)));
     Some(names.into_iter().take(top).map(|(n, _)| n).collect())
 }
 

@@ -117,3 +117,17 @@ fn long_names_are_cut() {
     assert_eq!((rows[0].operation.as_str(), rows[0].model.as_str()), (cut.as_str(), cut.as_str()));
     assert_eq!(rows[0].operation.chars().count(), 200);
 }
+
+#[test]
+fn an_operation_posthog_could_not_price_outranks_one_call_names_of_no_cost() {
+    // 30 unpriced calls of a real step among 5,000 one-call names that also
+    // carry no cost: ranked by calls after spend, the real step is named.
+    let mut events: Vec<Event> = (0..30).map(|i| ev(i, at(10, i as u32), json!({"$ai_trace_id": "t", "$ai_span_name": "unpriced_step", "$ai_model": "in-house"}))).collect();
+    for k in 0..FLOOD {
+        events.push(ev(30 + k, at(10, 100 + k as u32), json!({"$ai_trace_id": "f", "$ai_span_name": format!("a-{k:05}"), "$ai_model": "in-house"})));
+    }
+    let rows = whole(&MemorySource::from_events(events), &day(10));
+    let step: u64 = rows.iter().filter(|r| r.operation == "unpriced_step").map(|r| r.generations).sum();
+    assert_eq!(step, 30, "the real step keeps its name and calls");
+    assert_eq!(rows.iter().filter(|r| r.operation == OTHER_OPERATIONS).map(|r| r.generations).sum::<u64>(), (FLOOD - (TOP_OPERATIONS - 1)) as u64);
+}

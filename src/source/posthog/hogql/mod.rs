@@ -107,12 +107,12 @@ fn cut(name: &str) -> String {
 }
 
 /// `name` when it is one of the `top` names of the window by spend
-/// ([`crate::contract::rank_cost`] summed, ties by name), else `other`. The
+/// ([`crate::contract::rank_cost`] summed, then calls, then name), else `other`. The
 /// ranking is a subquery over the window's generations in `events`.
 fn top_or_other(name: &str, top: usize, other: &str) -> String {
     format!(
         "if({name} IN (SELECT name FROM (SELECT {name} AS name, {} AS cost FROM events WHERE {WINDOW}) \
-         GROUP BY name ORDER BY sum(floor(coalesce(cost, 0) * {RANK_COST_UNITS})) DESC, name LIMIT {top}), {name}, {})",
+         GROUP BY name ORDER BY sum(floor(coalesce(cost, 0) * {RANK_COST_UNITS})) DESC, count() DESC, name LIMIT {top}), {name}, {})",
         float("$ai_total_cost_usd"),
         super::escape::string(other),
     )
