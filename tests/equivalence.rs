@@ -333,3 +333,65 @@ fn agent_project_answers_agree() {
     assert_eq!(a.selection, b.selection);
     same("dataset", &a.dataset, &b.dataset, 1e-9);
 }
+
+/// The HogQL the report prints under "How to measure", run as printed on
+/// PostHog (the emulator), gives the report's daily figures for that
+/// operation on every complete day of the window: the same days, calls and
+/// values, except the prices the report adds for calls PostHog left
+/// unpriced, which the query counts at $0 and says so in a comment.
+#[test]
+#[ignore = "needs the PostHog emulator (scripts/test starts one)"]
+fn printed_measurement_queries_give_the_reports_daily_figures() {
+    use trace_optimizer::analysis::metrics::is_complete_day;
+    use trace_optimizer::analysis::recommend::{daily_series, hogql, Daily};
+    use trace_optimizer::analysis::Origin;
+    use trace_optimizer::pipeline::{analyse, Prices, Request};
+    let url = emulator::url();
+    let p = pair("1");
+    let [w, _] = windows(&p.events);
+    let data = block_on(fetch(&p.posthog, w, &Settings::default(), &mut |_| {})).unwrap().dataset;
+    let a = analyse(&data, &Request { window: w, settings: Settings::default(), origin: Origin::default(), prior: None }, &Prices::bundled());
+    let client = emulator::client(&url, emulator::KEY);
+    let mut compared = 0;
+    assert!(!a.recommendations.items.is_empty(), "the demo project gets recommendations");
+    for rec in &a.recommendations.items {
+        let m = &rec.measurement;
+        let kinds = [Daily::CostPerCall, Daily::InputTokensPerCall, Daily::ErrorRate, Daily::TruncationRate];
+        let kind = *kinds.iter().find(|k| hogql(&data, &a.costing, &rec.operation, **k) == m.hogql).expect("the printed query measures the recommendation's operation");
+        let q = Query { name: "test-measurement", hogql: m.hogql.clone(), values: Default::default() };
+        let body = block_on(client.query("1", &q, Rank::Urgent, |body| Ok(body.to_string()))).unwrap_or_else(|e| panic!("{e:?}\n{}", m.hogql));
+        let answer: Value = serde_json::from_str(&body).unwrap();
+        let rows: Vec<(chrono::NaiveDate, u64, f64)> = answer["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r[0].as_str().unwrap().parse().unwrap(), r[1].as_u64().unwrap(), r[2].as_f64().unwrap()))
+            .filter(|(day, _, _)| is_complete_day(&w, *day))
+            .collect();
+        assert!(!rows.is_empty(), "{}: no complete day answered\n{}", rec.id, m.hogql);
+        if kind == Daily::TruncationRate {
+            // The rollup holds no daily truncation counts: the report has no
+            // daily series to compare; the query runs and answers every day.
+            eprintln!("{}: truncation query answered {} complete days", rec.id, rows.len());
+            continue;
+        }
+        let series = daily_series(&data, &a.costing, &rec.operation, kind);
+        let days: BTreeSet<chrono::NaiveDate> = data.rollup.iter().filter(|r| r.operation == rec.operation && is_complete_day(&w, r.day)).map(|r| r.day).collect();
+        assert_eq!(rows.iter().map(|r| r.0).collect::<Vec<_>>(), days.iter().copied().collect::<Vec<_>>(), "{}: the same days", rec.id);
+        assert_eq!(rows.len(), series.len(), "{}", rec.id);
+        for ((day, calls, got), want) in rows.iter().zip(&series) {
+            let of_day = || data.rollup.iter().filter(|r| r.operation == rec.operation && r.day == *day);
+            let n: u64 = of_day().map(|r| r.generations).sum();
+            assert_eq!(*calls, n, "{} {day}: calls", rec.id);
+            // What the report adds and PostHog cannot: its backfilled prices.
+            let added = if kind == Daily::CostPerCall { of_day().map(|r| a.costing.backfill_row(r).unwrap_or(0.0)).sum::<f64>() / n as f64 } else { 0.0 };
+            let want = want - added;
+            assert!((got - want).abs() <= 1e-9 * got.abs().max(want.abs()) + 1e-15, "{} {day}: PostHog {got} vs the report {want}\n{}", rec.id, m.hogql);
+        }
+        let unpriced: u64 = data.rollup.iter().filter(|r| r.operation == rec.operation).map(|r| r.unpriced).sum();
+        assert_eq!(m.hogql.contains("unpriced"), kind == Daily::CostPerCall && unpriced > 0, "{}: the query says what it leaves out\n{}", rec.id, m.hogql);
+        eprintln!("{} ({kind:?}): {} complete days agree, first {} = {:.6}", rec.id, rows.len(), rows[0].0, rows[0].2);
+        compared += 1;
+    }
+    assert!(compared > 0, "at least one daily series was compared");
+}

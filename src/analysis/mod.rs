@@ -70,6 +70,9 @@ pub struct Analysis {
     pub history: history::History,
     /// Stage 8: the ranked fixes (settled ones left out).
     pub recommendations: recommend::Recommendations,
+    /// When each cited trace starts and ends, for its link into PostHog.
+    #[serde(default)]
+    pub trace_times: links::TraceTimes,
 }
 
 impl Analysis {
@@ -111,9 +114,11 @@ pub fn analyze_following(data: &Dataset, settings: &Settings, origin: &Origin, p
         qualitative,
         history: history::History::default(),
         recommendations: recommend::Recommendations::default(),
+        trace_times: links::TraceTimes::default(),
     };
     a.history = history::compare(prior, &a);
     let settled: Vec<(String, history::Status)> = a.history.settled.iter().map(|r| (r.id.clone(), r.status)).collect();
     a.recommendations = recommend::compute(data, &by_op, &a, prices, &settled);
+    a.trace_times = links::TraceTimes::cited(data, &a);
     a
 }

@@ -28,7 +28,7 @@ pub fn failure_mode_analysis(a: &Analysis) -> String {
             kinds.join(", "),
             if cost > 0.0 { format!("Failed calls cost {}.", usd(cost)) } else { "PostHog recorded no cost for them; what they cost is the retries they caused.".into() }
         ));
-        let trace = |id: &String| link(&escape(id), trace_url(a.origin.posthog.as_ref(), id, None));
+        let trace = |id: &String| link(&escape(id), trace_url(a.origin.posthog.as_ref(), id, a.trace_times.get(id)));
         let rows: Vec<Vec<String>> = f
             .errors
             .iter()

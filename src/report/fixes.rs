@@ -5,12 +5,12 @@
 use crate::format::{count, pct, usd};
 use super::markdown::{code_block, escape, table};
 use crate::analysis::history::Metric;
-use crate::analysis::links::trace_url;
+use crate::analysis::links::{trace_url, TraceTimes};
 use crate::analysis::recommend::{Measurement, Recommendation, Recommendations};
 use crate::analysis::Origin;
 
 /// `## Recommendations`: each as `### Priority N: title` with its five parts.
-pub fn recommendations_section(r: &Recommendations, origin: &Origin) -> String {
+pub fn recommendations_section(r: &Recommendations, origin: &Origin, times: &TraceTimes) -> String {
     let mut s = String::from("## Recommendations\n\n");
     if let Some(short) = &r.shortfall {
         s.push_str(&format!("> **Fewer recommendations than asked for.** {}\n\n", escape(short)));
@@ -28,7 +28,7 @@ pub fn recommendations_section(r: &Recommendations, origin: &Origin) -> String {
         if r.language_detected { ", the language of the SDK that sent the events" } else { " (the SDK language could not be told from the events)" }
     ));
     for (i, rec) in r.items.iter().enumerate() {
-        s.push_str(&recommendation(i + 1, rec, r, origin));
+        s.push_str(&recommendation(i + 1, rec, r, origin, times));
     }
     s
 }
@@ -40,7 +40,7 @@ fn lang_name(r: &Recommendations) -> &'static str {
     }
 }
 
-fn recommendation(priority: usize, rec: &Recommendation, r: &Recommendations, origin: &Origin) -> String {
+fn recommendation(priority: usize, rec: &Recommendation, r: &Recommendations, origin: &Origin, times: &TraceTimes) -> String {
     let mut s = format!("### Priority {priority}: {}\n\n", escape(&rec.title));
     s.push_str(&format!(
         "- **Expected savings:** {} per 30 days ({} over the window, {} of spend)\n- **Effort:** {}\n\n",
@@ -55,7 +55,7 @@ fn recommendation(priority: usize, rec: &Recommendation, r: &Recommendations, or
         .iter()
         .map(|e| {
             let id = escape(&e.trace_id);
-            let trace = trace_url(origin.posthog.as_ref(), &e.trace_id, Some(e.first_seen)).map_or(id.clone(), |url| format!("[{id}]({url})"));
+            let trace = trace_url(origin.posthog.as_ref(), &e.trace_id, times.get(&e.trace_id)).map_or(id.clone(), |url| format!("[{id}]({url})"));
             vec![trace, usd(e.cost_usd), count(e.input_tokens), count(e.output_tokens), escape(&e.issue)]
         })
         .collect();

@@ -117,7 +117,7 @@ fn root_causes(a: &Analysis) -> String {
         .map(|d| {
             let why: Vec<String> = d.causes.iter().map(|(c, text)| format!("{}: {}", c.label(), text)).collect();
             vec![
-                link(&escape(&d.trace_id), trace_url(a.origin.posthog.as_ref(), &d.trace_id, Some(d.first_seen))),
+                link(&escape(&d.trace_id), trace_url(a.origin.posthog.as_ref(), &d.trace_id, a.trace_times.get(&d.trace_id))),
                 escape(&d.operation),
                 usd(d.cost_usd),
                 format!("{:.1}x", d.times_median),

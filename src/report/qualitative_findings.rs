@@ -48,7 +48,7 @@ pub fn qualitative_findings(a: &Analysis) -> String {
         .map(|t| {
             let tags: Vec<&str> = t.tags.iter().map(|g| g.name()).collect();
             vec![
-                link(&escape(&t.trace_id), trace_url(a.origin.posthog.as_ref(), &t.trace_id, None)),
+                link(&escape(&t.trace_id), trace_url(a.origin.posthog.as_ref(), &t.trace_id, a.trace_times.get(&t.trace_id))),
                 escape(t.stratum.label()),
                 usd(t.cost_usd),
                 count(t.generations),

@@ -33,7 +33,7 @@ pub fn QualitativeSample(results: Arc<Results>) -> impl IntoView {
 #[component]
 fn SampleRow(results: Arc<Results>, sample: SampledTrace) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let link = trace_url(results.analysis.origin.posthog.as_ref(), &sample.trace_id, None);
+    let link = trace_url(results.analysis.origin.posthog.as_ref(), &sample.trace_id, results.analysis.trace_times.get(&sample.trace_id));
     let tags = Tag::ALL.iter().filter(|t| **t != Tag::Clean).map(|tag| {
         let tag = *tag;
         let (results, id, current) = (results.clone(), sample.trace_id.clone(), sample.tags.clone());

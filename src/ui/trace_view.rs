@@ -79,7 +79,7 @@ pub fn TraceView(results: Arc<Results>) -> impl IntoView {
 #[component]
 fn TraceDetail(results: Arc<Results>, trace_id: String) -> impl IntoView {
     let gens: Vec<GenerationRow> = results.generations.iter().filter(|g| g.trace_id == trace_id).cloned().collect();
-    let link = trace_url(results.analysis.origin.posthog.as_ref(), &trace_id, gens.first().map(|g| g.timestamp));
+    let link = trace_url(results.analysis.origin.posthog.as_ref(), &trace_id, results.analysis.trace_times.get(&trace_id));
     view! {
         <div class="trace-detail" id="trace-detail">
             <h3>"Trace " <code>{trace_id.clone()}</code></h3>

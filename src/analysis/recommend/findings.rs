@@ -131,7 +131,7 @@ impl<'a> Context<'a> {
         } else {
             measure::period(&series, &label, p.goal.baseline, p.goal.target)
         };
-        let measurement = super::Measurement { hogql: measure::hogql(&p.operation, p.goal.daily), label, metric: Some(p.goal.metric), baseline: p.goal.baseline, target: p.goal.target, validation };
+        let measurement = super::Measurement { hogql: measure::hogql(self.data, &self.a.costing, &p.operation, p.goal.daily), label, metric: Some(p.goal.metric), baseline: p.goal.baseline, target: p.goal.target, validation };
         let effort = p.kind.effort();
         let monthly = self.a.monthly(p.savings);
         let at_risk = self.a.monthly(p.at_risk);

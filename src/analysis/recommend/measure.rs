@@ -1,8 +1,9 @@
 //! How a recommendation is measured: the daily series of its metric, the
 //! validation period that series needs, and the HogQL to check it in PostHog.
 
-use crate::analysis::dataset::Dataset;
+use crate::analysis::dataset::{Dataset, Window};
 use crate::analysis::metrics::{is_complete_day, ratio};
+use crate::contract::{NAME_CHARS, OTHER_OPERATIONS, TOP_OPERATIONS, TRUNCATION_STOP_REASONS};
 use crate::analysis::pricing::Costing;
 use crate::analysis::stats::{mean, std_pop};
 use chrono::NaiveDate;
@@ -107,18 +108,69 @@ fn literal(s: &str) -> String {
     format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
 }
 
-/// The HogQL that measures `what` for `operation`, by day over the last 14 days.
-pub fn hogql(operation: &str, what: Daily) -> String {
+/// Float property `prop` as the sources read it: from 0 to its limit in
+/// [`crate::contract::NUMBER_PROPERTIES`], else null (junk, negative, `nan`,
+/// `inf`, absurd).
+fn float(prop: &str) -> String {
+    let max = crate::contract::float_max(prop);
+    format!("if(toFloat(properties.{prop}) >= 0 AND toFloat(properties.{prop}) <= {max}, toFloat(properties.{prop}), NULL)")
+}
+
+/// Count property `prop` as the sources read it: an integer from 0 to its limit, else null.
+fn count(prop: &str) -> String {
+    let max = crate::contract::count_max(prop);
+    format!("if(toInt(properties.{prop}) >= 0 AND toInt(properties.{prop}) <= {max}, toInt(properties.{prop}), NULL)")
+}
+
+/// The first day the report counts: the window's first complete UTC day.
+fn first_day(w: &Window) -> NaiveDate {
+    let day = w.start.date_naive();
+    if is_complete_day(w, day) { day } else { day.succ_opt().unwrap_or(day) }
+}
+
+/// The HogQL that measures `what` for `operation` by UTC day, from the
+/// first complete day of the report's window on: its days in the window
+/// give [`daily_series`]'s figures, and the days after show the change.
+/// It reads properties as the sources do: strings through `toString`, the
+/// error flag as `toString(...) = 'true'` (a typed Boolean compares alike),
+/// numbers past `contract`'s limits as missing, unpriced calls and missing
+/// token counts as 0 over every call (`sum(coalesce(x, 0)) / count()`, not
+/// `avg`, which skips nulls), and the operation by the sources' rule and
+/// cut. Comments at its top say what it cannot reproduce: the prices the
+/// report adds for calls PostHog left unpriced, and operations grouped as
+/// [`OTHER_OPERATIONS`].
+pub fn hogql(data: &Dataset, costing: &Costing, operation: &str, what: Daily) -> String {
     let value = match what {
-        Daily::CostPerCall => "avg(toFloat(properties.$ai_total_cost_usd)) AS cost_per_call",
-        Daily::InputTokensPerCall => "avg(toFloat(properties.$ai_input_tokens)) AS input_tokens_per_call",
-        Daily::ErrorRate => "countIf(toString(properties.$ai_is_error) = 'true') / count() AS error_rate",
+        Daily::CostPerCall => format!("sum(coalesce({}, 0)) / count() AS cost_per_call", float("$ai_total_cost_usd")),
+        Daily::InputTokensPerCall => format!("sum(coalesce({}, 0)) / count() AS input_tokens_per_call", count("$ai_input_tokens")),
+        Daily::ErrorRate => "countIf(toString(properties.$ai_is_error) = 'true') / count() AS error_rate".to_string(),
         Daily::TruncationRate => {
-            "countIf(properties.$ai_stop_reason IN ('length', 'max_tokens', 'MAX_TOKENS') OR toFloat(properties.$ai_output_tokens) >= toFloat(properties.$ai_max_tokens)) / count() AS truncation_rate"
+            let stops: Vec<String> = TRUNCATION_STOP_REASONS.iter().map(|r| literal(r)).collect();
+            let (out, max) = (count("$ai_output_tokens"), count("$ai_max_tokens"));
+            format!("countIf(toString(properties.$ai_stop_reason) IN ({}) OR ({max} > 0 AND {out} >= {max})) / count() AS truncation_rate", stops.join(", "))
         }
     };
+    let from = first_day(&data.window);
+    let mut notes = vec![format!("-- By UTC day from {from}, the first complete day of the report's window; later days show the change.")];
+    if operation == OTHER_OPERATIONS {
+        notes.push(format!("-- {OTHER_OPERATIONS} groups the operations past the top {TOP_OPERATIONS} by spend; no name selects them here, so this query returns no rows."));
+    }
+    if what == Daily::CostPerCall {
+        let rows = || data.rollup.iter().filter(|r| r.operation == operation);
+        let unpriced: u64 = rows().map(|r| r.unpriced).sum();
+        let added: f64 = rows().map(|r| costing.backfill_row(r).unwrap_or(0.0)).sum();
+        if unpriced > 0 {
+            notes.push(format!(
+                "-- PostHog left {unpriced} of these calls unpriced in the window; the report priced them from their tokens ({} in all), this query counts them at $0.",
+                crate::format::usd(added)
+            ));
+        }
+    }
+    let name = format!("substringUTF8(coalesce(nullIf(toString(properties.$ai_span_name), ''), 'unnamed'), 1, {NAME_CHARS})");
     format!(
-        "SELECT toDate(timestamp) AS day, count() AS calls, {value}\nFROM events\nWHERE event = '$ai_generation'\n  AND coalesce(nullIf(properties.$ai_span_name, ''), 'unnamed') = {}\n  AND timestamp >= now() - INTERVAL 14 DAY\nGROUP BY day\nORDER BY day",
-        literal(operation)
+        "{}\nSELECT toDate(toTimeZone(timestamp, 'UTC')) AS day, count() AS calls, {value}\nFROM events\nWHERE event = '$ai_generation'\n  AND {name} = {}\n  AND timestamp >= toDateTime({}, 'UTC')\nGROUP BY day\nORDER BY day",
+        notes.join("\n"),
+        literal(operation),
+        literal(&format!("{from} 00:00:00"))
     )
 }

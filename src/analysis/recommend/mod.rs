@@ -9,7 +9,7 @@ mod history_growth;
 mod measure;
 
 pub use code::{detect_language, Language};
-pub use measure::{hogql, validation_days, ValidationPeriod, CONFIDENCE_Z, POWER_Z};
+pub use measure::{daily_series, hogql, validation_days, Daily, ValidationPeriod, CONFIDENCE_Z, POWER_Z};
 
 use super::by_operation::ByOperation;
 use super::dataset::Dataset;
@@ -119,7 +119,7 @@ pub struct Measurement {
     pub baseline: f64,
     pub target: f64,
     pub validation: ValidationPeriod,
-    /// A HogQL query for PostHog's SQL editor: the metric by day, last 14 days.
+    /// A HogQL query for PostHog's SQL editor: the metric by UTC day from the window's first complete day ([`hogql`]).
     pub hogql: String,
 }
 
