@@ -253,11 +253,12 @@ mod tests {
 
     #[test]
     fn the_sdk_is_named_by_lib_before_ai_lib() {
-        // Both PostHog SDKs send `$ai_lib: posthog-ai`; `$lib` tells them apart.
+        // Every PostHog SDK sends `$ai_lib: posthog-ai`; `$lib` tells them apart.
         let line = |props: &str| format!(r#"{{"uuid":"u1","event":"$ai_generation","distinct_id":"d","timestamp":"2026-11-01T10:00:00Z","properties":{{{props}}}}}"#);
         let lib = |props: &str| Generation::from_event(&crate::source::jsonl::parse(&line(props)).0[0]).unwrap().lib;
         assert_eq!(lib(r#""$ai_lib":"posthog-ai","$lib":"posthog-node""#), "posthog-node");
         assert_eq!(lib(r#""$ai_lib":"posthog-ai""#), "posthog-ai");
+        assert_eq!(lib(r#""$ai_lib":"posthog-ai","$lib":"""#), "posthog-ai", "an empty $lib is missing, as nullIf makes it");
     }
 
     #[test]

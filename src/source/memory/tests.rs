@@ -283,3 +283,22 @@ fn reaching_max_tokens_truncates_only_where_the_sdk_sent_it() {
     let rows = block_on(s.trace_ops(&window(), &TraceOpsPage { limit: 10, ..TraceOpsPage::default() })).unwrap().rows;
     assert_eq!(rows.iter().map(|r| r.truncated).collect::<Vec<_>>(), [1, 0, 0, 0]);
 }
+
+#[test]
+fn the_code_language_follows_each_sdks_lib() {
+    use crate::analysis::recommend::{detect_language, Language};
+    // What each SDK sets: Python and Node name themselves in `$lib`; in the
+    // browser `$lib` is `web`; all of them send `$ai_lib: posthog-ai`.
+    let sdks = [
+        (json!({"$lib": "posthog-python", "$ai_lib": "posthog-ai"}), "posthog-python", Language::Python),
+        (json!({"$lib": "posthog-node", "$ai_lib": "posthog-ai"}), "posthog-node", Language::TypeScript),
+        (json!({"$lib": "web", "$ai_lib": "posthog-ai"}), "web", Language::TypeScript),
+    ];
+    for (props, lib, language) in sdks {
+        let mut p = props;
+        p["$ai_trace_id"] = json!("t1");
+        let o = block_on(MemorySource::from_events([ev("l1", at(1, 0), p)]).overview(&window())).unwrap();
+        assert_eq!(o.libs, [lib]);
+        assert_eq!(detect_language(&o.libs), (language, true), "{lib}");
+    }
+}

@@ -128,7 +128,9 @@ impl Col {
             Col::Operation => top_or_other(&cut("coalesce(nullIf(properties.$ai_span_name, ''), 'unnamed')"), TOP_OPERATIONS, OTHER_OPERATIONS),
             Col::Model => top_or_other(&cut("coalesce(properties.$ai_model, '')"), TOP_MODELS, OTHER_MODELS),
             Col::Provider => "coalesce(properties.$ai_provider, '')".to_string(),
-            Col::Lib => "coalesce(properties.$lib, properties.$ai_lib, '')".to_string(),
+            // `$lib` names the SDK (`posthog-python`, `posthog-node`, `web` for the browser);
+            // `$ai_lib` is `posthog-ai` from every one of them, so it only stands in.
+            Col::Lib => "coalesce(nullIf(properties.$lib, ''), nullIf(properties.$ai_lib, ''), '')".to_string(),
             Col::Cost => float("$ai_total_cost_usd"),
             Col::InputCost => float("$ai_input_cost_usd"),
             Col::OutputCost => float("$ai_output_cost_usd"),
