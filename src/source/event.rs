@@ -134,6 +134,10 @@ pub struct Generation {
     pub error: Option<String>,
     pub stop_reason: Option<String>,
     pub max_tokens: Option<u64>,
+    /// `$ai_cache_reporting_exclusive` read as text: `true` when the cache
+    /// tokens are reported apart from the input tokens, `false` when inside
+    /// them, `None` when absent or anything else.
+    pub cache_exclusive: Option<bool>,
     /// `$ai_input` / `$ai_output_choices` as HogQL reads them (raw JSON
     /// text), digested.
     pub input: Option<TextDigest>,
@@ -173,6 +177,11 @@ impl Generation {
             error: text("$ai_error"),
             stop_reason: text("$ai_stop_reason"),
             max_tokens: prop_u64(p, "$ai_max_tokens"),
+            cache_exclusive: match text("$ai_cache_reporting_exclusive").as_deref() {
+                Some("true") => Some(true),
+                Some("false") => Some(false),
+                _ => None,
+            },
             input: text("$ai_input").map(|t| TextDigest::of_prompt(&t)),
             output: text("$ai_output_choices").map(|t| TextDigest::of(&t)),
             dirty_numbers: dirty_numbers(p),

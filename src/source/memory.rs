@@ -222,6 +222,16 @@ impl DataSource for MemorySource {
             if let (Some(input_usd), Some(output_usd)) = (g.input_cost_usd, g.output_cost_usd) {
                 row.recorded.add(&RecordedCost { calls: 1, input_usd, output_usd, input_tokens: t.input, output_tokens: t.output });
             }
+            let cache = t.cache_read + t.cache_write;
+            let unpriced = if g.cost_usd.is_none() { cache } else { 0 };
+            let r = &mut row.cache_reporting;
+            let (all, of_unpriced) = match g.cache_exclusive {
+                Some(true) => (&mut r.exclusive, &mut r.unpriced_exclusive),
+                Some(false) => (&mut r.inclusive, &mut r.unpriced_inclusive),
+                None => continue,
+            };
+            *all += cache;
+            *of_unpriced += unpriced;
         }
         let after = page.after.as_ref().map(|(d, o, m, p, e)| (*d, o.as_str(), m.as_str(), p.as_str(), *e));
         Ok(page_of(cells.into_iter().filter(|(k, _)| after.is_none_or(|a| *k > a)).map(|(_, r)| r), page.limit))

@@ -302,3 +302,21 @@ fn the_code_language_follows_each_sdks_lib() {
         assert_eq!(detect_language(&o.libs), (language, true), "{lib}");
     }
 }
+
+#[test]
+fn rollup_sums_the_cache_tokens_of_flagged_calls() {
+    let call = |uuid: &str, flag: Value, cost: Value| {
+        ev(uuid, at(1, 0), json!({"$ai_trace_id": "t1", "$ai_model": "claude-sonnet-4-5", "$ai_provider": "anthropic", "$ai_input_tokens": 10,
+            "$ai_cache_read_input_tokens": 100, "$ai_cache_creation_input_tokens": 1000, "$ai_cache_reporting_exclusive": flag, "$ai_total_cost_usd": cost}))
+    };
+    let s = MemorySource::from_events([
+        call("c1", json!(true), json!(0.1)),
+        call("c2", json!(false), json!(0.1)),
+        call("c3", json!(false), Value::Null),
+        call("c4", Value::Null, Value::Null),
+        call("c5", json!("yes"), json!(0.1)),
+    ]);
+    let rows = block_on(s.rollup(&window(), &crate::source::RollupPage { after: None, limit: 10 })).unwrap().rows;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].cache_reporting, CacheReporting { exclusive: 1100, inclusive: 2200, unpriced_exclusive: 0, unpriced_inclusive: 1100 });
+}
