@@ -34,10 +34,17 @@ pub const EXCERPT_CHARS: u64 = 400;
 /// whole request.
 pub const LONG_CONTEXT_TOKENS: u64 = 200_000;
 
-/// Stop reasons that mean the output hit the token limit.
-pub const TRUNCATION_STOP_REASONS: [&str; 3] = ["length", "max_tokens", "MAX_TOKENS"];
-/// Stop reasons that mean the model asked for a tool.
-pub const TOOL_STOP_REASONS: [&str; 2] = ["tool_calls", "tool_use"];
+/// Stop reasons that mean the output hit the token limit, lower-cased (both
+/// sources compare `lower($ai_stop_reason)`, so Gemini's `MAX_TOKENS` is
+/// `max_tokens`): OpenAI chat and the Vercel AI SDK send `length`, Anthropic
+/// and Gemini `max_tokens`, and the OpenAI Responses API the response status,
+/// `incomplete` (the token limit, or more rarely a content filter).
+pub const TRUNCATION_STOP_REASONS: [&str; 3] = ["length", "max_tokens", "incomplete"];
+/// Stop reasons that mean the model asked for a tool, lower-cased: OpenAI
+/// chat `tool_calls`, Anthropic `tool_use`, the Vercel AI SDK `tool-calls`.
+/// Gemini and the Responses API end a tool call with `STOP` and `completed`,
+/// which no stop reason tells apart.
+pub const TOOL_STOP_REASONS: [&str; 3] = ["tool_calls", "tool_use", "tool-calls"];
 
 /// Most prefix groups returned.
 pub const PREFIX_ROWS: usize = 200;

@@ -9,7 +9,8 @@
 //!
 //! Needs an emulator with the demo project in project 1 and the SDK
 //! fixtures plus `tests/data/hostile_events.jsonl` and
-//! `tests/data/dirty_events.jsonl` and `tests/data/name_flood.jsonl` in project 2:
+//! `tests/data/dirty_events.jsonl`, `tests/data/name_flood.jsonl` and
+//! `tests/data/sdk_stop_reasons.jsonl` in project 2:
 //! `POSTHOG_EMULATOR_URL=http://... cargo test --test equivalence -- --ignored`.
 //! The agent project's case starts an emulator of its own.
 #![cfg(not(target_arch = "wasm32"))]
@@ -394,4 +395,48 @@ fn printed_measurement_queries_give_the_reports_daily_figures() {
         compared += 1;
     }
     assert!(compared > 0, "at least one daily series was compared");
+}
+
+/// Project 2's SDK shapes (`tests/data/sdk_stop_reasons.jsonl`: each SDK's stop
+/// reasons, each event marked with what it means in `$test_expect`, and
+/// `$ai_cache_reporting_exclusive` true, false or absent) read alike, and
+/// count truncations, tool calls and flagged cache tokens as the fixture says.
+#[test]
+#[ignore = "needs the PostHog emulator (scripts/test starts one)"]
+fn every_sdks_stop_reasons_and_cache_flag_read_alike() {
+    let p = pair("2");
+    let fixture: Vec<&Event> = p.events.iter().filter(|e| e.distinct_id == "sdk-stops").collect();
+    assert!(fixture.len() >= 14, "tests/data/sdk_stop_reasons.jsonl is loaded into project 2 ({} events)", fixture.len());
+    let [w, _] = windows(&p.events);
+    let page = TraceOpsPage { limit: PAGE_ROWS, ..TraceOpsPage::default() };
+    let ph = block_on(p.posthog.trace_ops(&w, &page)).unwrap();
+    same("trace_ops", &ph, &block_on(p.memory.trace_ops(&w, &page)).unwrap(), 1e-9);
+    // What the fixture says, per trace: (truncated, tool calls).
+    let mut truth: std::collections::BTreeMap<&str, (u64, u64)> = Default::default();
+    for e in &fixture {
+        let t = truth.entry(e.properties["$ai_trace_id"].as_str().unwrap()).or_default();
+        match e.properties["$test_expect"].as_str().unwrap() {
+            "truncated" => t.0 += 1,
+            "tool" => t.1 += 1,
+            _ => {}
+        }
+    }
+    let got: std::collections::BTreeMap<&str, (u64, u64)> = ph.rows.iter().filter(|r| truth.contains_key(r.trace_id.as_str())).map(|r| (r.trace_id.as_str(), (r.truncated, r.tool_calls))).collect();
+    println!("(truncated, tool calls) by SDK trace: {got:?}");
+    assert_eq!(got, truth);
+    // The local PostHog, like PostHog, derives no $ai_max_tokens from max_output_tokens.
+    let output_limited = fixture.iter().filter(|e| e.properties.get("$ai_model_parameters").is_some_and(|m| m.get("max_output_tokens").is_some())).collect::<Vec<_>>();
+    assert!(output_limited.len() >= 4 && output_limited.iter().all(|e| e.properties.get("$ai_max_tokens").is_none()));
+    // Flagged cache tokens, summed from the fixture by their JSON flag.
+    let cache = |e: &Event| ["$ai_cache_read_input_tokens", "$ai_cache_creation_input_tokens"].iter().filter_map(|k| e.properties.get(*k).and_then(Value::as_u64)).sum::<u64>();
+    let flagged = |flag: bool| fixture.iter().filter(|e| e.properties.get("$ai_cache_reporting_exclusive") == Some(&Value::Bool(flag))).map(|e| cache(e)).sum::<u64>();
+    let rollup = block_on(p.posthog.rollup(&w, &RollupPage { after: None, limit: PAGE_ROWS })).unwrap().rows;
+    let sums = rollup.iter().fold((0, 0), |(x, i), r| (x + r.cache_reporting.exclusive, i + r.cache_reporting.inclusive));
+    println!("flagged cache tokens (exclusive, inclusive): {sums:?}");
+    assert_eq!(sums, (flagged(true), flagged(false)));
+    let unpriced_inclusive: u64 = rollup.iter().map(|r| r.cache_reporting.unpriced_inclusive).sum();
+    assert!(unpriced_inclusive > 0 && unpriced_inclusive < sums.1, "the unlisted model's flagged calls are unpriced, the listed ones priced");
+    // Each SDK's language comes through the overview.
+    let libs = block_on(p.posthog.overview(&w)).unwrap().libs;
+    assert!(["posthog-python", "posthog-node", "web"].iter().all(|l| libs.iter().any(|x| x == l)), "{libs:?}");
 }

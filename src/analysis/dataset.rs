@@ -111,6 +111,24 @@ pub struct RollupRow {
     /// it left unpriced when the table has no entry for the provider.
     #[serde(default)]
     pub recorded: RecordedCost,
+    /// Cache tokens of the calls that say in `$ai_cache_reporting_exclusive`
+    /// whether their input tokens include them; the other calls follow the
+    /// provider's accounting.
+    #[serde(default)]
+    pub cache_reporting: CacheReporting,
+}
+
+/// Cache tokens (`$ai_cache_read_input_tokens` plus
+/// `$ai_cache_creation_input_tokens`, missing as 0) of the calls whose
+/// `$ai_cache_reporting_exclusive` is `true` (reported apart from the input
+/// tokens) or `false` (counted inside them), over all of a cell's calls and
+/// over its unpriced ones.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CacheReporting {
+    pub exclusive: u64,
+    pub inclusive: u64,
+    pub unpriced_exclusive: u64,
+    pub unpriced_inclusive: u64,
 }
 
 /// Sums over the calls that carry both `$ai_input_cost_usd` and

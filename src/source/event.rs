@@ -134,6 +134,10 @@ pub struct Generation {
     pub error: Option<String>,
     pub stop_reason: Option<String>,
     pub max_tokens: Option<u64>,
+    /// `$ai_cache_reporting_exclusive` read as text: `true` when the cache
+    /// tokens are reported apart from the input tokens, `false` when inside
+    /// them, `None` when absent or anything else.
+    pub cache_exclusive: Option<bool>,
     /// `$ai_input` / `$ai_output_choices` as HogQL reads them (raw JSON
     /// text), digested.
     pub input: Option<TextDigest>,
@@ -173,6 +177,11 @@ impl Generation {
             error: text("$ai_error"),
             stop_reason: text("$ai_stop_reason"),
             max_tokens: prop_u64(p, "$ai_max_tokens"),
+            cache_exclusive: match text("$ai_cache_reporting_exclusive").as_deref() {
+                Some("true") => Some(true),
+                Some("false") => Some(false),
+                _ => None,
+            },
             input: text("$ai_input").map(|t| TextDigest::of_prompt(&t)),
             output: text("$ai_output_choices").map(|t| TextDigest::of(&t)),
             dirty_numbers: dirty_numbers(p),
@@ -253,11 +262,12 @@ mod tests {
 
     #[test]
     fn the_sdk_is_named_by_lib_before_ai_lib() {
-        // Both PostHog SDKs send `$ai_lib: posthog-ai`; `$lib` tells them apart.
+        // Every PostHog SDK sends `$ai_lib: posthog-ai`; `$lib` tells them apart.
         let line = |props: &str| format!(r#"{{"uuid":"u1","event":"$ai_generation","distinct_id":"d","timestamp":"2026-11-01T10:00:00Z","properties":{{{props}}}}}"#);
         let lib = |props: &str| Generation::from_event(&crate::source::jsonl::parse(&line(props)).0[0]).unwrap().lib;
         assert_eq!(lib(r#""$ai_lib":"posthog-ai","$lib":"posthog-node""#), "posthog-node");
         assert_eq!(lib(r#""$ai_lib":"posthog-ai""#), "posthog-ai");
+        assert_eq!(lib(r#""$ai_lib":"posthog-ai","$lib":"""#), "posthog-ai", "an empty $lib is missing, as nullIf makes it");
     }
 
     #[test]

@@ -145,9 +145,15 @@ fn tokens(g: &Generation) -> TokenSums {
 }
 
 /// Whether the generation stopped at its token limit.
+/// Only where the SDK sent `$ai_max_tokens` can reaching it mark a truncation.
 fn truncated(g: &Generation) -> bool {
-    g.stop_reason.as_deref().is_some_and(|r| TRUNCATION_STOP_REASONS.contains(&r))
-        || matches!((g.output_tokens, g.max_tokens), (Some(o), Some(m)) if m > 0 && o >= m)
+    stopped_for(g, &TRUNCATION_STOP_REASONS) || matches!((g.output_tokens, g.max_tokens), (Some(o), Some(m)) if m > 0 && o >= m)
+}
+
+/// Whether the generation's stop reason, lower-cased as ClickHouse's `lower`
+/// does (ASCII only), is one of `reasons`.
+fn stopped_for(g: &Generation, reasons: &[&str]) -> bool {
+    g.stop_reason.as_deref().is_some_and(|r| reasons.contains(&r.to_ascii_lowercase().as_str()))
 }
 
 /// The bucket (0..1000) of a trace id for sampling: `cityHash64(trace_id) % 1000`.
@@ -216,6 +222,16 @@ impl DataSource for MemorySource {
             if let (Some(input_usd), Some(output_usd)) = (g.input_cost_usd, g.output_cost_usd) {
                 row.recorded.add(&RecordedCost { calls: 1, input_usd, output_usd, input_tokens: t.input, output_tokens: t.output });
             }
+            let cache = t.cache_read + t.cache_write;
+            let unpriced = if g.cost_usd.is_none() { cache } else { 0 };
+            let r = &mut row.cache_reporting;
+            let (all, of_unpriced) = match g.cache_exclusive {
+                Some(true) => (&mut r.exclusive, &mut r.unpriced_exclusive),
+                Some(false) => (&mut r.inclusive, &mut r.unpriced_inclusive),
+                None => continue,
+            };
+            *all += cache;
+            *of_unpriced += unpriced;
         }
         let after = page.after.as_ref().map(|(d, o, m, p, e)| (*d, o.as_str(), m.as_str(), p.as_str(), *e));
         Ok(page_of(cells.into_iter().filter(|(k, _)| after.is_none_or(|a| *k > a)).map(|(_, r)| r), page.limit))
@@ -427,7 +443,7 @@ fn trace_op_row(mut gens: Vec<&Generation>) -> TraceOpRow {
         row.errors += u64::from(g.is_error);
         row.truncated += u64::from(truncated(g));
         row.empty_outputs += u64::from(!g.is_error && g.output_tokens == Some(0));
-        row.tool_calls += u64::from(g.stop_reason.as_deref().is_some_and(|r| TOOL_STOP_REASONS.contains(&r)));
+        row.tool_calls += u64::from(stopped_for(g, &TOOL_STOP_REASONS));
         if let Some(d) = &g.input {
             with_input += 1;
             inputs.insert(d.hash);

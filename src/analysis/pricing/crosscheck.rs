@@ -3,7 +3,7 @@
 
 use super::resolve::{Match, Rule};
 use super::table::{PriceTable, TableSource};
-use super::{cache_excluded_from_input, unpriced_long_context, Costing, ModelPrice, Resolution};
+use super::{cache_excluded_from_input, cache_in_input_flagged, unpriced_long_context, Costing, ModelPrice, Resolution};
 use crate::analysis::dataset::{RecordedCost, RollupRow, TokenSums};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -155,6 +155,7 @@ pub fn price_rollup(table: &PriceTable, rollup: &[RollupRow]) -> (Costing, Prici
             mp.long_context_calls += row.long_context;
             mp.posthog_usd += row.cost_usd;
             notes.long_context_estimate |= row.long_context > 0 && row.long_context < row.generations;
+            notes.cache_flag |= row.cache_reporting != Default::default();
         }
         if mp.price.is_some() {
             for row in &rows {
@@ -228,27 +229,38 @@ fn cross_check(mp: &mut ModelPricing, price: &ModelPrice, rows: &[&RollupRow]) {
         return;
     }
     let provider = mp.provider.as_str();
-    let anthropic = cache_excluded_from_input(provider);
+    // Each call's accounting: its flag, else its provider's; the first
+    // alternative flips every call's.
+    let inside: Vec<(TokenSums, u64)> = rows
+        .iter()
+        .map(|row| {
+            let (t, c) = (priced_tokens(row), &row.cache_reporting);
+            let inside = cache_in_input_flagged(&t, provider, c.exclusive.saturating_sub(c.unpriced_exclusive), c.inclusive.saturating_sub(c.unpriced_inclusive));
+            (t, inside)
+        })
+        .collect();
+    let (cache, held): (u64, u64) = inside.iter().fold((0, 0), |(c, h), (t, i)| (c + t.cache_read + t.cache_write, h + i));
+    let exclusive = if cache == 0 { cache_excluded_from_input(provider) } else { held * 2 < cache };
     let no_cache_price = ModelPrice { cache_read: None, cache_write: None, ..price.clone() };
     let mut expected = 0.0;
     let mut alternatives: Vec<(&str, f64)> = vec![
-        (if anthropic { "cache tokens counted inside input (inclusive accounting)" } else { "cache tokens counted twice (inside input and again at the cache price)" }, 0.0),
+        (if exclusive { "cache tokens counted inside input (inclusive accounting)" } else { "cache tokens counted twice (inside input and again at the cache price)" }, 0.0),
         ("cache tokens billed at the full input price", 0.0),
         ("long-context prices applied to every call", 0.0),
         ("long-context prices not applied", 0.0),
         ("reasoning tokens billed on top of output tokens", 0.0),
     ];
-    for row in rows {
-        let t = priced_tokens(row);
+    for (row, (t, inside)) in rows.iter().zip(&inside) {
+        let (t, inside) = (t, *inside);
         let calls = row.generations.saturating_sub(row.unpriced) as f64;
         let long = row.long_context as f64 - unpriced_long_context(row);
-        let base = price.cost_mixed(&t, provider, long, calls);
+        let base = price.cost_mixed(t, inside, long, calls);
         expected += base;
         let costs = [
-            price.cost_mixed(&t, if anthropic { "openai" } else { "anthropic" }, long, calls),
-            no_cache_price.cost_mixed(&t, provider, long, calls),
-            if price.input_above_200k.is_some() { price.cost(&t, provider, true) } else { base },
-            price.cost(&t, provider, false),
+            price.cost_mixed(t, (t.cache_read + t.cache_write).saturating_sub(inside), long, calls),
+            no_cache_price.cost_mixed(t, inside, long, calls),
+            if price.input_above_200k.is_some() { price.cost_with(t, inside, true) } else { base },
+            price.cost_with(t, inside, false),
             base + t.reasoning as f64 * price.output,
         ];
         alternatives.iter_mut().zip(costs).for_each(|(a, c)| a.1 += c);
@@ -310,6 +322,7 @@ struct Notes {
     recorded_rate: bool,
     derived_cache: bool,
     long_context_estimate: bool,
+    cache_flag: bool,
 }
 
 impl Notes {
@@ -329,6 +342,9 @@ impl Notes {
         }
         if self.derived_cache {
             lines.push("Claude cache prices missing from the table are taken as 0.1x (read) and 1.25x (write) the input price.".into());
+        }
+        if self.cache_flag {
+            lines.push("Cache tokens are counted inside or apart from input tokens as each call's $ai_cache_reporting_exclusive says, as PostHog does; calls without it follow their provider (apart for Anthropic, inside for the others).".into());
         }
         if self.long_context_estimate {
             lines.push("Long-context (200k+) calls are counted per rollup cell, not per call: they are shared between priced and unpriced calls in proportion to their counts, and their share of the cell's tokens is bounded from below (each long call holds at least 200k prompt tokens, each other call fewer), so long-context costs are lower bounds.".into());

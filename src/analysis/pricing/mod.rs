@@ -52,6 +52,14 @@ impl ModelPrice {
     /// Cost of `t` tokens for `provider`'s accounting. `long_context` says the
     /// prompt passed 200k tokens, which reprices the whole request.
     pub fn cost(&self, t: &TokenSums, provider: &str, long_context: bool) -> f64 {
+        self.cost_with(t, cache_in_input(t, provider), long_context)
+    }
+
+    /// Cost of `t` tokens when `inside` of its cache tokens are already
+    /// counted in `t.input` (0 for exclusive accounting, all of them for
+    /// inclusive): the rest of the input is billed at the input price, and
+    /// every cache token at its cache price.
+    pub fn cost_with(&self, t: &TokenSums, inside: u64, long_context: bool) -> f64 {
         let (input, output) = match (long_context, self.input_above_200k) {
             (true, Some(i)) => (i, self.output_above_200k.unwrap_or(self.output)),
             _ => (self.input, self.output),
@@ -59,31 +67,28 @@ impl ModelPrice {
         let read = self.cache_read.unwrap_or(input);
         let write = self.cache_write.unwrap_or(input);
         let n = |x: u64| x as f64;
-        let prompt = if cache_excluded_from_input(provider) {
-            n(t.input) * input + n(t.cache_read) * read + n(t.cache_write) * write
-        } else {
-            n(t.input.saturating_sub(t.cache_read + t.cache_write)) * input + n(t.cache_read) * read + n(t.cache_write) * write
-        };
+        let prompt = n(t.input.saturating_sub(inside)) * input + n(t.cache_read) * read + n(t.cache_write) * write;
         let reasoning = self.reasoning.map_or(0.0, |r| n(t.reasoning) * (r - output));
         prompt + n(t.output) * output + reasoning
     }
 
     /// Cost of `t` tokens summed over `calls` calls, `long_context_calls` of
-    /// which passed 200k prompt tokens (a count, or an estimate of one).
+    /// which passed 200k prompt tokens (a count, or an estimate of one), when
+    /// `inside` of the cache tokens are counted in `t.input` (see [`ModelPrice::cost_with`]).
     ///
     /// Token sums do not say which tokens belong to the long calls, so the
     /// share of the prompt (and, by the same share, of the output) priced at
     /// the long-context rate is the larger of two lower bounds: each long call
     /// holds at least 200k tokens, and each other call fewer than 200k. Exact
     /// when no call or every call is long; otherwise a lower bound.
-    pub fn cost_mixed(&self, t: &TokenSums, provider: &str, long_context_calls: f64, calls: f64) -> f64 {
-        let prompt = if cache_excluded_from_input(provider) { t.input + t.cache_read + t.cache_write } else { t.input };
+    pub fn cost_mixed(&self, t: &TokenSums, inside: u64, long_context_calls: f64, calls: f64) -> f64 {
+        let prompt = t.input + (t.cache_read + t.cache_write).saturating_sub(inside);
         if long_context_calls <= 0.0 || self.input_above_200k.is_none() || prompt == 0 {
-            return self.cost(t, provider, false);
+            return self.cost_with(t, inside, false);
         }
         let (threshold, prompt) = (LONG_CONTEXT_TOKENS as f64, prompt as f64);
         let share = (long_context_calls * threshold / prompt).max(1.0 - (calls - long_context_calls).max(0.0) * threshold / prompt).clamp(0.0, 1.0);
-        (1.0 - share) * self.cost(t, provider, false) + share * self.cost(t, provider, true)
+        (1.0 - share) * self.cost_with(t, inside, false) + share * self.cost_with(t, inside, true)
     }
 
     /// Fills the cache prices a Claude model's table entry lacks with
@@ -103,10 +108,30 @@ impl ModelPrice {
     }
 }
 
-/// Whether `provider` reports input tokens without the cached ones (Anthropic).
+/// Whether `provider` reports input tokens without the cached ones (Anthropic):
+/// the guess for calls that do not say so in `$ai_cache_reporting_exclusive`.
 pub fn cache_excluded_from_input(provider: &str) -> bool {
     let p = provider.to_ascii_lowercase();
     p.contains("anthropic") || p.contains("bedrock") && p.contains("claude")
+}
+
+/// The cache tokens of `t` that its input count holds by `provider`'s accounting.
+pub fn cache_in_input(t: &TokenSums, provider: &str) -> u64 {
+    if cache_excluded_from_input(provider) {
+        0
+    } else {
+        t.cache_read + t.cache_write
+    }
+}
+
+/// The cache tokens of `t`, calls of a rollup row, that its input count
+/// holds, as PostHog's `resolveCacheReportingExclusive` decides per call:
+/// an explicit `$ai_cache_reporting_exclusive` wins (`inclusive` and
+/// `exclusive` are the cache tokens of the calls flagged so), and the calls
+/// without it follow the provider ([`cache_excluded_from_input`]).
+pub fn cache_in_input_flagged(t: &TokenSums, provider: &str, exclusive: u64, inclusive: u64) -> u64 {
+    let unflagged = (t.cache_read + t.cache_write).saturating_sub(exclusive + inclusive);
+    inclusive + if cache_excluded_from_input(provider) { 0 } else { unflagged }
 }
 
 /// How a model name was matched to a price.
@@ -135,7 +160,9 @@ impl Costing {
     }
 
     /// The cost of a rollup row's unpriced tokens, when its model has a
-    /// price. It honours long-context prices:
+    /// price, each call's cache tokens counted as its
+    /// `$ai_cache_reporting_exclusive` says, else as its provider does
+    /// ([`cache_in_input_flagged`]). It honours long-context prices:
     /// the row's long calls are shared between priced and unpriced calls in
     /// proportion to their counts (exact when all or none are unpriced), then
     /// priced as [`ModelPrice::cost_mixed`] says.
@@ -143,8 +170,16 @@ impl Costing {
         if row.unpriced_tokens == TokenSums::default() {
             return Some(0.0);
         }
-        let price = self.price(&row.model, &row.provider)?;
-        Some(price.cost_mixed(&row.unpriced_tokens, &row.provider, unpriced_long_context(row), row.unpriced as f64))
+        let r = self.prices.get(&(row.model.clone(), row.provider.clone()))?;
+        let t = &row.unpriced_tokens;
+        // A recorded rate prices cache tokens so that the provider's accounting
+        // bills exactly input tokens x rate (`crosscheck::recorded_rate`).
+        let inside = if r.rule == RECORDED_RATE_RULE {
+            cache_in_input(t, &row.provider)
+        } else {
+            cache_in_input_flagged(t, &row.provider, row.cache_reporting.unpriced_exclusive, row.cache_reporting.unpriced_inclusive)
+        };
+        Some(r.price.cost_mixed(t, inside, unpriced_long_context(row), row.unpriced as f64))
     }
 }
 

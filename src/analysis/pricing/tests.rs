@@ -72,13 +72,13 @@ fn long_context_share_is_bounded_from_below() {
     let p = ModelPrice { input: 1e-6, output: 0.0, input_above_200k: Some(2e-6), ..ModelPrice::default() };
     let t = TokenSums { input: 1_000_000, ..TokenSums::default() };
     // One long call among 20: at least 200k of the 1M prompt tokens at the long rate.
-    assert!((p.cost_mixed(&t, "gemini", 1.0, 20.0) - (800_000.0 * 1e-6 + 200_000.0 * 2e-6)).abs() < 1e-9);
+    assert!((p.cost_mixed(&t, 0, 1.0, 20.0) - (800_000.0 * 1e-6 + 200_000.0 * 2e-6)).abs() < 1e-9);
     // One long call among 2: the other holds under 200k, so the long one over 800k.
-    assert!((p.cost_mixed(&t, "gemini", 1.0, 2.0) - (200_000.0 * 1e-6 + 800_000.0 * 2e-6)).abs() < 1e-9);
-    assert!((p.cost_mixed(&t, "gemini", 0.0, 20.0) - 1.0).abs() < 1e-9);
-    assert!((p.cost_mixed(&t, "gemini", 3.0, 3.0) - 2.0).abs() < 1e-9);
+    assert!((p.cost_mixed(&t, 0, 1.0, 2.0) - (200_000.0 * 1e-6 + 800_000.0 * 2e-6)).abs() < 1e-9);
+    assert!((p.cost_mixed(&t, 0, 0.0, 20.0) - 1.0).abs() < 1e-9);
+    assert!((p.cost_mixed(&t, 0, 3.0, 3.0) - 2.0).abs() < 1e-9);
     let flat = ModelPrice { input_above_200k: None, ..p };
-    assert!((flat.cost_mixed(&t, "gemini", 5.0, 5.0) - 1.0).abs() < 1e-9);
+    assert!((flat.cost_mixed(&t, 0, 5.0, 5.0) - 1.0).abs() < 1e-9);
 }
 
 #[test]

@@ -23,10 +23,11 @@ impl Language {
     }
 }
 
-/// The SDK language from `$ai_lib` / `$lib` names, most used first: Python
-/// for `posthog-python`, TypeScript for `posthog-node`, `posthog-js` or
-/// `@posthog/ai`. `posthog-ai`, which both SDKs send as `$ai_lib`, says
-/// nothing. Returns the language and whether it was detected (Python when not).
+/// The SDK language from `$lib` / `$ai_lib` names, most used first: Python
+/// for `posthog-python`, TypeScript for `posthog-node`, `web` (posthog-js in
+/// the browser), `posthog-js` or `@posthog/ai`. `posthog-ai`, which every SDK
+/// sends as `$ai_lib`, says nothing. Returns the language and whether it was
+/// detected (Python when not).
 pub fn detect_language(libs: &[String]) -> (Language, bool) {
     for lib in libs {
         let l = lib.to_ascii_lowercase();

@@ -147,7 +147,7 @@ pub fn hogql(data: &Dataset, costing: &Costing, operation: &str, what: Daily) ->
         Daily::TruncationRate => {
             let stops: Vec<String> = TRUNCATION_STOP_REASONS.iter().map(|r| literal(r)).collect();
             let (out, max) = (count("$ai_output_tokens"), count("$ai_max_tokens"));
-            format!("countIf(toString(properties.$ai_stop_reason) IN ({}) OR ({max} > 0 AND {out} >= {max})) / count() AS truncation_rate", stops.join(", "))
+            format!("countIf(lower(toString(properties.$ai_stop_reason)) IN ({}) OR ({max} > 0 AND {out} >= {max})) / count() AS truncation_rate", stops.join(", "))
         }
     };
     let from = first_day(&data.window);

@@ -585,6 +585,7 @@ impl GenerationRecord {
             error: failed.map(|(_, message)| message.to_string()),
             stop_reason: failed.map_or(Some(self.outcome.stop_reason.to_string()), |_| None),
             max_tokens: Some(self.call.max_tokens),
+            cache_exclusive: None,
             input: Some(digest(&self.messages()).finish_prompt()),
             output: failed.map_or(Some(digest(&self.outcome.output).finish()), |_| None::<TextDigest>),
             dirty_numbers: 0,

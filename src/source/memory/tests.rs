@@ -239,3 +239,84 @@ fn missing_trace_ids_and_dirty_numbers_are_counted_and_read_as_missing() {
     assert_eq!(rows.iter().map(|r| (r.tokens.input, r.tokens.output)).fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1)), (10, 7));
     assert_eq!(rows.iter().map(|r| r.latency_s).sum::<f64>(), 0.0);
 }
+
+/// Each SDK's stop reasons as PostHog stores them (read from posthog-python
+/// and posthog-js), with what each means: (SDK, reason, truncated, tool call).
+const SDK_STOPS: [(&str, &str, bool, bool); 11] = [
+    ("openai chat", "length", true, false),
+    ("openai chat", "tool_calls", false, true),
+    ("openai chat", "stop", false, false),
+    ("openai responses", "incomplete", true, false),
+    ("openai responses", "completed", false, false),
+    ("anthropic", "max_tokens", true, false),
+    ("anthropic", "tool_use", false, true),
+    ("vercel ai sdk", "length", true, false),
+    ("vercel ai sdk", "tool-calls", false, true),
+    ("gemini", "MAX_TOKENS", true, false),
+    ("gemini", "STOP", false, false),
+];
+
+#[test]
+fn every_sdks_stop_reasons_count_as_truncations_and_tool_calls() {
+    // One trace per call, none carrying `$ai_max_tokens` (the Responses API and
+    // Gemini never send it), so only the stop reason can mark a truncation.
+    let events = SDK_STOPS.iter().enumerate().map(|(i, (_, reason, _, _))| {
+        ev(&format!("s{i}"), at(1, i as u32), json!({"$ai_trace_id": format!("t{i:02}"), "$ai_span_name": "op", "$ai_output_tokens": 4096, "$ai_stop_reason": reason}))
+    });
+    let rows = block_on(MemorySource::from_events(events).trace_ops(&window(), &TraceOpsPage { limit: 100, ..TraceOpsPage::default() })).unwrap().rows;
+    assert_eq!(rows.len(), SDK_STOPS.len());
+    for (row, (sdk, reason, truncated, tool)) in rows.iter().zip(SDK_STOPS) {
+        assert_eq!((row.truncated, row.tool_calls), (u64::from(truncated), u64::from(tool)), "{sdk} {reason}");
+    }
+}
+
+#[test]
+fn reaching_max_tokens_truncates_only_where_the_sdk_sent_it() {
+    let call = |uuid: &str, trace: &str, max: Option<u64>| {
+        let mut p = json!({"$ai_trace_id": trace, "$ai_output_tokens": 256, "$ai_stop_reason": "completed"});
+        if let Some(m) = max {
+            p["$ai_max_tokens"] = json!(m);
+        }
+        ev(uuid, at(1, 0), p)
+    };
+    let s = MemorySource::from_events([call("m1", "t1", Some(256)), call("m2", "t2", None), call("m3", "t3", Some(0)), call("m4", "t4", Some(257))]);
+    let rows = block_on(s.trace_ops(&window(), &TraceOpsPage { limit: 10, ..TraceOpsPage::default() })).unwrap().rows;
+    assert_eq!(rows.iter().map(|r| r.truncated).collect::<Vec<_>>(), [1, 0, 0, 0]);
+}
+
+#[test]
+fn the_code_language_follows_each_sdks_lib() {
+    use crate::analysis::recommend::{detect_language, Language};
+    // What each SDK sets: Python and Node name themselves in `$lib`; in the
+    // browser `$lib` is `web`; all of them send `$ai_lib: posthog-ai`.
+    let sdks = [
+        (json!({"$lib": "posthog-python", "$ai_lib": "posthog-ai"}), "posthog-python", Language::Python),
+        (json!({"$lib": "posthog-node", "$ai_lib": "posthog-ai"}), "posthog-node", Language::TypeScript),
+        (json!({"$lib": "web", "$ai_lib": "posthog-ai"}), "web", Language::TypeScript),
+    ];
+    for (props, lib, language) in sdks {
+        let mut p = props;
+        p["$ai_trace_id"] = json!("t1");
+        let o = block_on(MemorySource::from_events([ev("l1", at(1, 0), p)]).overview(&window())).unwrap();
+        assert_eq!(o.libs, [lib]);
+        assert_eq!(detect_language(&o.libs), (language, true), "{lib}");
+    }
+}
+
+#[test]
+fn rollup_sums_the_cache_tokens_of_flagged_calls() {
+    let call = |uuid: &str, flag: Value, cost: Value| {
+        ev(uuid, at(1, 0), json!({"$ai_trace_id": "t1", "$ai_model": "claude-sonnet-4-5", "$ai_provider": "anthropic", "$ai_input_tokens": 10,
+            "$ai_cache_read_input_tokens": 100, "$ai_cache_creation_input_tokens": 1000, "$ai_cache_reporting_exclusive": flag, "$ai_total_cost_usd": cost}))
+    };
+    let s = MemorySource::from_events([
+        call("c1", json!(true), json!(0.1)),
+        call("c2", json!(false), json!(0.1)),
+        call("c3", json!(false), Value::Null),
+        call("c4", Value::Null, Value::Null),
+        call("c5", json!("yes"), json!(0.1)),
+    ]);
+    let rows = block_on(s.rollup(&window(), &crate::source::RollupPage { after: None, limit: 10 })).unwrap().rows;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].cache_reporting, CacheReporting { exclusive: 1100, inclusive: 2200, unpriced_exclusive: 0, unpriced_inclusive: 1100 });
+}

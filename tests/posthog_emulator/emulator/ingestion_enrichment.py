@@ -77,7 +77,9 @@ def enrich_properties(event: str, properties: dict) -> dict:
                 )
     params = properties.get("$ai_model_parameters")
     if isinstance(params, dict):
-        max_tokens = params.get("max_tokens", params.get("max_completion_tokens", params.get("max_output_tokens")))
+        # PostHog reads only these two (`extractCoreModelParams`); no SDK captures the Responses
+        # API's or Gemini's `max_output_tokens`, so their calls carry no `$ai_max_tokens`.
+        max_tokens = params.get("max_tokens", params.get("max_completion_tokens"))
         for key, value in (
             ("$ai_max_tokens", max_tokens),
             ("$ai_temperature", params.get("temperature")),

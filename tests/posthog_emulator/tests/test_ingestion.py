@@ -49,6 +49,20 @@ def test_posthog_sdk_events_arrive_with_costs(sink):
     assert derived == [["300", "0.7", "true"]]
 
 
+def test_max_output_tokens_is_not_read_as_max_tokens(sink):
+    # The Responses API and Gemini take `max_output_tokens`; PostHog derives `$ai_max_tokens`
+    # only from `max_tokens` and `max_completion_tokens`.
+    client = Posthog(TOKEN, host=sink.url, sync_mode=True)
+    trace = str(uuid.uuid4())
+    for model, params in (("gpt-5-mini", {"max_output_tokens": 256}), ("gpt-4o", {"max_completion_tokens": 128})):
+        client.capture("$ai_generation", distinct_id="sdk", properties={
+            "$ai_trace_id": trace, "$ai_model": model, "$ai_model_parameters": params})
+    client.flush()
+    rows = sink.rows("SELECT properties.$ai_model, properties.$ai_max_tokens FROM events "
+                     "WHERE properties.$ai_trace_id = {t} ORDER BY properties.$ai_model", {"t": trace})
+    assert rows == [["gpt-4o", "128"], ["gpt-5-mini", None]]
+
+
 def test_anthropic_cache_rule_and_caller_costs_from_the_rules_fixture(emulator):
     rows = costs(emulator, "t1")
     # gpt-4o: (1000 - 400) * 2.5e-6 + 400 * 1.25e-6; output 200 * 1e-5

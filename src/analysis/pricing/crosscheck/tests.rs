@@ -1,6 +1,7 @@
 //! Backfill totals and the cross-check's flags, on the bundled table.
 
 use super::*;
+use crate::analysis::dataset::CacheReporting;
 
 fn row(model: &str, provider: &str, generations: u64, cost_usd: f64, tokens: TokenSums) -> RollupRow {
     RollupRow { model: model.into(), provider: provider.into(), operation: "op".into(), generations, cost_usd, tokens, ..RollupRow::default() }
@@ -213,4 +214,55 @@ fn model_pricing_json_is_stable_and_complete() {
     assert_eq!(v["models"][0]["rule"], "exact");
     assert_eq!(v["models"][1]["resolved_key"], serde_json::Value::Null);
     assert_eq!(serde_json::from_str::<PricingReport>(&text).unwrap(), report);
+}
+
+/// Claude through the Vercel AI SDK reports cache tokens inside input and says
+/// so with `$ai_cache_reporting_exclusive: false`, under provider `anthropic`,
+/// whose accounting is otherwise exclusive. Two unpriced calls in one cell:
+/// A flagged inclusive (10,000 input of which 8,000 cache reads and 1,000
+/// cache writes, 500 output), B without the flag (1,000 input beside 8,000
+/// cache reads, 500 output).
+#[test]
+fn the_cache_flag_decides_how_backfill_counts_input() {
+    let p = PriceTable::bundled().resolve("claude-sonnet-4-5", "anthropic").unwrap().price;
+    let (read, write) = (p.cache_read.unwrap(), p.cache_write.unwrap());
+    let a = (10_000.0 - 8_000.0 - 1_000.0) * p.input + 8_000.0 * read + 1_000.0 * write + 500.0 * p.output;
+    let b = 1_000.0 * p.input + 8_000.0 * read + 500.0 * p.output;
+    let mut cell = unpriced(row("claude-sonnet-4-5", "anthropic", 2, 0.0, tokens(11_000, 1_000, 16_000, 1_000)));
+    cell.cache_reporting = CacheReporting { inclusive: 9_000, unpriced_inclusive: 9_000, ..CacheReporting::default() };
+    let (_, report) = price_rollup(PriceTable::bundled(), std::slice::from_ref(&cell));
+    let m = model(&report, "claude-sonnet-4-5");
+    println!("backfilled with the flag: ${:.6} (by hand ${:.6})", m.backfilled_usd, a + b);
+    assert!(near(m.backfilled_usd, a + b), "{} vs {}", m.backfilled_usd, a + b);
+    assert!(report.notes.iter().any(|n| n.contains("$ai_cache_reporting_exclusive")));
+    // Without the flag both calls follow Anthropic's accounting: A's 9,000
+    // cache tokens are billed again at the input price.
+    let guessed = price_rollup(PriceTable::bundled(), &[RollupRow { cache_reporting: CacheReporting::default(), ..cell.clone() }]).1;
+    let without = model(&guessed, "claude-sonnet-4-5").backfilled_usd;
+    println!("backfilled without it: ${without:.6}");
+    assert!(near(without, a + b + 9_000.0 * p.input), "{without}");
+    // The flag also overrides an inclusive provider: a gateway call flagged exclusive.
+    let mut gateway = unpriced(row("claude-sonnet-4-5", "gateway", 1, 0.0, tokens(1_000, 500, 8_000, 0)));
+    gateway.cache_reporting = CacheReporting { exclusive: 8_000, unpriced_exclusive: 8_000, ..CacheReporting::default() };
+    let mut costing = Costing::default();
+    costing.prices.insert(("claude-sonnet-4-5".into(), "gateway".into()), Resolution { key: "claude-sonnet-4-5".into(), rule: "exact".into(), price: p.clone() });
+    assert!(near(costing.backfill_row(&gateway).unwrap(), b), "{:?}", costing.backfill_row(&gateway));
+}
+
+/// PostHog priced calls flagged inclusive as inclusive: the cross-check
+/// finds no gap once it follows the flag, and without it blames exactly that.
+#[test]
+fn the_cross_check_follows_the_cache_flag() {
+    let p = PriceTable::bundled().resolve("claude-sonnet-4-5", "anthropic").unwrap().price;
+    let posthog = (10_000.0 - 8_000.0) * p.input + 8_000.0 * p.cache_read.unwrap() + 500.0 * p.output;
+    let mut cell = row("claude-sonnet-4-5", "anthropic", 1, posthog, tokens(10_000, 500, 8_000, 0));
+    cell.cache_reporting = CacheReporting { inclusive: 8_000, ..CacheReporting::default() };
+    let (_, report) = price_rollup(PriceTable::bundled(), std::slice::from_ref(&cell));
+    let m = model(&report, "claude-sonnet-4-5");
+    println!("gap with the flag: {:?}", m.gap_ratio);
+    assert!(near(m.table_usd.unwrap(), posthog) && !m.flagged, "{m:?}");
+    let (_, guessed) = price_rollup(PriceTable::bundled(), &[RollupRow { cache_reporting: CacheReporting::default(), ..cell }]);
+    let g = model(&guessed, "claude-sonnet-4-5");
+    println!("gap without it: {:?}, {:?}", g.gap_ratio, g.gap_reason);
+    assert!(g.flagged && g.gap_reason.as_deref() == Some("cache tokens counted inside input (inclusive accounting)"), "{g:?}");
 }

@@ -156,6 +156,7 @@ pub fn rollup(body: &str) -> Result<Vec<RollupRow>, SourceError> {
             long_context: int(c)?,
             latency_s: float(c)?,
             recorded: RecordedCost { calls: int(c)?, input_usd: float(c)?, output_usd: float(c)?, input_tokens: int(c)?, output_tokens: int(c)? },
+            cache_reporting: CacheReporting { exclusive: int(c)?, inclusive: int(c)?, unpriced_exclusive: int(c)?, unpriced_inclusive: int(c)? },
         })
     })
 }

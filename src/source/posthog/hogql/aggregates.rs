@@ -35,9 +35,18 @@ pub fn overview(w: &Window) -> Query {
 /// one page, after its keyset cursor, `limit + 1` rows so that the answer
 /// tells whether more follow.
 pub fn rollup(w: &Window, page: &RollupPage) -> Query {
-    let mut cols = vec![Col::Ts, Col::Operation, Col::Model, Col::Provider, Col::IsError, Col::Cost, Col::InputCost, Col::OutputCost, Col::Latency];
+    let mut cols = vec![Col::Ts, Col::Operation, Col::Model, Col::Provider, Col::IsError, Col::Cost, Col::InputCost, Col::OutputCost, Col::Latency, Col::CacheExclusive];
     cols.extend(super::TOKENS);
     let recorded = "isNotNull(input_cost) AND isNotNull(output_cost)";
+    let cache = "coalesce(tok_cache_read, 0) + coalesce(tok_cache_write, 0)";
+    let flagged = |flag: &str, unpriced: &str, name: &str| format!("coalesce(sumIf({cache}, cache_exclusive = '{flag}'{unpriced}), 0) AS {name}");
+    let cache_reporting = [
+        flagged("true", "", "cache_exclusive_tokens"),
+        flagged("false", "", "cache_inclusive_tokens"),
+        flagged("true", " AND isNull(cost)", "unpriced_cache_exclusive_tokens"),
+        flagged("false", " AND isNull(cost)", "unpriced_cache_inclusive_tokens"),
+    ]
+    .join(", ");
     let mut values = window_values(w);
     let after = match &page.after {
         Some((day, operation, model, provider, is_error)) => {
@@ -56,8 +65,8 @@ pub fn rollup(w: &Window, page: &RollupPage) -> Query {
          countIf(tok_in > {LONG_CONTEXT_TOKENS}) AS long_context, coalesce(sum(latency), 0) AS latency_s, \
          countIf({recorded}) AS recorded_calls, coalesce(sumIf(input_cost, {recorded}), 0) AS recorded_input_usd, \
          coalesce(sumIf(output_cost, {recorded}), 0) AS recorded_output_usd, \
-         coalesce(sumIf(tok_in, {recorded}), 0) AS recorded_input_tokens, coalesce(sumIf(tok_out, {recorded}), 0) AS recorded_output_tokens \
-         FROM ({}) {after} GROUP BY day, operation, model, provider, is_error \
+         coalesce(sumIf(tok_in, {recorded}), 0) AS recorded_input_tokens, coalesce(sumIf(tok_out, {recorded}), 0) AS recorded_output_tokens, \
+         {cache_reporting} FROM ({}) {after} GROUP BY day, operation, model, provider, is_error \
          ORDER BY day, operation, model, provider, is_error LIMIT {}",
         token_sums("", None),
         token_sums("unpriced_", Some("isNull(cost)")),

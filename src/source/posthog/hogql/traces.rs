@@ -38,8 +38,8 @@ pub fn trace_ops(w: &Window, page: &TraceOpsPage) -> Query {
          argMin(coalesce(tok_in, 0), tuple(ts, id)) AS first_input_tokens, \
          argMax(coalesce(tok_in, 0), tuple(ts, id)) AS last_input_tokens, \
          arraySort(groupUniqArray(model)) AS models, countIf(is_error) AS errors, \
-         countIf(has({{truncation_stops}}, stop) OR (max_tokens > 0 AND tok_out >= max_tokens)) AS truncated, \
-         countIf(NOT is_error AND tok_out = 0) AS empty_outputs, countIf(has({{tool_stops}}, stop)) AS tool_calls, \
+         countIf(has({{truncation_stops}}, lower(stop)) OR (max_tokens > 0 AND tok_out >= max_tokens)) AS truncated, \
+         countIf(NOT is_error AND tok_out = 0) AS empty_outputs, countIf(has({{tool_stops}}, lower(stop))) AS tool_calls, \
          countIf(isNotNull(input)) - uniqExact(cityHash64(input)) AS duplicate_inputs, \
          coalesce(sum(latency), 0) AS latency_s, greatest(max(coalesce(latency, 0)), 0) AS max_latency_s \
          FROM ({}) WHERE {} GROUP BY trace, operation ORDER BY trace, operation LIMIT {}",
