@@ -167,8 +167,14 @@ class Emulator:
                 project = None
         if project is None:
             raise api_errors.project_not_found()
+        # PostHog's order (APIScopePermission.check_team_and_org_permissions): the organization's
+        # personal-key setting, then the key's projects, then its organizations, then its scopes.
+        if self.config.refuses_personal_keys:
+            raise api_errors.personal_keys_forbidden(self.config.organization_name)
         if key.scoped_teams and project.id not in key.scoped_teams:
             raise api_errors.project_not_in_key_scope(project.id)
+        if key.scoped_organizations and self.config.organization_id not in key.scoped_organizations:
+            raise api_errors.organization_not_in_key_scope(self.config.organization_id)
         if not key.has_scope(scope):
             raise api_errors.missing_scope(scope)
         return project
@@ -265,7 +271,7 @@ class Emulator:
                 "user_id": 1,
                 "scopes": list(key.scopes),
                 "scoped_teams": list(key.scoped_teams),
-                "scoped_organizations": [],
+                "scoped_organizations": list(key.scoped_organizations),
             }
         )
 
@@ -279,7 +285,8 @@ class Emulator:
             "id": self.config.organization_id,
             "name": self.config.organization_name,
             "slug": "emulator-org",
-            "membership_level": 15,
+            "membership_level": self.config.membership_level,
+            "members_can_use_personal_api_keys": self.config.members_can_use_personal_api_keys,
             "teams": [self._team_json(p) for p in self.config.projects],
             "projects": [{"id": p.id, "name": p.name, "organization_id": self.config.organization_id}
                          for p in self.config.projects],
@@ -293,7 +300,7 @@ class Emulator:
                 "team": self._team_json(current),
                 "organization": organization,
                 "organizations": [{"id": self.config.organization_id, "name": self.config.organization_name,
-                                   "slug": "emulator-org", "membership_level": 15}],
+                                   "slug": "emulator-org", "membership_level": self.config.membership_level}],
             }
         )
 
