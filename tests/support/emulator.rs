@@ -107,3 +107,11 @@ pub fn load_events(url: &str, project: &str, events: &[Event]) -> u64 {
     let v: Value = serde_json::from_str(&answer.body_mut().read_to_string().expect("the answer")).expect("JSON");
     v["loaded"].as_u64().expect("a count of loaded events")
 }
+
+/// Sets what `posthog.ai_events` of `project` holds on the emulator at
+/// `url`: `mirror`, `empty`, `full`, `partial:SINCE` or `absent` (see the
+/// emulator's `ai_events_mode.py`).
+pub fn set_ai_events(url: &str, project: &str, mode: &str) {
+    let body = serde_json::json!({"team_id": project.parse::<u64>().expect("a project id"), "mode": mode}).to_string();
+    ureq::post(format!("{url}/_emulator/ai_events")).header(ADMIN.0, ADMIN.1).header("Content-Type", "application/json").send(body.as_bytes()).expect("set the ai_events mode");
+}

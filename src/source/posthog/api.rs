@@ -123,6 +123,12 @@ pub fn error_from(status: u16, body: &str) -> SourceError {
         403 if detail.contains("does not have access to the requested project") => {
             SourceError::Forbidden(format!("{detail} The key is limited to other projects: pick one of them or widen the key."))
         }
+        403 if detail.contains("does not have access to the requested organization") => {
+            SourceError::Forbidden(format!("{detail} The key is limited to other organizations: pick a project of theirs, or create a key for this organization."))
+        }
+        403 if super::discovery::forbids_personal_keys(&detail) => SourceError::Forbidden(format!(
+            "{detail} This organization lets only its admins use personal API keys (Organization settings, Members can use personal API keys): ask an admin to allow them, or to run the analysis."
+        )),
         403 => SourceError::Forbidden(detail),
         404 => SourceError::NotFound(detail),
         429 => SourceError::RateLimited { wait_s: throttle_wait(&detail), detail },
@@ -141,3 +147,26 @@ pub fn throttle_wait(detail: &str) -> Option<u64> {
     number.parse::<f64>().ok().filter(|s| s.is_finite() && *s >= 0.0).map(|s| s.ceil() as u64)
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn forbidden(detail: &str) -> String {
+        match error_from(403, &json!({"type": "authentication_error", "code": "permission_denied", "detail": detail}).to_string()) {
+            SourceError::Forbidden(m) => m,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn organization_refusals_keep_posthogs_text_and_say_what_to_do() {
+        let scoped = "API key does not have access to the requested organization: ID 01930000-0000-7000-8000-000000000001.";
+        let m = forbidden(scoped);
+        assert!(m.starts_with(scoped) && m.contains("limited to other organizations"), "{m}");
+        let refused = "Organization 'Acme' does not allow using personal API keys.";
+        let m = forbidden(refused);
+        assert!(m.starts_with(refused) && m.contains("only its admins"), "{m}");
+        assert_eq!(forbidden("You don't have access to the project."), "You don't have access to the project.");
+    }
+}

@@ -71,8 +71,9 @@ impl<T: Transport> PostHogSource<T> {
 impl<T: Transport> DataSource for PostHogSource<T> {
     async fn overview(&self, w: &Window) -> Result<Overview, SourceError> {
         let o = self.run(hogql::overview(w), Rank::Urgent, decode::overview).await?;
-        // No payload in `events`: newer ingestion keeps them in `posthog.ai_events`.
-        let table = if o.generations > 0 && o.with_payloads == 0 { PayloadTable::AiEvents } else { PayloadTable::Events };
+        // Payloads missing from `events`: newer ingestion keeps them in
+        // `posthog.ai_events`, read merged with `events`, so what it lacks still comes from `events`.
+        let table = if o.generations > 0 && o.with_payloads < o.generations { PayloadTable::AiEvents } else { PayloadTable::Events };
         self.payloads.set(table);
         Ok(o)
     }
@@ -97,13 +98,10 @@ impl<T: Transport> DataSource for PostHogSource<T> {
     }
 
     async fn prefixes(&self, w: &Window) -> Result<Vec<PrefixRow>, SourceError> {
-        match self.payloads.get() {
-            PayloadTable::Events => self.run(hogql::prefixes(w, PayloadTable::Events), Rank::Background, decode::prefixes).await,
-            // Without `posthog.ai_events` (older self-hosted), there are no payloads to read.
-            PayloadTable::AiEvents => match self.run(hogql::prefixes(w, PayloadTable::AiEvents), Rank::Background, decode::prefixes).await {
-                Err(SourceError::Query(_)) => Ok(Vec::new()),
-                other => other,
-            },
+        let table = self.payloads.get();
+        match self.run(hogql::prefixes(w, table), Rank::Background, decode::prefixes).await {
+            Err(e) if table == PayloadTable::AiEvents && no_ai_events(&e) => self.run(hogql::prefixes(w, PayloadTable::Events), Rank::Background, decode::prefixes).await,
+            other => other,
         }
     }
 
@@ -113,22 +111,30 @@ impl<T: Transport> DataSource for PostHogSource<T> {
 
     async fn generations(&self, w: &Window, trace_ids: &[String]) -> Result<Vec<GenerationRow>, SourceError> {
         let ids: Vec<String> = trace_ids.iter().cloned().collect::<BTreeSet<_>>().into_iter().collect();
-        if self.payloads.get() == PayloadTable::AiEvents {
-            match self.run(hogql::generations(w, &ids, PayloadTable::AiEvents), Rank::Urgent, decode::generations).await {
-                Err(SourceError::Query(_)) => {} // no such table: read `events`, without payloads
-                other => return other,
-            }
+        let table = self.payloads.get();
+        match self.run(hogql::generations(w, &ids, table), Rank::Urgent, decode::generations).await {
+            Err(e) if table == PayloadTable::AiEvents && no_ai_events(&e) => self.run(hogql::generations(w, &ids, PayloadTable::Events), Rank::Urgent, decode::generations).await,
+            other => other,
         }
-        let rows = self.run(hogql::generations(w, &ids, PayloadTable::Events), Rank::Urgent, decode::generations).await?;
-        // Some projects strip payloads only from newer events: these traces have none.
-        let no_payloads = !rows.is_empty() && rows.iter().all(|r| r.input_chars == 0 && r.output_chars == 0);
-        if no_payloads && self.payloads.get() == PayloadTable::Events {
-            if let Ok(from_ai) = self.run(hogql::generations(w, &ids, PayloadTable::AiEvents), Rank::Urgent, decode::generations).await {
-                if from_ai.len() == rows.len() {
-                    return Ok(from_ai);
-                }
-            }
-        }
-        Ok(rows)
+    }
+}
+
+/// Whether `e` says the project has no `posthog.ai_events` table (older
+/// self-hosted PostHog: "Unknown table `posthog.ai_events`."). Any other
+/// refusal, such as `too_many_bytes`, is a real error.
+fn no_ai_events(e: &SourceError) -> bool {
+    matches!(e, SourceError::Query(detail) if detail.contains("Unknown table") && detail.contains("ai_events"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_unknown_ai_events_table_is_a_missing_table() {
+        assert!(no_ai_events(&SourceError::Query("hogql_query_error: Unknown table `posthog.ai_events`.".into())));
+        assert!(!no_ai_events(&SourceError::Query("too_many_bytes: Query exceeds the bytes limit".into())));
+        assert!(!no_ai_events(&SourceError::Query("hogql_query_error: Unknown table `events2`.".into())));
+        assert!(!no_ai_events(&SourceError::Timeout("Unknown table ai_events".into())));
     }
 }

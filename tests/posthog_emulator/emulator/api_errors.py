@@ -49,6 +49,17 @@ def project_not_in_key_scope(team_id: int) -> ApiError:
     return permission_denied(f"API key does not have access to the requested project: ID {team_id}.")
 
 
+def organization_not_in_key_scope(organization_id: str) -> ApiError:
+    return permission_denied(f"API key does not have access to the requested organization: ID {organization_id}.")
+
+
+def personal_keys_forbidden(organization_name: str) -> ApiError:
+    return permission_denied(
+        f"Organization '{organization_name}' does not allow using personal API keys. "
+        "Contact an admin to enable personal API keys for this organization."
+    )
+
+
 def project_not_found() -> ApiError:
     return ApiError(404, "invalid_request", "not_found", "Project not found.")
 

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
+from .ai_events_mode import AI_LARGE_PROPERTIES, AiEventsMode
 from .hogql_functions import COMPARISON_FUNCTIONS, FunctionMeta, arity_error, registry
 from .hogql_query_rules import reject_offset
 from .hogql_tables import AI_EVENTS_COLUMNS, AI_EVENTS_JSON_COLUMNS, EVENTS_COLUMNS, EVENTS_DATETIME_COLUMNS
@@ -97,8 +98,9 @@ class PrintedQuery:
 class ClickHousePrinter:
     """Prints one HogQL SELECT (or UNION) as ClickHouse SQL for one team."""
 
-    def __init__(self, team_id: int, materialized: Optional[dict] = None):
+    def __init__(self, team_id: int, materialized: Optional[dict] = None, ai_events: AiEventsMode = AiEventsMode()):
         self.team_id = team_id
+        self.ai_events = ai_events
         self.materialized = materialized or {}
         self.functions = registry()
         self.scopes: list[SelectScope] = []
@@ -250,6 +252,8 @@ class ClickHousePrinter:
                 parts.append("events" if alias is None or alias == "events" else f"events AS {escape_clickhouse_identifier(alias)}")
                 guard = f"equals({escape_clickhouse_identifier(ref)}.team_id, {int(self.team_id)})"
             elif chain in (["posthog", "ai_events"], ["ai_events"]):
+                if self.ai_events.kind == "absent":
+                    raise QueryError(f"Unknown table `{name}`.")
                 if join.get("table_args") is not None:
                     raise QueryError("Table 'ai_events' does not accept arguments")
                 ref = alias or "ai_events"
@@ -257,7 +261,8 @@ class ClickHousePrinter:
                            for name, nullable in AI_EVENTS_COLUMNS.items()}
                 scope.tables.append(TableInScope("ai_events", ref, alias, columns))
                 parts.append(f"ai_events AS {escape_clickhouse_identifier(ref)}")
-                guard = f"equals({escape_clickhouse_identifier(ref)}.team_id, {int(self.team_id)})"
+                held = self.ai_events.holds(f"{escape_clickhouse_identifier(ref)}.timestamp")
+                guard = f"and(equals({escape_clickhouse_identifier(ref)}.team_id, {int(self.team_id)}), {held})"
             elif chain == ["numbers"]:
                 args = join.get("table_args") or []
                 if not args:
@@ -442,6 +447,10 @@ class ClickHousePrinter:
                 self.substitutions[f"accurateCastOrNull({canonical}, '{cast_type}')"] = (
                     qualifier + escape_clickhouse_identifier(cast_column)
                 )
+        if len(keys) == 1 and keys[0] in AI_LARGE_PROPERTIES and table.kind == "events" and self.ai_events.strips_events:
+            qualifier = escape_clickhouse_identifier(table.ref) + "." if table.ref else ""
+            held = self.ai_events.holds(f"{qualifier}timestamp")
+            return f"if(and(startsWith({qualifier}event, '$ai_'), {held}), NULL, {canonical})"
         return canonical
 
     def visit_ArithmeticOperation(self, node: dict) -> Printed:
@@ -767,11 +776,11 @@ class ClickHousePrinter:
         return self.visit(node["expr"])
 
 
-def print_query(ast: dict, team_id: int, materialized: Optional[dict] = None) -> PrintedQuery:
+def print_query(ast: dict, team_id: int, materialized: Optional[dict] = None, ai_events: AiEventsMode = AiEventsMode()) -> PrintedQuery:
     """Print a parsed, placeholder-filled query for one team with PostHog's row limits applied."""
     reject_offset(ast)
     paginated = ast["node"] == "SelectQuery" and ast.get("limit") is None
-    printer = ClickHousePrinter(team_id, materialized)
+    printer = ClickHousePrinter(team_id, materialized, ai_events)
     sql, columns = printer.print_top(ast, DEFAULT_RETURNED_ROWS + 1 if paginated else None)
     executable = sql
     for canonical in sorted(printer.substitutions, key=len, reverse=True):

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Optional
 
 from . import api_errors
+from .ai_events_mode import AiEventsMode
 from .event_store import EngineError, EventStore
 from .hogql_parse import HogQLSyntaxError, parse_select
 from .hogql_printer import print_query
@@ -148,9 +149,11 @@ def is_async(refresh: str) -> bool:
 class QueryRunner:
     """Runs HogQL for a team on the event store, in a worker thread."""
 
-    def __init__(self, store: EventStore, max_execution_time: float):
+    def __init__(self, store: EventStore, max_execution_time: float, ai_events: Optional[dict] = None):
         self.store = store
         self.max_execution_time = max_execution_time
+        # project id -> AiEventsMode (what its posthog.ai_events holds); mirror when absent
+        self.ai_events = ai_events if ai_events is not None else {}
 
     def _canonical_names(self, meta_names: list) -> list:
         """Undo the materialized-column shortcut in ClickHouse's column names."""
@@ -179,7 +182,7 @@ class QueryRunner:
         mark = time.perf_counter()
         try:
             ast = fill_placeholders(ast, request.values)
-            printed = print_query(ast, team_id, self.store.materialized)
+            printed = print_query(ast, team_id, self.store.materialized, self.ai_events.get(team_id, AiEventsMode()))
         except QueryError as exc:
             raise api_errors.validation_error(str(exc), code="hogql_query_error")
         timings.append({"k": "./print_ast", "t": round(time.perf_counter() - mark, 6)})

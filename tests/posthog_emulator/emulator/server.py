@@ -14,7 +14,7 @@ answer only when the request carries ``X-Emulator-Admin-Token`` with the configu
 import asyncio
 import json
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Optional
 
@@ -22,6 +22,7 @@ import orjson
 from aiohttp import web
 
 from . import api_errors
+from .ai_events_mode import AiEventsMode
 from .capture import CaptureError, decode_body, events_and_token, normalize_event
 from .config import EmulatorConfig, PersonalApiKey, Project
 from .event_store import EventStore, LoadError
@@ -44,6 +45,7 @@ class ServerSettings:
     hourly_query_budget: int = 120
     admin_token: str = "emulator-admin-token"
     capture_log: Optional[str] = None  # JSONL file receiving each captured event as the SDK sent it
+    ai_events: dict = field(default_factory=dict)  # project id -> AiEventsMode (default mirror)
 
 
 def json_response(body: object, status: int = 200, headers: Optional[dict] = None) -> web.Response:
@@ -70,7 +72,7 @@ class Emulator:
         self.faults = faults
         self.budget = QueryBudget(settings.hourly_query_budget)
         self.gate = ConcurrencyGate(settings.max_concurrent, settings.queue_timeout, config.organization_id)
-        self.runner = QueryRunner(store, settings.max_execution_time)
+        self.runner = QueryRunner(store, settings.max_execution_time, dict(settings.ai_events))
         self.async_queries = AsyncQueries()
         self.executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="query")
 
@@ -165,8 +167,14 @@ class Emulator:
                 project = None
         if project is None:
             raise api_errors.project_not_found()
+        # PostHog's order (APIScopePermission.check_team_and_org_permissions): the organization's
+        # personal-key setting, then the key's projects, then its organizations, then its scopes.
+        if self.config.refuses_personal_keys:
+            raise api_errors.personal_keys_forbidden(self.config.organization_name)
         if key.scoped_teams and project.id not in key.scoped_teams:
             raise api_errors.project_not_in_key_scope(project.id)
+        if key.scoped_organizations and self.config.organization_id not in key.scoped_organizations:
+            raise api_errors.organization_not_in_key_scope(self.config.organization_id)
         if not key.has_scope(scope):
             raise api_errors.missing_scope(scope)
         return project
@@ -263,7 +271,7 @@ class Emulator:
                 "user_id": 1,
                 "scopes": list(key.scopes),
                 "scoped_teams": list(key.scoped_teams),
-                "scoped_organizations": [],
+                "scoped_organizations": list(key.scoped_organizations),
             }
         )
 
@@ -277,7 +285,8 @@ class Emulator:
             "id": self.config.organization_id,
             "name": self.config.organization_name,
             "slug": "emulator-org",
-            "membership_level": 15,
+            "membership_level": self.config.membership_level,
+            "members_can_use_personal_api_keys": self.config.members_can_use_personal_api_keys,
             "teams": [self._team_json(p) for p in self.config.projects],
             "projects": [{"id": p.id, "name": p.name, "organization_id": self.config.organization_id}
                          for p in self.config.projects],
@@ -291,7 +300,7 @@ class Emulator:
                 "team": self._team_json(current),
                 "organization": organization,
                 "organizations": [{"id": self.config.organization_id, "name": self.config.organization_name,
-                                   "slug": "emulator-org", "membership_level": 15}],
+                                   "slug": "emulator-org", "membership_level": self.config.membership_level}],
             }
         )
 
@@ -367,6 +376,7 @@ class Emulator:
             "queries_in_last_hour": {str(p.id): self.budget.used(p.id) for p in self.config.projects},
             "hourly_query_budget": self.budget.per_hour,
             "faults": self.faults.describe(),
+            "ai_events": {str(p.id): self.runner.ai_events.get(p.id, AiEventsMode()).describe() for p in self.config.projects},
         })
 
     async def admin_running(self, request: web.Request) -> web.Response:
@@ -391,6 +401,20 @@ class Emulator:
             self.budget.per_hour = int(body["hourly_query_budget"])
         self.budget.reset(team)
         return json_response({"reset": team if team is not None else "all", "hourly_query_budget": self.budget.per_hour})
+
+    async def admin_ai_events(self, request: web.Request) -> web.Response:
+        """``{"team_id": N, "mode": "empty" | "partial:SINCE" | ...}``: what the project's ai_events holds."""
+        self._check_admin(request)
+        try:
+            body = await request.json()
+            team = int(body.get("team_id", self.config.default_project.id))
+            mode = AiEventsMode.parse(str(body["mode"]))
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise api_errors.validation_error(f"ai_events needs a team_id and a mode: {exc}")
+        if self.config.project(team) is None:
+            raise api_errors.project_not_found()
+        self.runner.ai_events[team] = mode
+        return json_response({"team_id": team, "mode": mode.describe()})
 
     async def admin_load_events(self, request: web.Request) -> web.Response:
         self._check_admin(request)
@@ -439,6 +463,7 @@ class Emulator:
             web.post("/_emulator/faults", self.admin_faults),
             web.post("/_emulator/budget/reset", self.admin_reset_budget),
             web.post("/_emulator/events", self.admin_load_events),
+            web.post("/_emulator/ai_events", self.admin_ai_events),
             web.post("/_emulator/events/clear", self.admin_clear_events),
         ]
         app.add_routes(routes)

@@ -10,9 +10,9 @@ use crate::contract::{CACHE_WINDOW_S, ERROR_CHARS, ERROR_ROWS, LONG_CONTEXT_TOKE
 /// [`NUMBER_PROPERTIES`] the generations whose value was read as missing,
 /// and the generations with any such value.
 pub fn overview(w: &Window) -> Query {
-    let mut cols: Vec<String> = [Col::Id, Col::Trace, Col::Operation, Col::Ts, Col::Input, Col::Output].iter().map(|c| c.select(PayloadTable::Events)).collect();
+    let mut cols: Vec<String> = [Col::Id, Col::Trace, Col::Operation, Col::Ts, Col::Input, Col::Output].iter().map(|c| c.select()).collect();
     cols.extend(NUMBER_PROPERTIES.iter().enumerate().map(|(i, (prop, read))| format!("{} AS dirty_{i}", super::dirty(prop, *read))));
-    let base = select_in_window(&cols, PayloadTable::Events);
+    let base = select_in_window(&cols);
     let libs = generations_in_window(&[Col::Lib], PayloadTable::Events);
     let dirty: Vec<String> = (0..NUMBER_PROPERTIES.len()).map(|i| format!("countIf(dirty_{i}) AS bad_{i}")).collect();
     let any: Vec<String> = (0..NUMBER_PROPERTIES.len()).map(|i| format!("dirty_{i}")).collect();

@@ -29,8 +29,9 @@ pub struct Query {
     pub values: Map<String, Value>,
 }
 
-/// Where prompts and outputs are read from: the `events` table, or
-/// `posthog.ai_events`, where newer ingestion keeps them instead.
+/// Where prompts and outputs are read from: the `events` table alone, or
+/// `posthog.ai_events` merged with `events` by uuid (newer ingestion keeps
+/// payloads there instead, for the teams in its rollout and for about 30 days).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PayloadTable {
     Events,
@@ -91,13 +92,11 @@ fn dirty(prop: &str, read: crate::contract::NumberRead) -> String {
     format!("coalesce(properties.{prop}, '') != '' AND isNull({value})")
 }
 
-/// A payload read: `events` properties are text with their outer quotes
-/// stripped; `ai_events` columns are raw JSON, stripped the same way.
-fn payload(table: PayloadTable, prop: &str, column: &str) -> String {
-    match table {
-        PayloadTable::Events => format!("properties.{prop}"),
-        PayloadTable::AiEvents => format!("replaceRegexpAll(nullIf({column}, 'null'), '^\"|\"$', '')"),
-    }
+/// An `ai_events` payload column read as `events` reads the property: raw
+/// JSON with its outer quotes stripped, where `''` (the older schema's
+/// missing value) and `null` are missing.
+fn ai_payload(column: &str) -> String {
+    format!("replaceRegexpAll(nullIf(nullIf({column}, ''), 'null'), '^\"|\"$', '')")
 }
 
 const TRACE: &str = "coalesce(properties.$ai_trace_id, '')";
@@ -120,7 +119,8 @@ fn top_or_other(name: &str, top: usize, other: &str) -> String {
 }
 
 impl Col {
-    fn select(self, table: PayloadTable) -> String {
+    /// The column as read from `events`.
+    fn select(self) -> String {
         let expr = match self {
             Col::Id => "toString(uuid)".to_string(),
             Col::Ts => "toTimeZone(timestamp, 'UTC')".to_string(),
@@ -147,8 +147,8 @@ impl Col {
             Col::Status => "multiIf(toInt(properties.$ai_http_status) < 0, 0, toInt(properties.$ai_http_status) > 65535, NULL, toInt(properties.$ai_http_status))".to_string(),
             Col::Stop => "properties.$ai_stop_reason".to_string(),
             Col::Error => "properties.$ai_error".to_string(),
-            Col::Input => payload(table, "$ai_input", "input"),
-            Col::Output => payload(table, "$ai_output_choices", "output_choices"),
+            Col::Input => "properties.$ai_input".to_string(),
+            Col::Output => "properties.$ai_output_choices".to_string(),
         };
         format!("{expr} AS {}", self.name())
     }
@@ -190,19 +190,55 @@ const TOKENS: [Col; 5] = [Col::InputTokens, Col::OutputTokens, Col::CacheReadTok
 /// The window's `$ai_generation` events, as a `WHERE` condition.
 const WINDOW: &str = "event = {event} AND timestamp >= toDateTime({start}, 'UTC') AND timestamp < toDateTime({end}, 'UTC')";
 
-/// `SELECT cols FROM table WHERE` the window's `$ai_generation` events.
+/// `SELECT cols` of the window's `$ai_generation` events. Everything is read
+/// from `events`; with [`PayloadTable::AiEvents`], the payloads come from
+/// `posthog.ai_events` where it holds the event and from `events` where it
+/// does not (it may be empty, hold only recent events, or hold the payloads
+/// `events` was stripped of): joined by uuid, as PostHog's own reads fall
+/// back to `events`. `ai_filter` narrows the `ai_events` side (a condition
+/// on its columns), so that only the payloads wanted are held for the join.
 fn generations_in_window(cols: &[Col], table: PayloadTable) -> String {
-    let cols: Vec<String> = cols.iter().map(|c| c.select(table)).collect();
-    select_in_window(&cols, table)
+    generations_in_window_where(cols, table, None)
 }
 
-/// `SELECT exprs FROM table WHERE` the window's `$ai_generation` events.
-fn select_in_window(cols: &[String], table: PayloadTable) -> String {
-    let from = match table {
-        PayloadTable::Events => "events",
-        PayloadTable::AiEvents => "posthog.ai_events",
-    };
-    format!("SELECT {} FROM {from} WHERE {WINDOW}", cols.join(", "))
+/// [`generations_in_window`], with `ai_events` read only where `ai_filter` holds.
+fn generations_in_window_where(cols: &[Col], table: PayloadTable, ai_filter: Option<&str>) -> String {
+    let payloads: Vec<Col> = cols.iter().copied().filter(|c| matches!(c, Col::Input | Col::Output)).collect();
+    if table == PayloadTable::Events || payloads.is_empty() {
+        let cols: Vec<String> = cols.iter().map(|c| c.select()).collect();
+        return select_in_window(&cols);
+    }
+    let mut inner: Vec<Col> = cols.to_vec();
+    if !inner.contains(&Col::Id) {
+        inner.push(Col::Id);
+    }
+    let inner: Vec<String> = inner.iter().map(|c| c.select()).collect();
+    let ai_cols: Vec<String> = payloads
+        .iter()
+        .map(|c| {
+            let column = if *c == Col::Input { "input" } else { "output_choices" };
+            format!("{} AS {}", ai_payload(column), c.name())
+        })
+        .collect();
+    let outer: Vec<String> = cols
+        .iter()
+        .map(|c| match c {
+            Col::Input | Col::Output => format!("coalesce(a.{n}, e.{n}) AS {n}", n = c.name()),
+            _ => format!("e.{n} AS {n}", n = c.name()),
+        })
+        .collect();
+    let filter = ai_filter.map(|f| format!(" AND {f}")).unwrap_or_default();
+    format!(
+        "SELECT {} FROM ({}) AS e LEFT JOIN (SELECT toString(uuid) AS id, {} FROM posthog.ai_events WHERE {WINDOW}{filter} LIMIT 1 BY id) AS a ON e.id = a.id",
+        outer.join(", "),
+        select_in_window(&inner),
+        ai_cols.join(", "),
+    )
+}
+
+/// `SELECT exprs FROM events WHERE` the window's `$ai_generation` events.
+fn select_in_window(cols: &[String]) -> String {
+    format!("SELECT {} FROM events WHERE {WINDOW}", cols.join(", "))
 }
 
 /// The values every query needs: the event name and the window.

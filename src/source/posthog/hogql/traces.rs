@@ -1,7 +1,7 @@
 //! The per-trace queries: one row per (trace, operation), and the
 //! generations of selected traces.
 
-use super::{generations_in_window, hex_hash, token_sums, window_values, Col, PayloadTable, Query};
+use super::{generations_in_window, generations_in_window_where, hex_hash, token_sums, window_values, Col, PayloadTable, Query};
 use crate::analysis::dataset::Window;
 use crate::contract::{generations_per_trace, ERROR_CHARS, EXCERPT_CHARS, MAX_ROWS, TOOL_STOP_REASONS, TRUNCATION_STOP_REASONS};
 use crate::source::TraceOpsPage;
@@ -53,12 +53,14 @@ pub fn trace_ops(w: &Window, page: &TraceOpsPage) -> Query {
 }
 
 /// The generations of `trace_ids` (at most [`generations_per_trace`] each,
-/// the earliest), with payload lengths, hashes and excerpts read from `table`.
+/// the earliest), with payload lengths, hashes and excerpts read from `table`
+/// (with `ai_events`, only the payloads of these traces are read from it).
 pub fn generations(w: &Window, trace_ids: &[String], table: PayloadTable) -> Query {
     let mut cols = vec![Col::Id, Col::Ts, Col::Trace, Col::Operation, Col::Model, Col::Provider, Col::Cost, Col::Latency, Col::IsError, Col::Status];
     cols.extend(super::TOKENS);
     cols.extend([Col::MaxTokens, Col::Error, Col::Stop, Col::Input, Col::Output]);
     let n = EXCERPT_CHARS;
+    let ids = super::super::escape::string_list(trace_ids);
     let hogql = format!(
         "SELECT id, trace, ts, operation, model, provider, {}, cost, coalesce(latency, 0) AS latency_s, is_error, status, \
          coalesce(substringUTF8(error, 1, {ERROR_CHARS}), '') AS error_message, coalesce(stop, '') AS stop_reason, max_tokens, \
@@ -70,8 +72,8 @@ pub fn generations(w: &Window, trace_ids: &[String], table: PayloadTable) -> Que
         TOKENS_AS_IS,
         hex_hash("input"),
         n - 1,
-        generations_in_window(&cols, table),
-        super::super::escape::string_list(trace_ids),
+        generations_in_window_where(&cols, table, Some(&format!("trace_id IN ({ids})"))),
+        ids,
         generations_per_trace(trace_ids.len()),
     );
     let name = if table == PayloadTable::AiEvents { "generations_ai_events" } else { "generations" };
