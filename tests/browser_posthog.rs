@@ -224,3 +224,22 @@ async fn a_query_over_the_time_limit_is_run_async_and_polled() {
     assert!(saw_async, "the progress view said a query went async");
     assert!(md.contains("Executive Summary") && md.contains("Failure-Mode Analysis"), "a whole report");
 }
+
+#[wasm_bindgen_test]
+async fn a_pasted_key_with_invisible_characters_works_and_a_broken_one_says_why() {
+    no_faults().await;
+    // A zero-width space and a newline from a paste: dropped, the key works.
+    let (root, _h) = connect("phx_emulator_all\u{200B}\n").await;
+    click(&root, "#discover");
+    let options = wait_for(&root, "#project-select", 10_000).await.text_content().unwrap();
+    assert!(options.contains("Default project (1)"), "{options}");
+    drop(root);
+    // A character no header can carry: a clear message, and no request.
+    let (root, _h2) = connect("phx_emulator é all").await;
+    input(&root, "#project-id", "1");
+    leptos::task::tick().await;
+    click(&root, "#analyze");
+    let message = wait_for(&root, "#error-message", 10_000).await.text_content().unwrap();
+    assert!(message.contains("paste the key again"), "{message}");
+    assert!(root.query_selector("#analyze").unwrap().unwrap().get_attribute("disabled").is_none(), "Analyze can be pressed again");
+}

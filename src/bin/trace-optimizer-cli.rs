@@ -173,7 +173,7 @@ mod cli {
     /// The personal API key, from the environment only (flags land in shell history).
     fn api_key() -> Result<ApiKey> {
         match std::env::var("POSTHOG_PERSONAL_API_KEY") {
-            Ok(k) if !k.trim().is_empty() => Ok(ApiKey::new(&k)),
+            Ok(k) if !k.trim().is_empty() => ApiKey::parse(&k).map_err(|e| format!("POSTHOG_PERSONAL_API_KEY: {e}").into()),
             _ => Err("set POSTHOG_PERSONAL_API_KEY to a personal API key with the query:read scope".into()),
         }
     }

@@ -3,7 +3,7 @@
 
 use super::key_store;
 use super::run::{run_demo, run_posthog, PostHogTarget};
-use super::state::AppState;
+use super::state::{AppState, Phase};
 use crate::analysis::Settings;
 use crate::source::posthog::browser::BrowserTransport;
 use crate::source::posthog::{discover, ApiKey, Client, Host, ProjectChoice};
@@ -100,8 +100,12 @@ pub fn ConnectPanel() -> impl IntoView {
     let filled = move || !key.get().trim().is_empty() && project_id().is_some() && settings().is_ok() && target_host().is_ok();
     let find_projects = move |_| {
         let Ok(h) = untrack(target_host) else { return };
+        let k = match ApiKey::parse(&key.get_untracked()) {
+            Ok(k) => k,
+            Err(why) => return found.set(Found { projects: vec![], note: Some(why) }),
+        };
         finding.set(true);
-        let client = Client::new(BrowserTransport, ApiKey::new(&key.get_untracked()), h);
+        let client = Client::new(BrowserTransport, k, h);
         leptos::task::spawn_local(async move {
             let outcome = match discover(&client).await {
                 Ok(d) if !d.can_query => Found { projects: d.projects, note: Some("This key lacks the query:read scope, which the analysis needs.".into()) },
@@ -136,7 +140,11 @@ pub fn ConnectPanel() -> impl IntoView {
         }
         let (Ok(h), Some(id), Ok(s)) = (untrack(target_host), untrack(project_id), untrack(settings)) else { return };
         let name = found.with_untracked(|f| f.projects.iter().find(|p| p.id == id).map(|p| p.name.clone())).unwrap_or_else(|| format!("Project {id}"));
-        let target = PostHogTarget { host: h, key: ApiKey::new(&key.get_untracked()), project: ProjectChoice { id, name } };
+        let k = match ApiKey::parse(&key.get_untracked()) {
+            Ok(k) => k,
+            Err(why) => return state.phase.set(Phase::Failed(why)),
+        };
+        let target = PostHogTarget { host: h, key: k, project: ProjectChoice { id, name } };
         run_posthog(state, target, s);
     };
     view! {

@@ -38,10 +38,29 @@ use std::time::Duration;
 #[derive(Clone, PartialEq, Eq)]
 pub struct ApiKey(String);
 
+/// Invisible characters a paste can carry inside a key (zero-width space,
+/// joiners, word joiner, byte-order mark, soft hyphen): dropped wherever they are.
+const INVISIBLE: [char; 6] = ['\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}', '\u{00AD}'];
+
 impl ApiKey {
-    /// Wraps a key (surrounding whitespace from a paste is dropped).
+    /// Wraps a key known to be well formed (surrounding whitespace dropped);
+    /// what a user pasted goes through [`ApiKey::parse`].
     pub fn new(key: &str) -> Self {
         ApiKey(key.trim().to_string())
+    }
+
+    /// A key as the user pasted it: surrounding whitespace and invisible
+    /// characters dropped; anything else that an HTTP header cannot carry
+    /// (the browser would refuse the request) is refused with a message.
+    pub fn parse(pasted: &str) -> Result<Self, String> {
+        let key: String = pasted.chars().filter(|c| !INVISIBLE.contains(c)).collect::<String>().trim().to_string();
+        if key.is_empty() {
+            return Err("Paste a personal API key (PostHog: Settings, Personal API keys).".into());
+        }
+        if let Some((i, c)) = key.chars().enumerate().find(|(_, c)| !c.is_ascii_graphic()) {
+            return Err(format!("The API key has a character a request cannot carry ({} at position {}): paste the key again as PostHog shows it (phx_ followed by letters and digits).", c.escape_unicode(), i + 1));
+        }
+        Ok(ApiKey(key))
     }
 }
 

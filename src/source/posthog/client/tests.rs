@@ -183,3 +183,16 @@ fn a_cancelled_client_sends_nothing() {
     assert_eq!(block_on(client.query("7", &query(), Rank::Urgent, |b| Ok(b.len()))), Err(SourceError::Cancelled));
     assert!(t.sent.borrow().is_empty());
 }
+
+#[test]
+fn a_pasted_key_loses_invisible_characters_and_keeps_nothing_a_header_cannot_carry() {
+    let clean = ApiKey::new("phx_abc123");
+    for pasted in ["phx_abc123", "  phx_abc123\n", "phx_abc123\u{200B}", "\u{FEFF}phx_abc\u{200D}123\r\n"] {
+        assert_eq!(ApiKey::parse(pasted).as_ref(), Ok(&clean), "{pasted:?}");
+    }
+    for bad in ["phx_abc 123", "phx_abcé123", "phx_abc\t123", "phx_\u{202E}abc"] {
+        let err = ApiKey::parse(bad).unwrap_err();
+        assert!(err.contains("paste the key again") && !err.contains("abc"), "{bad:?}: {err}");
+    }
+    assert!(ApiKey::parse(" \u{200B} ").unwrap_err().contains("Paste a personal API key"));
+}
