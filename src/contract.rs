@@ -96,6 +96,22 @@ pub fn float_max(property: &str) -> f64 {
     }
 }
 
+/// Float property `prop` in HogQL as both sources read it: from 0 to its
+/// limit ([`float_max`]), else null: junk, negatives, `nan` (no comparison
+/// holds), `inf` and absurd values. Shared by the queries and the printed
+/// measurement HogQL.
+pub fn hogql_float(prop: &str) -> String {
+    let max = float_max(prop);
+    format!("if(toFloat(properties.{prop}) >= 0 AND toFloat(properties.{prop}) <= {max}, toFloat(properties.{prop}), NULL)")
+}
+
+/// Count property `prop` in HogQL as both sources read it: an integer from 0
+/// to its limit ([`count_max`]), else null: junk, fractions, negatives, absurd values.
+pub fn hogql_count(prop: &str) -> String {
+    let max = count_max(prop);
+    format!("if(toInt(properties.{prop}) >= 0 AND toInt(properties.{prop}) <= {max}, toInt(properties.{prop}), NULL)")
+}
+
 /// The most count property `property` may hold: its limit in
 /// [`NUMBER_PROPERTIES`], else the largest 64-bit integer.
 pub fn count_max(property: &str) -> u64 {

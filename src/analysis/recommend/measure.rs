@@ -3,7 +3,7 @@
 
 use crate::analysis::dataset::{Dataset, Window};
 use crate::analysis::metrics::{is_complete_day, ratio};
-use crate::contract::{NAME_CHARS, OTHER_OPERATIONS, TOP_OPERATIONS, TRUNCATION_STOP_REASONS};
+use crate::contract::{hogql_count as count, hogql_float as float, NAME_CHARS, OTHER_OPERATIONS, TOP_OPERATIONS, TRUNCATION_STOP_REASONS};
 use crate::analysis::pricing::Costing;
 use crate::analysis::stats::{mean, std_pop};
 use chrono::NaiveDate;
@@ -106,20 +106,6 @@ fn num(x: f64) -> String {
 /// A HogQL string literal.
 fn literal(s: &str) -> String {
     format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
-}
-
-/// Float property `prop` as the sources read it: from 0 to its limit in
-/// [`crate::contract::NUMBER_PROPERTIES`], else null (junk, negative, `nan`,
-/// `inf`, absurd).
-fn float(prop: &str) -> String {
-    let max = crate::contract::float_max(prop);
-    format!("if(toFloat(properties.{prop}) >= 0 AND toFloat(properties.{prop}) <= {max}, toFloat(properties.{prop}), NULL)")
-}
-
-/// Count property `prop` as the sources read it: an integer from 0 to its limit, else null.
-fn count(prop: &str) -> String {
-    let max = crate::contract::count_max(prop);
-    format!("if(toInt(properties.{prop}) >= 0 AND toInt(properties.{prop}) <= {max}, toInt(properties.{prop}), NULL)")
 }
 
 /// The first day the report counts: the window's first complete UTC day.

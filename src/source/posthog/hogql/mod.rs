@@ -18,7 +18,7 @@ pub use aggregates::{errors, latency, overview, prefixes, rollup};
 pub use traces::{generations, trace_ops};
 
 use crate::analysis::dataset::Window;
-use crate::contract::{NAME_CHARS, OTHER_MODELS, OTHER_OPERATIONS, RANK_COST_UNITS, TOP_MODELS, TOP_OPERATIONS};
+use crate::contract::{hogql_count as count, hogql_float as float, NAME_CHARS, OTHER_MODELS, OTHER_OPERATIONS, RANK_COST_UNITS, TOP_MODELS, TOP_OPERATIONS};
 use serde_json::{Map, Value};
 
 /// One HogQL query: its name (for PostHog's query log and our meter), text and values.
@@ -66,20 +66,6 @@ enum Col {
     Error,
     Input,
     Output,
-}
-
-/// A float property from 0 to its limit ([`crate::contract::float_max`]),
-/// else null: junk, negatives, `nan` (no comparison holds), `inf` and absurd values.
-fn float(prop: &str) -> String {
-    let max = crate::contract::float_max(prop);
-    format!("if(toFloat(properties.{prop}) >= 0 AND toFloat(properties.{prop}) <= {max}, toFloat(properties.{prop}), NULL)")
-}
-
-/// A count property as an integer from 0 to its limit
-/// ([`crate::contract::count_max`]), else null: junk, fractions, negatives, absurd values.
-fn count(prop: &str) -> String {
-    let max = crate::contract::count_max(prop);
-    format!("if(toInt(properties.{prop}) >= 0 AND toInt(properties.{prop}) <= {max}, toInt(properties.{prop}), NULL)")
 }
 
 /// Whether number property `prop` holds a value (not absent, `null` or `""`;
