@@ -16,6 +16,7 @@ from .ai_events_mode import parse_flag as parse_ai_events_flag
 from .config import build_config
 from .event_store import EventStore, LoadError
 from .faults import FaultInjector, FaultSettings
+from .property_types import parse_flag as parse_typed_flag
 from .server import Emulator, ServerSettings
 
 
@@ -30,6 +31,9 @@ def parse_args(argv):
                    help="personal API key, e.g. phx_test=* or phx_p2=query:read@2 (replaces the default keys)")
     p.add_argument("--ai-events", action="append", default=[], metavar="[PROJECT=]MODE",
                    help="what posthog.ai_events holds: mirror (default), empty, full, partial:SINCE (ISO time or Nd), absent")
+    p.add_argument("--typed-properties", action="append", default=[], metavar="PROJECT[=FILE.json]",
+                   help="read the project's properties by their types, as PostHog does: detected from the first "
+                        "values seen, and those given in FILE.json ({\"$x\": \"Numeric\"|\"Boolean\"|\"DateTime\"|\"String\"})")
     p.add_argument("--hourly-query-budget", type=int, default=120)
     p.add_argument("--max-concurrent", type=int, default=3, help="concurrent queries per project")
     p.add_argument("--queue-timeout", type=float, default=30.0, help="seconds a query waits for a slot")
@@ -63,6 +67,7 @@ def main(argv=None) -> int:
             throttle_wait_seconds=args.fault_429_wait,
         ))
         ai_events = dict(parse_ai_events_flag(text, config.default_project.id) for text in args.ai_events)
+        typed_properties = dict(parse_typed_flag(text) for text in args.typed_properties)
     except (ValueError, OSError) as exc:
         print(f"posthog-emulator: {exc}", file=sys.stderr)
         return 2
@@ -85,7 +90,7 @@ def main(argv=None) -> int:
         max_execution_time=args.max_execution_time, async_max_execution_time=args.async_max_execution_time,
         max_concurrent=args.max_concurrent, queue_timeout=args.queue_timeout,
         hourly_query_budget=args.hourly_query_budget, admin_token=args.admin_token, capture_log=args.capture_log,
-        ai_events=ai_events,
+        ai_events=ai_events, typed_properties=typed_properties,
     )
     emulator = Emulator(config, store, settings, faults)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -31,6 +31,7 @@ import chdb.session
 import orjson
 
 from .ingestion_enrichment import enrich_file_range, enrich_line
+from .property_types import definitions_sql
 
 # Properties the product aggregates on; each gets a materialized column named mat_<key>.
 HOT_PROPERTIES = (
@@ -168,6 +169,9 @@ class EventStore:
         self.data_dir = data_dir or self._tmp.name
         self._session = chdb.session.Session(os.path.join(self.data_dir, "chdb"))
         self._lock = threading.Lock()
+        # bumped whenever events change, so cached property definitions are recomputed
+        self._version = 0
+        self._definitions: dict = {}  # team id -> (version, {name: type})
         self._create_table()
 
     @property
@@ -341,6 +345,7 @@ class EventStore:
                      max_insert_threads = 2
         """
         with self._lock:
+            self._version += 1
             try:
                 self._session.query(sql)
             except Exception as exc:  # chdb raises its own error type with ClickHouse's text
@@ -387,7 +392,19 @@ class EventStore:
 
     def truncate(self) -> None:
         with self._lock:
+            self._version += 1
             self._session.query("TRUNCATE TABLE events")
+
+    def property_definitions(self, team_id: int) -> dict:
+        """The team's event property types as PostHog's ingestion detects them (``property_types``)."""
+        version = self._version
+        cached = self._definitions.get(team_id)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        rows = self.execute(definitions_sql(team_id), 600).rows
+        definitions = {name: kind for name, kind in rows}
+        self._definitions[team_id] = (version, definitions)
+        return definitions
 
     def close(self) -> None:
         self._session.close()

@@ -10,6 +10,8 @@ The printer follows PostHog's HogQL printer where it matters for results:
 * ``=`` and ``!=`` on nullable operands wrap in ``ifNull`` exactly as PostHog does;
 * ``timestamp`` reads as ``toTimeZone(events.timestamp, 'UTC')``; every events table gets a
   ``team_id`` guard;
+* with the project's property definitions (typed-properties mode), ``properties.$x`` of
+  ``events`` is read by its type as PostHog's ``PropertySwapper`` does (``property_types``);
 * constants, including the filled ``{placeholders}``, are escaped with PostHog's escaping rules,
   so values are always data.
 
@@ -26,6 +28,7 @@ from .hogql_functions import COMPARISON_FUNCTIONS, FunctionMeta, arity_error, re
 from .hogql_query_rules import reject_offset
 from .hogql_tables import AI_EVENTS_COLUMNS, AI_EVENTS_JSON_COLUMNS, EVENTS_COLUMNS, EVENTS_DATETIME_COLUMNS
 from .hogql_text_printer import HogQLPrinter
+from .property_types import STRING_INPUT_CONVERSIONS, typed_read
 from .sql_text import (
     ARITHMETIC_OPS,
     COMPARE_OPS,
@@ -98,9 +101,14 @@ class PrintedQuery:
 class ClickHousePrinter:
     """Prints one HogQL SELECT (or UNION) as ClickHouse SQL for one team."""
 
-    def __init__(self, team_id: int, materialized: Optional[dict] = None, ai_events: AiEventsMode = AiEventsMode()):
+    def __init__(self, team_id: int, materialized: Optional[dict] = None, ai_events: AiEventsMode = AiEventsMode(),
+                 property_types: Optional[dict] = None):
         self.team_id = team_id
         self.ai_events = ai_events
+        # property name -> PostHog type, when the project's properties are typed; None reads strings
+        self.property_types = property_types
+        # inside toFloatOrZero(...) and the like, whose argument PostHog leaves a string
+        self.untyped_argument = False
         self.materialized = materialized or {}
         self.functions = registry()
         self.scopes: list[SelectScope] = []
@@ -429,7 +437,12 @@ class ClickHousePrinter:
             raise QueryError(f"Unable to resolve field: {name}")
         column = qualifier + escape_clickhouse_identifier(name)
         if name == "properties" and len(chain) > 1:
-            return Printed(self._property_read(column, chain[1:], table))
+            read = self._property_read(column, chain[1:], table)
+            if self.property_types is not None and len(chain) == 2 and not self.untyped_argument:
+                key = str(chain[1])
+                sql, datetime = typed_read(read, self.property_types.get(key), key)
+                return Printed(sql, True, datetime)
+            return Printed(read)
         if len(chain) > 1:
             raise QueryError(f"Can not access property {chain[1]} on field {name}")
         if name in EVENTS_DATETIME_COLUMNS:
@@ -598,6 +611,14 @@ class ClickHousePrinter:
     # ---- calls ---------------------------------------------------------------------------------
 
     def visit_Call(self, node: dict) -> Printed:
+        saved = self.untyped_argument
+        self.untyped_argument = node["name"] in STRING_INPUT_CONVERSIONS
+        try:
+            return self._visit_call(node)
+        finally:
+            self.untyped_argument = saved
+
+    def _visit_call(self, node: dict) -> Printed:
         name = node["name"]
         args = node.get("args") or []
         functions = self.functions
@@ -776,11 +797,13 @@ class ClickHousePrinter:
         return self.visit(node["expr"])
 
 
-def print_query(ast: dict, team_id: int, materialized: Optional[dict] = None, ai_events: AiEventsMode = AiEventsMode()) -> PrintedQuery:
-    """Print a parsed, placeholder-filled query for one team with PostHog's row limits applied."""
+def print_query(ast: dict, team_id: int, materialized: Optional[dict] = None, ai_events: AiEventsMode = AiEventsMode(),
+                property_types: Optional[dict] = None) -> PrintedQuery:
+    """Print a parsed, placeholder-filled query for one team with PostHog's row limits applied;
+    ``property_types`` (name -> type) types property reads as PostHog does."""
     reject_offset(ast)
     paginated = ast["node"] == "SelectQuery" and ast.get("limit") is None
-    printer = ClickHousePrinter(team_id, materialized, ai_events)
+    printer = ClickHousePrinter(team_id, materialized, ai_events, property_types)
     sql, columns = printer.print_top(ast, DEFAULT_RETURNED_ROWS + 1 if paginated else None)
     executable = sql
     for canonical in sorted(printer.substitutions, key=len, reverse=True):

@@ -149,11 +149,20 @@ def is_async(refresh: str) -> bool:
 class QueryRunner:
     """Runs HogQL for a team on the event store, in a worker thread."""
 
-    def __init__(self, store: EventStore, max_execution_time: float, ai_events: Optional[dict] = None):
+    def __init__(self, store: EventStore, max_execution_time: float, ai_events: Optional[dict] = None,
+                 typed_properties: Optional[dict] = None):
         self.store = store
         self.max_execution_time = max_execution_time
         # project id -> AiEventsMode (what its posthog.ai_events holds); mirror when absent
         self.ai_events = ai_events if ai_events is not None else {}
+        # project id -> property types given for it, for the projects whose properties are typed
+        self.typed_properties = typed_properties if typed_properties is not None else {}
+
+    def property_types(self, team_id: int) -> Optional[dict]:
+        """The types the team's property reads follow (detected, then given), or None: strings."""
+        if team_id not in self.typed_properties:
+            return None
+        return {**self.store.property_definitions(team_id), **self.typed_properties[team_id]}
 
     def _canonical_names(self, meta_names: list) -> list:
         """Undo the materialized-column shortcut in ClickHouse's column names."""
@@ -182,7 +191,8 @@ class QueryRunner:
         mark = time.perf_counter()
         try:
             ast = fill_placeholders(ast, request.values)
-            printed = print_query(ast, team_id, self.store.materialized, self.ai_events.get(team_id, AiEventsMode()))
+            printed = print_query(ast, team_id, self.store.materialized, self.ai_events.get(team_id, AiEventsMode()),
+                                  self.property_types(team_id))
         except QueryError as exc:
             raise api_errors.validation_error(str(exc), code="hogql_query_error")
         timings.append({"k": "./print_ast", "t": round(time.perf_counter() - mark, 6)})

@@ -28,6 +28,7 @@ from .config import EmulatorConfig, PersonalApiKey, Project
 from .event_store import EventStore, LoadError
 from .faults import FaultInjector
 from .limits import ConcurrencyGate, QueryBudget
+from .property_types import parse_types
 from .query_runner import AsyncQueries, QueryRunner, is_async, parse_request
 
 CORS_ALLOW_METHODS = "DELETE, GET, OPTIONS, PATCH, POST, PUT"
@@ -46,6 +47,7 @@ class ServerSettings:
     admin_token: str = "emulator-admin-token"
     capture_log: Optional[str] = None  # JSONL file receiving each captured event as the SDK sent it
     ai_events: dict = field(default_factory=dict)  # project id -> AiEventsMode (default mirror)
+    typed_properties: dict = field(default_factory=dict)  # project id -> given property types, for typed projects
 
 
 def json_response(body: object, status: int = 200, headers: Optional[dict] = None) -> web.Response:
@@ -72,7 +74,7 @@ class Emulator:
         self.faults = faults
         self.budget = QueryBudget(settings.hourly_query_budget)
         self.gate = ConcurrencyGate(settings.max_concurrent, settings.queue_timeout, config.organization_id)
-        self.runner = QueryRunner(store, settings.max_execution_time, dict(settings.ai_events))
+        self.runner = QueryRunner(store, settings.max_execution_time, dict(settings.ai_events), dict(settings.typed_properties))
         self.async_queries = AsyncQueries()
         self.executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="query")
 
@@ -377,6 +379,7 @@ class Emulator:
             "hourly_query_budget": self.budget.per_hour,
             "faults": self.faults.describe(),
             "ai_events": {str(p.id): self.runner.ai_events.get(p.id, AiEventsMode()).describe() for p in self.config.projects},
+            "typed_properties": sorted(str(t) for t in self.runner.typed_properties),
         })
 
     async def admin_running(self, request: web.Request) -> web.Response:
@@ -415,6 +418,34 @@ class Emulator:
             raise api_errors.project_not_found()
         self.runner.ai_events[team] = mode
         return json_response({"team_id": team, "mode": mode.describe()})
+
+    async def admin_typed_properties(self, request: web.Request) -> web.Response:
+        """``{"team_id": N, "typed": true, "types": {"$x": "Numeric"}}``: whether the project's property
+        reads follow its property definitions, and types to set on them (``types`` is optional)."""
+        self._check_admin(request)
+        try:
+            body = await request.json()
+            team = int(body.get("team_id", self.config.default_project.id))
+            typed = bool(body.get("typed", True))
+            types = parse_types(body.get("types", {}), "types")
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise api_errors.validation_error(f"typed_properties needs a team_id, typed and types: {exc}")
+        if self.config.project(team) is None:
+            raise api_errors.project_not_found()
+        if typed:
+            self.runner.typed_properties[team] = types
+        else:
+            self.runner.typed_properties.pop(team, None)
+        return json_response({"team_id": team, "typed": typed, "types": types})
+
+    async def admin_property_definitions(self, request: web.Request) -> web.Response:
+        """The project's property definitions: detected from its events, and those given."""
+        self._check_admin(request)
+        team = int(request.query.get("team_id", self.config.default_project.id))
+        detected = await asyncio.get_running_loop().run_in_executor(self.executor, self.store.property_definitions, team)
+        given = self.runner.typed_properties.get(team, {})
+        return json_response({"team_id": team, "typed": team in self.runner.typed_properties,
+                              "definitions": {**detected, **given}, "given": given})
 
     async def admin_load_events(self, request: web.Request) -> web.Response:
         self._check_admin(request)
@@ -464,6 +495,8 @@ class Emulator:
             web.post("/_emulator/budget/reset", self.admin_reset_budget),
             web.post("/_emulator/events", self.admin_load_events),
             web.post("/_emulator/ai_events", self.admin_ai_events),
+            web.post("/_emulator/typed_properties", self.admin_typed_properties),
+            web.get("/_emulator/property_definitions", self.admin_property_definitions),
             web.post("/_emulator/events/clear", self.admin_clear_events),
         ]
         app.add_routes(routes)
