@@ -1,7 +1,8 @@
 """A tiny local stand-in for the OpenAI and Anthropic HTTP APIs, for driving PostHog's SDK wrappers.
 
 It speaks just enough of both APIs for the SDKs' clients: chat completions (plain, streamed with
-usage, tool calls, cached prompt tokens, ``finish_reason: length``), embeddings, and Anthropic
+usage, tool calls, cached prompt tokens, ``finish_reason: length``), embeddings, the Responses
+API (plain, a function call, ``status: incomplete`` below 20 ``max_output_tokens``), and Anthropic
 messages (plain, streamed, ``tool_use``, cache read/creation tokens, ``stop_reason:
 max_tokens``). A request whose model name ends in ``-429`` or ``-500`` gets that error status.
 Token counts are derived from the request so runs are deterministic.
@@ -78,6 +79,8 @@ class FakeLLMHandler(BaseHTTPRequestHandler):
                                     "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
         if path.endswith("/messages"):
             return self._anthropic_messages(body)
+        if path.endswith("/responses"):
+            return self._openai_responses(body)
         self._json(404, {"error": {"message": f"no route {self.path}"}})
 
     # ---- OpenAI ------------------------------------------------------------------------------
@@ -117,6 +120,35 @@ class FakeLLMHandler(BaseHTTPRequestHandler):
             events.append((None, {**base, "object": "chat.completion.chunk", "choices": [], "usage": usage}))
         events.append((None, "[DONE]"))
         self._sse(events)
+
+    def _openai_responses(self, body: dict) -> None:
+        model = body.get("model", "")
+        if self._maybe_error(model, anthropic=False):
+            return
+        items = body.get("input") if isinstance(body.get("input"), list) else [{"role": "user", "content": body.get("input")}]
+        input_tokens = _words(items) + _words(body.get("instructions") or "")
+        max_tokens = body.get("max_output_tokens")
+        truncated = bool(max_tokens) and max_tokens < 20
+        output_tokens = max_tokens if truncated else 28
+        answered = any(isinstance(i, dict) and i.get("type") == "function_call_output" for i in items)
+        if body.get("tools") and not answered:
+            tool = body["tools"][0]["name"]
+            output = [{"type": "function_call", "id": "fc_fake_1", "call_id": "call_fake_1", "name": tool,
+                       "arguments": '{"city": "Paris"}', "status": "completed"}]
+        else:
+            text = "A measured answer." if not truncated else "A measured"
+            output = [{"type": "message", "id": "msg_fake_1", "status": "incomplete" if truncated else "completed",
+                       "role": "assistant", "content": [{"type": "output_text", "text": text, "annotations": []}]}]
+        self._json(200, {
+            "id": "resp_fake", "object": "response", "created_at": 1760000000, "model": model,
+            "status": "incomplete" if truncated else "completed",
+            "incomplete_details": {"reason": "max_output_tokens"} if truncated else None,
+            "output": output, "parallel_tool_calls": True, "tool_choice": "auto", "tools": body.get("tools") or [],
+            "max_output_tokens": max_tokens, "temperature": body.get("temperature"),
+            "usage": {"input_tokens": input_tokens, "input_tokens_details": {"cached_tokens": 0},
+                      "output_tokens": output_tokens, "output_tokens_details": {"reasoning_tokens": 0},
+                      "total_tokens": input_tokens + output_tokens},
+        })
 
     # ---- Anthropic ---------------------------------------------------------------------------
 

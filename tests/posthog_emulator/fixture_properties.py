@@ -13,7 +13,8 @@ from collections import defaultdict
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SDK_FIXTURES = ["sdk_openai.jsonl", "sdk_anthropic.jsonl", "sdk_langchain.jsonl"]
+SDK_FIXTURES = ["sdk_openai.jsonl", "sdk_anthropic.jsonl", "sdk_langchain.jsonl", "sdk_openai_plain.jsonl",
+                "sdk_openai_responses.jsonl", "sdk_anthropic_tools.jsonl", "sdk_langchain_spans.jsonl", "sdk_recorder.jsonl", "sdk_node.jsonl"]
 START, END = "<!-- sdk-properties:start -->", "<!-- sdk-properties:end -->"
 EVENT_ORDER = ["$ai_generation", "$ai_embedding", "$ai_span", "$ai_trace"]
 
