@@ -38,8 +38,9 @@ pub const LONG_CONTEXT_TOKENS: u64 = 200_000;
 /// sources compare `lower($ai_stop_reason)`, so Gemini's `MAX_TOKENS` is
 /// `max_tokens`): OpenAI chat and the Vercel AI SDK send `length`, Anthropic
 /// and Gemini `max_tokens`, and the OpenAI Responses API the response status,
-/// `incomplete` (the token limit, or more rarely a content filter).
-pub const TRUNCATION_STOP_REASONS: [&str; 3] = ["length", "max_tokens", "incomplete"];
+/// `incomplete` (the token limit, or more rarely a content filter), which
+/// PostHog's Python SDK replaces by its reason, `max_output_tokens`.
+pub const TRUNCATION_STOP_REASONS: [&str; 4] = ["length", "max_tokens", "incomplete", "max_output_tokens"];
 /// Stop reasons that mean the model asked for a tool, lower-cased: OpenAI
 /// chat `tool_calls`, Anthropic `tool_use`, the Vercel AI SDK `tool-calls`.
 /// Gemini and the Responses API end a tool call with `STOP` and `completed`,
@@ -99,17 +100,46 @@ pub fn float_max(property: &str) -> f64 {
 /// Float property `prop` in HogQL as both sources read it: from 0 to its
 /// limit ([`float_max`]), else null: junk, negatives, `nan` (no comparison
 /// holds), `inf` and absurd values. Shared by the queries and the printed
-/// measurement HogQL.
+/// measurement HogQL. `toFloat` reads the same whether PostHog types the
+/// property as text or, from its property definition, as a number (then
+/// `toFloat(toFloat(x))`).
 pub fn hogql_float(prop: &str) -> String {
     let max = float_max(prop);
     format!("if(toFloat(properties.{prop}) >= 0 AND toFloat(properties.{prop}) <= {max}, toFloat(properties.{prop}), NULL)")
 }
 
-/// Count property `prop` in HogQL as both sources read it: an integer from 0
-/// to its limit ([`count_max`]), else null: junk, fractions, negatives, absurd values.
+/// Count property `prop` in HogQL as both sources read it: a whole number
+/// from 0 to its limit ([`count_max`]), else null: junk, fractions,
+/// negatives, absurd values. Read through `toFloat`, so that `12`, `"12"`
+/// and `12.0` are 12 whether PostHog types the property as text or as a
+/// number (`toInt` of text refuses `12.0`, `toInt` of a number takes it).
 pub fn hogql_count(prop: &str) -> String {
     let max = count_max(prop);
-    format!("if(toInt(properties.{prop}) >= 0 AND toInt(properties.{prop}) <= {max}, toInt(properties.{prop}), NULL)")
+    let f = format!("toFloat(properties.{prop})");
+    format!("if({f} >= 0 AND {f} <= {max} AND {f} = floor({f}), toInt({f}), NULL)")
+}
+
+/// String property `prop` in HogQL: `toString(properties.{prop})`, its text
+/// whatever type PostHog's property definitions give it. A property first
+/// seen with a number or a date is typed so, and read bare it is a number or
+/// a date, on which `nullIf(x, '')` and `coalesce(x, '')` fail.
+pub fn hogql_text(prop: &str) -> String {
+    format!("toString(properties.{prop})")
+}
+
+/// Whether boolean property `prop` is true in HogQL: its text is `true`. The
+/// SDKs send JSON `true`; PostHog may type the property as a boolean
+/// (`toBool(...)`), whose text is `true` too, or leave it text.
+pub fn hogql_true(prop: &str) -> String {
+    format!("{} = 'true'", hogql_text(prop))
+}
+
+/// Whether property `prop` holds something in HogQL: not absent, `null` or
+/// `""`. Read from the raw JSON, which PostHog's property types leave alone,
+/// so that a value a typed read turns into null (text in a number property)
+/// still counts as there.
+pub fn hogql_present(prop: &str) -> String {
+    format!("JSONExtractRaw(properties, '{prop}') NOT IN ('', 'null', '\"\"')")
 }
 
 /// The most count property `property` may hold: its limit in

@@ -5,6 +5,9 @@
 //! source answers exactly like a HogQL query: a property is read as its raw
 //! JSON text with surrounding quotes stripped, `""` and `null` read as
 //! missing, and numbers are parsed from that text (`toFloat` of junk is null).
+//! The HogQL reads (`contract::hogql_*`) give the same whether PostHog types
+//! a property from its property definition or leaves it text, so these
+//! string-mode reads stand for both.
 
 use super::digest::TextDigest;
 use crate::contract::{count_max, float_max, NumberRead, NAME_CHARS, NUMBER_PROPERTIES};
@@ -57,17 +60,26 @@ pub fn prop_f64(props: &Map<String, Value>, key: &str) -> Option<f64> {
     prop_text(props, key)?.parse::<f64>().ok().filter(|v| *v >= 0.0 && *v <= max)
 }
 
-/// `toInt(properties.$x)` within the property's limit
-/// ([`crate::contract::count_max`]): null when missing, not an integer,
-/// negative or absurd.
+/// A count as [`crate::contract::hogql_count`] reads it: `toFloat` of the
+/// text, a whole number from 0 to the property's limit
+/// ([`crate::contract::count_max`]); null when missing, not a number, a
+/// fraction, negative or absurd.
 pub fn prop_u64(props: &Map<String, Value>, key: &str) -> Option<u64> {
-    let max = count_max(key);
-    prop_i64(props, key).and_then(|v| u64::try_from(v).ok()).filter(|v| *v <= max)
+    let max = count_max(key) as f64;
+    let v = prop_text(props, key)?.parse::<f64>().ok()?;
+    (v >= 0.0 && v <= max && v == v.floor()).then_some(v as u64)
 }
 
-/// `toInt(properties.$x)`, any sign.
-fn prop_i64(props: &Map<String, Value>, key: &str) -> Option<i64> {
-    prop_text(props, key)?.parse::<i64>().ok()
+/// `$ai_http_status` as the HogQL reads it: `toFloat` of the text, a
+/// negative (the SDKs send 0 or below for a call with no HTTP answer) as 0,
+/// a whole number up to 65535, else null.
+fn prop_status(props: &Map<String, Value>) -> Option<u16> {
+    let v = prop_text(props, "$ai_http_status")?.parse::<f64>().ok()?;
+    if v < 0.0 {
+        Some(0)
+    } else {
+        (v <= 65_535.0 && v == v.floor()).then_some(v as u16)
+    }
 }
 
 /// Whether `key` holds a value (not absent, `null` or `""`, as
@@ -90,7 +102,7 @@ pub fn dirty_numbers(props: &Map<String, Value>) -> u16 {
     NUMBER_PROPERTIES.iter().enumerate().filter(|(_, (key, read))| dirty(props, key, *read)).fold(0, |bits, (i, _)| bits | 1 << i)
 }
 
-/// `properties.$x = 'true'`.
+/// `toString(properties.$x) = 'true'`.
 pub fn prop_true(props: &Map<String, Value>, key: &str) -> bool {
     prop_text(props, key).as_deref() == Some("true")
 }
@@ -173,7 +185,7 @@ impl Generation {
             output_cost_usd: prop_f64(p, "$ai_output_cost_usd"),
             latency_s: prop_f64(p, "$ai_latency"),
             is_error: prop_true(p, "$ai_is_error"),
-            http_status: prop_i64(p, "$ai_http_status").and_then(|s| u16::try_from(s.max(0)).ok()),
+            http_status: prop_status(p),
             error: text("$ai_error"),
             stop_reason: text("$ai_stop_reason"),
             max_tokens: prop_u64(p, "$ai_max_tokens"),
@@ -219,6 +231,15 @@ mod tests {
         assert_eq!(prop_u64(&p, "c"), None);
         assert_eq!(prop_u64(&p, "d"), None, "a negative count is missing");
         assert_eq!(prop_f64(&p, "e"), Some(1000.0));
+    }
+
+    #[test]
+    fn counts_and_statuses_are_whole_numbers_read_through_to_float() {
+        // As typed PostHog reads a Numeric property: 12.0 is 12 whether sent as a number or text.
+        let p = props(json!({"a": 12.0, "b": "12.0", "c": "1e3", "d": 12.5, "e": "-0", "s": 429.0, "t": -1, "u": 70000, "v": "429.5"}));
+        assert_eq!(["a", "b", "c", "d", "e"].map(|k| prop_u64(&p, k)), [Some(12), Some(12), Some(1000), None, Some(0)]);
+        let status = |v: Value| prop_status(&props(json!({ "$ai_http_status": v })));
+        assert_eq!([p["s"].clone(), p["t"].clone(), p["u"].clone(), p["v"].clone(), json!("n/a")].map(status), [Some(429), Some(0), None, None, None]);
     }
 
     #[test]

@@ -4,8 +4,10 @@
 //! [`generations`], string literals written by [`super::escape`].
 //!
 //! Each query reads a subquery of typed per-generation columns
-//! ([`Col`]) and aggregates it, so the casts are written once: properties
-//! are cast (`toFloat`, `toInt`), booleans compared with `= 'true'`, the
+//! ([`Col`]) and aggregates it, so the casts are written once: numbers are
+//! read through `toFloat`, text through `toString`, booleans compared as
+//! `toString(x) = 'true'` (so the reads hold whether PostHog types the
+//! properties from their definitions or leaves them text), the
 //! operation is `coalesce(nullIf($ai_span_name, ''), 'unnamed')`, days are
 //! `toDate` in UTC. Operation and model names are cut to
 //! [`NAME_CHARS`], and past the window's top names by spend grouped under
@@ -18,7 +20,7 @@ pub use aggregates::{errors, latency, overview, prefixes, rollup};
 pub use traces::{generations, trace_ops};
 
 use crate::analysis::dataset::Window;
-use crate::contract::{hogql_count as count, hogql_float as float, NAME_CHARS, OTHER_MODELS, OTHER_OPERATIONS, RANK_COST_UNITS, TOP_MODELS, TOP_OPERATIONS};
+use crate::contract::{hogql_count as count, hogql_float as float, hogql_present, hogql_text as text, hogql_true, NAME_CHARS, OTHER_MODELS, OTHER_OPERATIONS, RANK_COST_UNITS, TOP_MODELS, TOP_OPERATIONS};
 use serde_json::{Map, Value};
 
 /// One HogQL query: its name (for PostHog's query log and our meter), text and values.
@@ -68,14 +70,15 @@ enum Col {
     Output,
 }
 
-/// Whether number property `prop` holds a value (not absent, `null` or `""`;
-/// HogQL's `!=` holds for null, hence the `coalesce`) that its reading treats as missing.
+/// Whether number property `prop` holds a value (not absent, `null` or `""`)
+/// that its reading treats as missing. The raw JSON is looked at only where
+/// the value is missing (ClickHouse evaluates `AND` lazily).
 fn dirty(prop: &str, read: crate::contract::NumberRead) -> String {
     let value = match read {
         crate::contract::NumberRead::Float { .. } => float(prop),
         crate::contract::NumberRead::Count { .. } => count(prop),
     };
-    format!("coalesce(properties.{prop}, '') != '' AND isNull({value})")
+    format!("isNull({value}) AND {}", hogql_present(prop))
 }
 
 /// An `ai_events` payload column read as `events` reads the property: raw
@@ -85,7 +88,10 @@ fn ai_payload(column: &str) -> String {
     format!("replaceRegexpAll(nullIf(nullIf({column}, ''), 'null'), '^\"|\"$', '')")
 }
 
-const TRACE: &str = "coalesce(properties.$ai_trace_id, '')";
+/// The trace id, `''` when missing.
+fn trace() -> String {
+    format!("coalesce({}, '')", text("$ai_trace_id"))
+}
 
 /// A name cut to [`NAME_CHARS`] characters.
 fn cut(name: &str) -> String {
@@ -110,14 +116,14 @@ impl Col {
         let expr = match self {
             Col::Id => "toString(uuid)".to_string(),
             Col::Ts => "toTimeZone(timestamp, 'UTC')".to_string(),
-            Col::Trace => TRACE.to_string(),
-            Col::Bucket => format!("cityHash64({TRACE}) % 1000"),
+            Col::Trace => trace(),
+            Col::Bucket => format!("cityHash64({}) % 1000", trace()),
             Col::Operation => top_or_other(&cut("coalesce(nullIf(properties.$ai_span_name, ''), 'unnamed')"), TOP_OPERATIONS, OTHER_OPERATIONS),
-            Col::Model => top_or_other(&cut("coalesce(properties.$ai_model, '')"), TOP_MODELS, OTHER_MODELS),
-            Col::Provider => "coalesce(properties.$ai_provider, '')".to_string(),
+            Col::Model => top_or_other(&cut(&format!("coalesce({}, '')", text("$ai_model"))), TOP_MODELS, OTHER_MODELS),
+            Col::Provider => format!("coalesce({}, '')", text("$ai_provider")),
             // `$lib` names the SDK (`posthog-python`, `posthog-node`, `web` for the browser);
             // `$ai_lib` is `posthog-ai` from every one of them, so it only stands in.
-            Col::Lib => "coalesce(nullIf(properties.$lib, ''), nullIf(properties.$ai_lib, ''), '')".to_string(),
+            Col::Lib => format!("coalesce(nullIf({}, ''), nullIf({}, ''), '')", text("$lib"), text("$ai_lib")),
             Col::Cost => float("$ai_total_cost_usd"),
             Col::InputCost => float("$ai_input_cost_usd"),
             Col::OutputCost => float("$ai_output_cost_usd"),
@@ -128,13 +134,17 @@ impl Col {
             Col::CacheWriteTokens => count("$ai_cache_creation_input_tokens"),
             Col::ReasoningTokens => count("$ai_reasoning_tokens"),
             Col::MaxTokens => count("$ai_max_tokens"),
-            Col::CacheExclusive => "toString(properties.$ai_cache_reporting_exclusive)".to_string(),
-            Col::IsError => "properties.$ai_is_error = 'true'".to_string(),
-            Col::Status => "multiIf(toInt(properties.$ai_http_status) < 0, 0, toInt(properties.$ai_http_status) > 65535, NULL, toInt(properties.$ai_http_status))".to_string(),
-            Col::Stop => "properties.$ai_stop_reason".to_string(),
-            Col::Error => "properties.$ai_error".to_string(),
-            Col::Input => "properties.$ai_input".to_string(),
-            Col::Output => "properties.$ai_output_choices".to_string(),
+            Col::CacheExclusive => text("$ai_cache_reporting_exclusive"),
+            Col::IsError => hogql_true("$ai_is_error"),
+            // A whole number: negatives (the SDKs' 0 for "no HTTP response") are 0, past 65535 missing.
+            Col::Status => {
+                let f = "toFloat(properties.$ai_http_status)";
+                format!("multiIf({f} < 0, 0, {f} > 65535, NULL, {f} = floor({f}), toInt({f}), NULL)")
+            }
+            Col::Stop => text("$ai_stop_reason"),
+            Col::Error => text("$ai_error"),
+            Col::Input => text("$ai_input"),
+            Col::Output => text("$ai_output_choices"),
         };
         format!("{expr} AS {}", self.name())
     }
