@@ -40,6 +40,7 @@ const CASES: &[Case] = &[
     ("gpt-4o-500", "openai", Some(("gpt-4o", Rule::VersionSuffix))),
     ("claude-3-5-haiku-429", "anthropic", Some(("anthropic.claude-3-5-haiku-20241022-v1:0", Rule::VersionSuffix))),
     ("gpt-4.1-mini", "openai", Some(("gpt-4.1-mini", Rule::Exact))),
+    ("gpt-4.1", "openai", Some(("gpt-4.1", Rule::Exact))),
     ("gpt-4o", "", Some(("gpt-4o", Rule::Exact))),
     ("acme-ft-42", "openai", None),
     ("mystery-model-x", "openai", None),
