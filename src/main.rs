@@ -2,6 +2,7 @@
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
+    trace_optimizer::ui::fatal::install();
     leptos::mount::mount_to_body(trace_optimizer::ui::App);
 }
 

@@ -237,3 +237,31 @@ async fn a_prior_analysis_json_makes_the_next_run_a_follow_up() {
     assert!(report.contains(&format!("Not proposed again: {shipped} (shipped)")), "the shipped fix is settled: {}", &report[..report.find("Cost Analysis").unwrap_or(0)]);
     assert!(!report.contains(&format!("Priority 1: {shipped}")), "and not proposed again");
 }
+
+#[wasm_bindgen_test]
+async fn the_failure_notice_offers_the_last_results_and_a_reload() {
+    use trace_optimizer::report::ReportFile;
+    use trace_optimizer::ui::fatal;
+    let files = vec![
+        ReportFile { path: "recommendations.md", content: "# Report\n\nSpend: $12.50 <b>kept</b>\n".into() },
+        ReportFile { path: "data/metrics_by_model.csv", content: "\"model\",\"cost\"\n\"gpt-4o\",\"1.5\"\n".into() },
+    ];
+    fatal::keep(&[ReportFile { path: "old.md", content: "an earlier run".into() }]);
+    fatal::keep(&files);
+    fatal::show();
+    let notice = document().get_element_by_id("fatal-error").expect("the notice is written outside the app");
+    assert_eq!(notice.get_attribute("role").as_deref(), Some("alert"));
+    let said = notice.text_content().unwrap();
+    assert!(said.contains("Something went wrong") && said.contains("last finished run"), "{said}");
+    let links = notice.query_selector_all("a[download]").unwrap();
+    assert_eq!(links.length(), 2, "the last run's files only");
+    for (i, f) in files.iter().enumerate() {
+        let a: web_sys::HtmlAnchorElement = links.item(i as u32).unwrap().dyn_into().unwrap();
+        assert!(a.href().starts_with("blob:"), "{}", a.href());
+        assert_eq!(a.download(), f.path.rsplit('/').next().unwrap());
+        let kept = gloo_net::http::Request::get(&a.href()).send().await.unwrap().text().await.unwrap();
+        assert_eq!(kept, f.content, "the download holds the file as it was");
+    }
+    assert!(notice.query_selector("a.reload").unwrap().unwrap().get_attribute("href").unwrap().starts_with("http"));
+    notice.remove();
+}

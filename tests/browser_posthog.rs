@@ -243,3 +243,33 @@ async fn a_pasted_key_with_invisible_characters_works_and_a_broken_one_says_why(
     assert!(message.contains("paste the key again"), "{message}");
     assert!(root.query_selector("#analyze").unwrap().unwrap().get_attribute("disabled").is_none(), "Analyze can be pressed again");
 }
+
+#[wasm_bindgen_test]
+async fn a_redirect_is_not_followed_and_a_plain_http_host_is_refused() {
+    no_faults().await;
+    let queries = || async {
+        let r = gloo_net::http::Request::get(&format!("{}/_emulator/status", url())).header("X-Emulator-Admin-Token", "emulator-admin-token").send().await.unwrap();
+        r.json::<serde_json::Value>().await.unwrap()["queries_in_last_hour"]["1"].as_u64().unwrap()
+    };
+    // The redirect points back at the emulator itself: followed, the query would run there.
+    let port = url().rsplit(':').next().unwrap();
+    let (root, _h) = mount();
+    choose(&root, "#host", "custom");
+    leptos::task::tick().await;
+    input(&root, "#custom-url", &format!("{}/_emulator/redirect/{port}", url()));
+    input(&root, "#api-key", "phx_emulator_all");
+    input(&root, "#project-id", "1");
+    leptos::task::tick().await;
+    let before = queries().await;
+    click(&root, "#analyze");
+    let message = wait_for(&root, "#error-message", 20_000).await.text_content().unwrap();
+    assert!(message.contains("answered with a redirect") && message.contains("not followed"), "{message}");
+    assert!(!message.contains("phx_emulator_all"));
+    assert_eq!(queries().await, before, "the redirect's target ran no query: the key was not sent there");
+    // A self-hosted host over plain HTTP is refused before any request, loopback aside.
+    input(&root, "#custom-url", "http://posthog.example.com");
+    leptos::task::tick().await;
+    let refused = wait_for(&root, "#host-error", 5_000).await.text_content().unwrap();
+    assert!(refused.contains("clear text") && refused.contains("https://"), "{refused}");
+    assert!(root.query_selector("#analyze").unwrap().unwrap().get_attribute("disabled").is_some(), "Analyze waits for an https:// host");
+}

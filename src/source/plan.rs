@@ -131,7 +131,9 @@ where
 }
 
 /// The queries the plan sends for this overview when nothing fails (and
-/// the rollup fits one page of [`PAGE_ROWS`] cells; each further page is one more).
+/// the rollup fits one page of [`PAGE_ROWS`] cells; each further page is one
+/// more, and so is each further chunk of the traces read closely, past
+/// `posthog::hogql::TRACES_PER_QUERY` of them).
 pub fn planned_queries(overview: &Overview) -> u32 {
     // Overview, rollup, latency, prefixes, errors, the pages, generations.
     5 + trace_ops_pages(overview).len() as u32 + 1
@@ -149,7 +151,8 @@ pub fn trace_ops_pages(overview: &Overview) -> Vec<TraceOpsPage> {
         let top_traces = overview.traces.div_ceil(100).clamp(100, 2_000);
         let rows_per_trace = rows as f64 / overview.traces.max(1) as f64;
         let outside = top_traces as f64 * f64::from(BUCKETS - keep) / f64::from(BUCKETS) * rows_per_trace;
-        let expected = rows * u64::from(keep) / u64::from(BUCKETS) + outside.ceil() as u64;
+        // Saturating: the counts come from the server.
+        let expected = (rows.saturating_mul(u64::from(keep)) / u64::from(BUCKETS)).saturating_add(outside.ceil() as u64);
         (Some(TraceSample { keep_per_mille: keep, top_traces }), keep, expected)
     };
     let n = expected.div_ceil(PAGE_TARGET).clamp(1, u64::from(kept_buckets)) as u16;

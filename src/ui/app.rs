@@ -16,6 +16,8 @@ pub fn App() -> impl IntoView {
     let state = AppState::new();
     provide_context(state);
     let results = move || state.results.get();
+    // Should the app fail later, the notice offers these files (see `fatal`).
+    Effect::new(move |_| state.results.with(|r| r.as_ref().map(|r| super::fatal::keep(&crate::pipeline::write(&r.analysis)))));
     view! {
         <header class="topbar">
             <h1>"Trace Optimizer"</h1>

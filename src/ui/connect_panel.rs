@@ -165,6 +165,7 @@ pub fn ConnectPanel() -> impl IntoView {
                         <input id="custom-url" type="url" placeholder="https://posthog.example.com"
                             prop:value=custom_url on:input=move |ev| custom_url.set(event_target_value(&ev)) />
                     </label>
+                    {move || (!custom_url.get().trim().is_empty()).then(|| target_host().err()).flatten().map(|e| view! { <p id="host-error" class="invalid" role="alert">{e}</p> })}
                 </Show>
                 <label>"Personal API key (query:read)"
                     <input id="api-key" type="password" autocomplete="off" spellcheck="false" placeholder="phx_..."

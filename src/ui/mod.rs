@@ -8,6 +8,7 @@ mod connect_panel;
 mod dashboard;
 mod data_quality;
 mod download;
+pub mod fatal;
 mod figures;
 mod headline;
 mod key_store;

@@ -69,6 +69,16 @@ fn a_huge_project_still_keeps_a_bucket() {
     assert_eq!((pages[0].sample.unwrap().top_traces, pages.len()), (2_000, 1));
 }
 
+#[test]
+fn counts_a_server_made_up_still_give_ranges_over_every_bucket() {
+    let huge = u64::MAX / 2;
+    for (traces, rows) in [(huge, huge), (1, huge), (huge, FULL_READ_ROWS + 1)] {
+        let pages = trace_ops_pages(&overview(traces, rows));
+        assert_eq!((pages[0].buckets.0, pages[pages.len() - 1].buckets.1), (0, crate::contract::BUCKETS), "{traces} traces, {rows} rows");
+        assert!(pages.windows(2).all(|w| w[0].buckets.1 == w[1].buckets.0));
+    }
+}
+
 fn demo() -> (MemorySource, Window) {
     let cfg = DemoConfig { generations: 1_500, ..DemoConfig::default() };
     let window = Window::ending_at(cfg.end, cfg.days);

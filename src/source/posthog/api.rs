@@ -23,17 +23,39 @@ pub enum Host {
 }
 
 impl Host {
-    /// Reads `us`, `eu`, `auto`, or an `http(s)://` URL (cloud ingestion hosts
-    /// such as `us.i.posthog.com` mean their region's API host).
+    /// Reads `us`, `eu`, `auto`, or an `https://` URL (cloud ingestion hosts
+    /// such as `us.i.posthog.com` mean their region's API host). Plain
+    /// `http://` would carry the key in clear text, so it is refused but for
+    /// this computer's own addresses ([`is_loopback`]), where a local
+    /// PostHog or a test server runs.
     pub fn parse(s: &str) -> Result<Host, String> {
         let t = s.trim().trim_end_matches('/');
-        match t.to_ascii_lowercase().as_str() {
-            "us" | "https://us.posthog.com" | "https://us.i.posthog.com" | "https://app.posthog.com" => Ok(Host::Us),
-            "eu" | "https://eu.posthog.com" | "https://eu.i.posthog.com" => Ok(Host::Eu),
-            "auto" => Ok(Host::Auto),
-            lower if (lower.starts_with("https://") || lower.starts_with("http://")) && !t.contains(['?', '#', ' ', '@']) => Ok(Host::Custom(t.to_string())),
-            _ => Err(format!("a PostHog host is us, eu, auto or an http(s):// URL, not {s:?}")),
+        let lower = t.to_ascii_lowercase();
+        match lower.as_str() {
+            "us" | "https://us.posthog.com" | "https://us.i.posthog.com" | "https://app.posthog.com" => return Ok(Host::Us),
+            "eu" | "https://eu.posthog.com" | "https://eu.i.posthog.com" => return Ok(Host::Eu),
+            "auto" => return Ok(Host::Auto),
+            _ => {}
         }
+        let (secure, rest) = match (lower.strip_prefix("https://"), lower.strip_prefix("http://")) {
+            (Some(rest), _) => (true, rest),
+            (None, Some(rest)) => (false, rest),
+            _ => return Err(format!("a PostHog host is us, eu, auto or an https:// URL, not {s:?}")),
+        };
+        if t.contains(['?', '#', ' ', '@', '\\']) || t.chars().any(char::is_control) {
+            return Err(format!("a PostHog host is us, eu, auto or an https:// URL without query, fragment or user name, not {s:?}"));
+        }
+        let authority = rest.split('/').next().unwrap_or_default();
+        let name = host_name(authority);
+        if name.is_empty() {
+            return Err(format!("the URL {s:?} names no host"));
+        }
+        if !secure && !is_loopback(name) {
+            return Err(format!(
+                "the key would travel in clear text to {name}: use https:// for a self-hosted PostHog (http:// is accepted only for this computer: localhost, 127.x.x.x, [::1])"
+            ));
+        }
+        Ok(Host::Custom(t.to_string()))
     }
 
     /// The host tried first.
@@ -44,6 +66,25 @@ impl Host {
             Host::Custom(url) => url,
         }
     }
+}
+
+/// The host name of a URL's authority (`host`, `host:port`, `[v6]:port`),
+/// lower-cased as given, without the port or an IPv6 address's brackets.
+fn host_name(authority: &str) -> &str {
+    match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default(),
+    }
+}
+
+/// Whether `name` (from [`host_name`]) is this computer: `localhost` (and
+/// its subdomains, which browsers resolve to loopback), 127.0.0.0/8 or ::1.
+pub fn is_loopback(name: &str) -> bool {
+    let name = name.trim_end_matches('.');
+    name == "localhost"
+        || name.ends_with(".localhost")
+        || name.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
+        || name.parse::<std::net::Ipv6Addr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// A project id as it goes into a URL: digits only.
@@ -157,6 +198,25 @@ mod tests {
             SourceError::Forbidden(m) => m,
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn self_hosted_hosts_need_https_but_this_computer() {
+        let custom = |s: &str| Host::parse(s).map(|h| h.first().to_string());
+        assert_eq!(custom("https://posthog.example.com/"), Ok("https://posthog.example.com".into()));
+        assert_eq!(custom("HTTPS://PostHog.example.com:8443/sub"), Ok("HTTPS://PostHog.example.com:8443/sub".into()));
+        for local in ["http://localhost:8000", "http://127.0.0.1:8010", "http://127.9.8.7", "http://[::1]:8000", "http://app.localhost", "http://LOCALHOST"] {
+            assert!(custom(local).is_ok(), "{local}");
+        }
+        for remote in ["http://posthog.example.com", "http://10.0.0.5:8000", "http://[::2]:80", "http://128.0.0.1", "http://localhost.example.com", "http://127.0.0.1.example.com"] {
+            let e = custom(remote).unwrap_err();
+            assert!(e.contains("clear text") && e.contains("https://"), "{remote}: {e}");
+        }
+        assert!(custom("ftp://x").unwrap_err().contains("https:// URL"));
+        assert!(custom("https://user@posthog.example.com").is_err());
+        assert!(custom("https:///api").unwrap_err().contains("names no host"));
+        assert!(custom("https://").unwrap_err().contains("https:// URL"));
+        assert!(custom("https://x.com/\u{0}").is_err());
     }
 
     #[test]

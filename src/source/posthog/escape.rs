@@ -1,5 +1,7 @@
-//! The one place text is written into HogQL: string literals for the trace
-//! id lists of `IN (...)`. Every other value goes through `{placeholders}`.
+//! The one place text is written into HogQL: string literals of the
+//! program's own (the names grouped as "other"), and lists of them for
+//! tests of PostHog's parser. Every value from data goes through
+//! `{placeholders}`.
 //!
 //! The rules are PostHog's own (`escape_hogql_string`): the string is
 //! single-quoted, backslash and quote are escaped, and so are the control

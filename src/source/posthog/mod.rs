@@ -110,12 +110,28 @@ impl<T: Transport> DataSource for PostHogSource<T> {
     }
 
     async fn generations(&self, w: &Window, trace_ids: &[String]) -> Result<Vec<GenerationRow>, SourceError> {
-        let ids: Vec<String> = trace_ids.iter().cloned().collect::<BTreeSet<_>>().into_iter().collect();
+        let ids: BTreeSet<String> = trace_ids.iter().cloned().collect();
+        let sorted: Vec<String> = ids.iter().cloned().collect();
         let table = self.payloads.get();
-        match self.run(hogql::generations(w, &ids, table), Rank::Urgent, decode::generations).await {
-            Err(e) if table == PayloadTable::AiEvents && no_ai_events(&e) => self.run(hogql::generations(w, &ids, PayloadTable::Events), Rank::Urgent, decode::generations).await,
+        let rows = match self.generations_from(w, &sorted, table).await {
+            Err(e) if table == PayloadTable::AiEvents && no_ai_events(&e) => self.generations_from(w, &sorted, PayloadTable::Events).await,
             other => other,
+        }?;
+        // The queries name traces by hash: a trace that shares one is not ours.
+        Ok(rows.into_iter().filter(|g| ids.contains(&g.trace_id)).collect())
+    }
+}
+
+impl<T: Transport> PostHogSource<T> {
+    /// The generations of `ids` (sorted) from `table`, one query per chunk
+    /// of [`hogql::TRACES_PER_QUERY`] traces, in trace order.
+    async fn generations_from(&self, w: &Window, ids: &[String], table: PayloadTable) -> Result<Vec<GenerationRow>, SourceError> {
+        let chunks = hogql::generations(w, ids, table).into_iter().map(|q| self.run(q, Rank::Urgent, decode::generations));
+        let mut rows = Vec::new();
+        for part in futures::future::join_all(chunks).await {
+            rows.extend(part?);
         }
+        Ok(rows)
     }
 }
 

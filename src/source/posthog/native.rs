@@ -3,12 +3,9 @@
 //! A cancelled request returns at once; its thread finishes in the
 //! background (ureq cannot abort a call), bounded by the request's timeout.
 
-use super::transport::{CancelToken, Cancelled, HttpRequest, HttpResponse, Method, Transport, TransportError};
+use super::transport::{CancelToken, Cancelled, HttpRequest, HttpResponse, Method, Transport, TransportError, MAX_RESPONSE_BYTES};
 use futures::channel::oneshot;
 use std::time::Duration;
-
-/// Largest answer read (PostHog caps answers at 50,000 rows).
-const MAX_BODY_BYTES: u64 = 512 * 1024 * 1024;
 
 /// HTTP over ureq for the command line, the tests and the benchmark.
 #[derive(Clone)]
@@ -17,9 +14,10 @@ pub struct NativeTransport {
 }
 
 impl NativeTransport {
-    /// A transport with its own connection pool.
+    /// A transport with its own connection pool. Redirects are not followed
+    /// (a 3xx comes back as [`TransportError::Redirected`]).
     pub fn new() -> Self {
-        let config = ureq::Agent::config_builder().http_status_as_error(false).user_agent("trace-optimizer").build();
+        let config = ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0).user_agent("trace-optimizer").build();
         NativeTransport { agent: ureq::Agent::new_with_config(config) }
     }
 }
@@ -74,7 +72,12 @@ fn blocking_send(agent: &ureq::Agent, r: HttpRequest) -> Result<HttpResponse, Tr
     };
     let mut response = sent.map_err(failure)?;
     let status = response.status().as_u16();
-    let body = response.body_mut().with_config().limit(MAX_BODY_BYTES).read_to_string().map_err(failure)?;
+    if (300..400).contains(&status) {
+        let location = response.headers().get("location").and_then(|l| l.to_str().ok()).map(str::to_string);
+        return Err(TransportError::Redirected { location });
+    }
+    // The limit counts the body as it is read (decompressed), whatever Content-Length said.
+    let body = response.body_mut().with_config().limit(MAX_RESPONSE_BYTES).read_to_string().map_err(failure)?;
     Ok(HttpResponse { status, body })
 }
 
@@ -82,6 +85,7 @@ fn blocking_send(agent: &ureq::Agent, r: HttpRequest) -> Result<HttpResponse, Tr
 fn failure(e: ureq::Error) -> TransportError {
     match e {
         ureq::Error::Timeout(_) => TransportError::Timeout,
+        ureq::Error::BodyExceedsLimit(_) => TransportError::TooLarge,
         other => TransportError::Network(other.to_string()),
     }
 }

@@ -6,7 +6,11 @@
 //! - [`Transport::send`]: send the request exactly as given (method, URL,
 //!   headers, body; no cookies, so `credentials: "omit"` in a browser) and
 //!   resolve with the status and the whole body as text, whatever the status
-//!   (4xx and 5xx are answers, not errors). Give up after `request.timeout`
+//!   (4xx and 5xx are answers, not errors). Never follow a redirect: the
+//!   request carries the key, and a redirect could send it to another host
+//!   or over plain HTTP; a 3xx is [`TransportError::Redirected`]. Stop
+//!   reading a body past [`MAX_RESPONSE_BYTES`] (counted as it arrives) with
+//!   [`TransportError::TooLarge`]. Give up after `request.timeout`
 //!   with [`TransportError::Timeout`]; a connection that fails or drops
 //!   before the body is complete is [`TransportError::Network`]. When
 //!   `cancel` fires while the request is in flight, abort it and resolve
@@ -69,6 +73,13 @@ pub struct HttpResponse {
     pub body: String,
 }
 
+/// Largest response body read, in bytes: PostHog answers at most 50,000
+/// rows ([`crate::contract::MAX_ROWS`]), and the widest row (a generation
+/// with three 400-character excerpts, an error message, names and ids) is
+/// about 2.5 kB of JSON when its text is ASCII, so a full answer stays
+/// near 120 MiB. Anything larger is not an answer the page could hold.
+pub const MAX_RESPONSE_BYTES: u64 = 128 * 1024 * 1024;
+
 /// Why no answer came back.
 #[derive(Clone, Debug, PartialEq)]
 pub enum TransportError {
@@ -76,6 +87,11 @@ pub enum TransportError {
     Timeout,
     /// The connection failed or dropped (DNS, TLS, reset, CORS in a browser).
     Network(String),
+    /// The server answered with a redirect, which is not followed; the
+    /// target when the transport can read it (a browser cannot).
+    Redirected { location: Option<String> },
+    /// The body passed [`MAX_RESPONSE_BYTES`].
+    TooLarge,
     /// The cancel token fired.
     Cancelled,
 }

@@ -463,6 +463,18 @@ class Emulator:
         await asyncio.get_running_loop().run_in_executor(self.executor, self.store.truncate)
         return json_response({"cleared": True})
 
+    async def redirect(self, request: web.Request) -> web.Response:
+        """``/_emulator/redirect/PORT/PATH``: a 307 to ``PATH`` on this machine's ``PORT``, as a
+        proxy in front of a PostHog might send; a client must not follow it with the key. The
+        target is always loopback, so the route cannot send anyone elsewhere."""
+        port = int(request.match_info["port"])
+        if not 0 < port < 65536:
+            raise api_errors.not_found()
+        target = f"http://127.0.0.1:{port}/{request.match_info['tail']}"
+        if request.query_string:
+            target += "?" + request.query_string
+        return web.Response(status=307, headers={"Location": target})
+
     # ---- app -----------------------------------------------------------------------------------
 
     def app(self) -> web.Application:
@@ -498,6 +510,7 @@ class Emulator:
             web.post("/_emulator/typed_properties", self.admin_typed_properties),
             web.get("/_emulator/property_definitions", self.admin_property_definitions),
             web.post("/_emulator/events/clear", self.admin_clear_events),
+            web.route("*", r"/_emulator/redirect/{port:\d+}/{tail:.*}", self.redirect),
         ]
         app.add_routes(routes)
         return app

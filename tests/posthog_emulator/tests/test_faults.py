@@ -98,3 +98,14 @@ def test_fault_settings_are_validated(faulty):
 def test_fault_flags_at_startup(fresh_emulator_factory):
     emulator = fresh_emulator_factory("--fault-500", "1", "--fault-seed", "3")
     assert emulator.query("SELECT 1").status_code == 500
+
+
+def test_redirect_route_points_at_the_same_path_on_a_local_port(emulator):
+    for method in ("GET", "POST", "DELETE"):
+        response = requests.request(
+            method, f"{emulator.url}/_emulator/redirect/9/api/projects/1/query/?x=1",
+            headers={"Authorization": "Bearer phx_emulator_all"}, allow_redirects=False, timeout=10,
+        )
+        assert response.status_code == 307
+        assert response.headers["Location"] == "http://127.0.0.1:9/api/projects/1/query/?x=1"
+    assert requests.get(f"{emulator.url}/_emulator/redirect/70000/api/", allow_redirects=False, timeout=10).status_code == 404

@@ -25,7 +25,7 @@ pub use slots::Rank;
 use super::api::{self, Host, Refresh};
 use super::hogql::Query;
 use super::meter::Meter;
-use super::transport::{CancelToken, HttpRequest, HttpResponse, Method, Transport, TransportError};
+use super::transport::{CancelToken, HttpRequest, HttpResponse, Method, Transport, TransportError, MAX_RESPONSE_BYTES};
 use slots::Slots;
 use crate::source::SourceError;
 use rand::{Rng, SeedableRng};
@@ -42,6 +42,9 @@ pub struct ApiKey(String);
 /// joiners, word joiner, byte-order mark, soft hyphen): dropped wherever they are.
 const INVISIBLE: [char; 6] = ['\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}', '\u{00AD}'];
 
+/// How PostHog's personal API keys begin (`PERSONAL_API_KEY_PREFIX`).
+pub const PERSONAL_KEY_PREFIX: &str = "phx_";
+
 impl ApiKey {
     /// Wraps a key known to be well formed (surrounding whitespace dropped);
     /// what a user pasted goes through [`ApiKey::parse`].
@@ -49,16 +52,33 @@ impl ApiKey {
         ApiKey(key.trim().to_string())
     }
 
-    /// A key as the user pasted it: surrounding whitespace and invisible
-    /// characters dropped; anything else that an HTTP header cannot carry
-    /// (the browser would refuse the request) is refused with a message.
+    /// A key as the user pasted it: surrounding whitespace, invisible
+    /// characters and a leading `Bearer ` dropped; anything else that an HTTP
+    /// header cannot carry (the browser would refuse the request) is refused
+    /// with a message, and so is a key that is not a personal API key:
+    /// PostHog writes those as [`PERSONAL_KEY_PREFIX`] and a base-62 number
+    /// (letters and digits, `generate_random_token_personal`); `_` is
+    /// accepted too, as local test servers' keys use it.
     pub fn parse(pasted: &str) -> Result<Self, String> {
         let key: String = pasted.chars().filter(|c| !INVISIBLE.contains(c)).collect::<String>().trim().to_string();
+        let key = match key.get(..7) {
+            Some(b) if b.eq_ignore_ascii_case("bearer ") => key[7..].trim_start().to_string(),
+            _ => key,
+        };
         if key.is_empty() {
             return Err("Paste a personal API key (PostHog: Settings, Personal API keys).".into());
         }
         if let Some((i, c)) = key.chars().enumerate().find(|(_, c)| !c.is_ascii_graphic()) {
             return Err(format!("The API key has a character a request cannot carry ({} at position {}): paste the key again as PostHog shows it (phx_ followed by letters and digits).", c.escape_unicode(), i + 1));
+        }
+        if key.starts_with("phc_") {
+            return Err("This is a project API key (phc_...), which only sends events: paste a personal API key (phx_..., PostHog: Settings, Personal API keys).".into());
+        }
+        let Some(body) = key.strip_prefix(PERSONAL_KEY_PREFIX).filter(|b| !b.is_empty()) else {
+            return Err("A personal API key starts with phx_ followed by letters and digits: paste the key again as PostHog shows it (Settings, Personal API keys).".into());
+        };
+        if let Some((i, c)) = body.chars().enumerate().find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_')) {
+            return Err(format!("The API key has {c:?} at position {}, where a personal API key has only letters and digits: paste the key again as PostHog shows it.", i + 1 + PERSONAL_KEY_PREFIX.len()));
         }
         Ok(ApiKey(key))
     }
@@ -271,7 +291,7 @@ impl<T: Transport> Client<T> {
     /// module documentation says.
     async fn exchange(&self, call: Call<'_>) -> Result<HttpResponse, SourceError> {
         let (mut failures, mut busy, mut attempt) = (0, 0, 0);
-        let mut throttled = 0;
+        let mut throttled: u64 = 0;
         loop {
             if self.cancel.is_cancelled() {
                 return Err(SourceError::Cancelled);
@@ -297,6 +317,15 @@ impl<T: Transport> Client<T> {
                 Err(TransportError::Cancelled) => return Err(SourceError::Cancelled),
                 Err(TransportError::Timeout) => SourceError::Network(format!("no answer within {} s", call.timeout.as_secs())),
                 Err(TransportError::Network(m)) => self.scrub(SourceError::Network(m)),
+                Err(TransportError::Redirected { location }) => return Err(self.scrub(SourceError::BadResponse(redirected(&base, location.as_deref())))),
+                Err(TransportError::TooLarge) => {
+                    return Err(SourceError::BadResponse(format!(
+                        "the answer to {} passed {} MiB, more than PostHog sends for {} rows: it was not read",
+                        call.what,
+                        MAX_RESPONSE_BYTES / (1024 * 1024),
+                        crate::contract::MAX_ROWS
+                    )))
+                }
             };
             let delay = match &error {
                 SourceError::Unauthorized(_) if base != self.host() || self.switch_region() => continue,
@@ -304,7 +333,7 @@ impl<T: Transport> Client<T> {
                     return Err(SourceError::Unauthorized(format!("{d} (tried US and EU cloud)")));
                 }
                 SourceError::RateLimited { wait_s: Some(s), .. } => {
-                    throttled += s;
+                    throttled = throttled.saturating_add(*s);
                     if Duration::from_secs(throttled) > self.policy.max_throttle_wait {
                         return Err(error);
                     }
@@ -390,6 +419,21 @@ impl<T: Transport> Client<T> {
             SourceError::BadResponse(t) => SourceError::BadResponse(s(t)),
             SourceError::Cancelled => SourceError::Cancelled,
         }
+    }
+}
+
+/// What a redirect from `base` means to the user: it is not followed, so
+/// the key goes nowhere else; the host to enter instead, when known.
+fn redirected(base: &str, location: Option<&str>) -> String {
+    let shown = |l: &str| l.chars().filter(|c| !c.is_control()).take(200).collect::<String>();
+    match location {
+        Some(l) => format!(
+            "{base} answered with a redirect to {}; redirects are not followed, so the key is not sent there. If that is your PostHog, enter its https:// address as the host.",
+            shown(l)
+        ),
+        None => format!(
+            "{base} answered with a redirect; redirects are not followed, so the key is not sent on. Enter your PostHog's final https:// address as the host (the one its pages show)."
+        ),
     }
 }
 

@@ -196,3 +196,35 @@ fn a_pasted_key_loses_invisible_characters_and_keeps_nothing_a_header_cannot_car
     }
     assert!(ApiKey::parse(" \u{200B} ").unwrap_err().contains("Paste a personal API key"));
 }
+
+#[test]
+fn only_personal_keys_in_posthogs_alphabet_are_taken() {
+    assert_eq!(ApiKey::parse("Bearer phx_abc123"), Ok(ApiKey::new("phx_abc123")));
+    assert_eq!(ApiKey::parse("bearer  phx_emulator_all"), Ok(ApiKey::new("phx_emulator_all")));
+    let refused = |k: &str| ApiKey::parse(k).unwrap_err();
+    assert!(refused("phc_abc123").contains("project API key"));
+    for wrong in ["abc123", "phx_", "PHX_abc", "sk-abc123"] {
+        assert!(refused(wrong).contains("starts with phx_"), "{wrong}");
+    }
+    let e = refused("phx_abc\"123");
+    assert!(e.contains("position 8") && e.contains("letters and digits"), "{e}");
+    assert!(refused("phx_ab-c").contains("position 7"));
+}
+
+#[test]
+fn a_redirect_or_an_oversized_answer_ends_the_query_at_once_with_a_message() {
+    let t = script(vec![Err(TransportError::Redirected { location: Some("http://elsewhere.example/api/projects/7/query/".into()) })]);
+    let (out, _, _) = run(&t, Host::Custom("https://posthog.example.com".into()));
+    match out {
+        Err(SourceError::BadResponse(m)) => assert!(m.starts_with("https://posthog.example.com answered with a redirect to http://elsewhere.example/api/") && m.contains("not followed"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(t.sent.borrow().len(), 1, "not retried");
+    let t = script(vec![Err(TransportError::Redirected { location: None })]);
+    let (out, _, _) = run(&t, Host::Us);
+    assert!(matches!(out, Err(SourceError::BadResponse(m)) if m.contains("final https:// address")));
+    let t = script(vec![Err(TransportError::TooLarge)]);
+    let (out, _, _) = run(&t, Host::Us);
+    assert!(matches!(out, Err(SourceError::BadResponse(m)) if m.contains("passed 128 MiB") && m.contains("test")));
+    assert_eq!(t.sent.borrow().len(), 1, "not retried");
+}

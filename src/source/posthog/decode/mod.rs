@@ -348,4 +348,97 @@ mod tests {
         assert!(o.quality.is_clean());
         assert!(matches!(overview(r#"{"results": []}"#), Err(SourceError::BadResponse(_))));
     }
+
+    /// Every decoder on `body`; each answer is whatever it is, and none may panic.
+    fn decode_all(body: &str) -> [bool; 7] {
+        [
+            overview(body).is_ok(),
+            rollup(body).is_ok(),
+            latency(body).is_ok(),
+            trace_ops(body, 10).is_ok(),
+            prefixes(body).is_ok(),
+            errors(body).is_ok(),
+            generations(body).is_ok(),
+        ]
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    mod fuzz {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// A JSON cell of any kind a hostile or broken server could send.
+        fn cell() -> impl Strategy<Value = String> {
+            let leaf = prop_oneof![
+                Just("null".to_string()),
+                any::<bool>().prop_map(|b| b.to_string()),
+                any::<i64>().prop_map(|i| i.to_string()),
+                any::<u64>().prop_map(|i| i.to_string()),
+                any::<f64>().prop_filter("JSON numbers are finite", |f| f.is_finite()).prop_map(|f| f.to_string()),
+                prop_oneof![Just("1e400"), Just("-0"), Just("\"NaN\""), Just("\"inf\""), Just("\"1e999\""), Just("\"-5\""), Just("\"2026-13-45\"")].prop_map(str::to_string),
+                any::<String>().prop_map(|t| serde_json::to_string(&t).unwrap_or_default()),
+                Just("\"2026-10-21T09:00:02.250000Z\"".to_string()),
+            ];
+            leaf.prop_recursive(3, 16, 4, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..4).prop_map(|v| format!("[{}]", v.join(","))),
+                    prop::collection::vec(inner, 0..3).prop_map(|v| format!("{{{}}}", v.iter().enumerate().map(|(i, c)| format!("\"k{i}\":{c}")).collect::<Vec<_>>().join(","))),
+                ]
+            })
+        }
+
+        /// A well-formed answer object whose rows hold random cells.
+        fn answer_body() -> impl Strategy<Value = String> {
+            prop::collection::vec(prop::collection::vec(cell(), 0..30), 0..5).prop_map(|rows| {
+                let rows: Vec<String> = rows.into_iter().map(|r| format!("[{}]", r.join(","))).collect();
+                format!("{{\"columns\":[],\"results\":[{}],\"hasMore\":false}}", rows.join(","))
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+            #[test]
+            fn any_text_is_decoded_or_refused_without_panicking(body in any::<String>()) {
+                decode_all(&body);
+            }
+
+            #[test]
+            fn random_rows_are_decoded_or_refused_without_panicking(body in answer_body()) {
+                decode_all(&body);
+            }
+
+            #[test]
+            fn a_truncated_answer_is_always_refused(body in answer_body(), cut in any::<prop::sample::Index>()) {
+                let cut = cut.index(body.len());
+                let cut = (0..=cut).rev().find(|&i| body.is_char_boundary(i)).unwrap_or(0);
+                prop_assert_eq!(decode_all(&body[..cut]), [false; 7]);
+            }
+
+            #[test]
+            fn corrupted_answers_are_decoded_or_refused_without_panicking(
+                body in answer_body(), at in any::<prop::sample::Index>(), with in prop::sample::select(vec!["", "\"", "]", "[", "}", ",", "\\", "\u{0}", "\u{2028}", "9", "-", "e", ":", "{\"results\":"]),
+            ) {
+                let at = at.index(body.len() + 1);
+                let at = (0..=at).rev().find(|&i| body.is_char_boundary(i)).unwrap_or(0);
+                let mut broken = body.clone();
+                broken.insert_str(at, with);
+                decode_all(&broken);
+                let mut dropped = body;
+                if at < dropped.len() {
+                    dropped.remove(at);
+                }
+                decode_all(&dropped);
+            }
+        }
+    }
+
+    #[test]
+    fn a_real_answer_survives_every_single_cut_as_an_error() {
+        let body = answer(&[trace_op_row(r#"t-\u00e9\"1"#, "0.25", r#"["gpt-4o"]"#), trace_op_row("t2", "null", "[]")]);
+        assert!(trace_ops(&body, 10).is_ok());
+        for cut in (0..body.len()).filter(|&i| body.is_char_boundary(i)) {
+            assert!(trace_ops(&body[..cut], 10).is_err(), "cut at {cut}");
+        }
+    }
 }

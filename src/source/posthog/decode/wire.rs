@@ -92,14 +92,16 @@ fn int_of(s: Option<Scalar>) -> Option<Option<u64>> {
     }
 }
 
-/// A number cell (`Some(None)` for null), also as text.
+/// A number cell (`Some(None)` for null), also as text; text that reads
+/// as infinite or not a number (`"inf"`, `"NaN"`, `"1e999"`) is refused, as
+/// no sum the queries write can be either.
 fn float_of(s: Option<Scalar>) -> Option<Option<f64>> {
     let Some(s) = s else { return Some(None) };
     match s {
         Scalar::U64(v) => Some(Some(v as f64)),
         Scalar::I64(v) => Some(Some(v as f64)),
         Scalar::F64(v) => Some(Some(v)),
-        Scalar::Str(t) => t.trim().parse().ok().map(Some),
+        Scalar::Str(t) => t.trim().parse::<f64>().ok().filter(|f| f.is_finite()).map(Some),
         Scalar::Bool(_) => None,
     }
 }
@@ -232,6 +234,9 @@ mod tests {
         assert!(parse::<Int>("\"n/a\"").is_err());
         assert!(parse::<Flag>("2").is_err());
         assert!(parse::<Float>("[1]").is_err());
+        for not_finite in ["\"inf\"", "\"-infinity\"", "\"NaN\"", "\"1e999\""] {
+            assert!(parse::<Float>(not_finite).is_err() && parse::<OptFloat>(not_finite).is_err(), "{not_finite}");
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The HogQL of each query of the plan, as text plus a `values` map. Every
 //! value taken from data or settings goes through a `{placeholder}`; the
-//! text holds only the program's own literals and, for the trace ids of
-//! [`generations`], string literals written by [`super::escape`].
+//! text holds only the program's own literals, written by [`super::escape`]
+//! where they are strings. Trace ids are named by their hashes ([`generations`]).
 //!
 //! Each query reads a subquery of typed per-generation columns
 //! ([`Col`]) and aggregates it, so the casts are written once: numbers are
@@ -17,7 +17,7 @@ mod aggregates;
 mod traces;
 
 pub use aggregates::{errors, latency, overview, prefixes, rollup};
-pub use traces::{generations, trace_ops};
+pub use traces::{generations, trace_ops, TRACES_PER_QUERY};
 
 use crate::analysis::dataset::Window;
 use crate::contract::{hogql_count as count, hogql_float as float, hogql_present, hogql_text as text, hogql_true, NAME_CHARS, OTHER_MODELS, OTHER_OPERATIONS, RANK_COST_UNITS, TOP_MODELS, TOP_OPERATIONS};

@@ -4,6 +4,7 @@
 use super::{generations_in_window, generations_in_window_where, hex_hash, token_sums, window_values, Col, PayloadTable, Query};
 use crate::analysis::dataset::Window;
 use crate::contract::{generations_per_trace, ERROR_CHARS, EXCERPT_CHARS, MAX_ROWS, TOOL_STOP_REASONS, TRUNCATION_STOP_REASONS};
+use crate::source::digest::city_hash;
 use crate::source::TraceOpsPage;
 
 /// One page of per-(trace, operation) rows: the page's bucket range (and
@@ -54,13 +55,33 @@ pub fn trace_ops(w: &Window, page: &TraceOpsPage) -> Query {
 
 /// The generations of `trace_ids` (at most [`generations_per_trace`] each,
 /// the earliest), with payload lengths, hashes and excerpts read from `table`
-/// (with `ai_events`, only the payloads of these traces are read from it).
-pub fn generations(w: &Window, trace_ids: &[String], table: PayloadTable) -> Query {
+/// (with `ai_events`, only the payloads of these traces are read from it):
+/// one query per [`TRACES_PER_QUERY`] traces, in the order of `trace_ids`.
+///
+/// The traces are named by their `cityHash64` through one placeholder, not
+/// inlined: PostHog substitutes every value into the ClickHouse SQL, whose
+/// parser takes at most `max_query_size` (256 KiB, ClickHouse's default),
+/// and trace ids come from the events, of any length. A hash is at most 20
+/// digits whatever the id. Another trace of the same hash would come back
+/// too: the caller keeps only the traces it asked for.
+pub fn generations(w: &Window, trace_ids: &[String], table: PayloadTable) -> Vec<Query> {
+    let per_trace = generations_per_trace(trace_ids.len());
+    trace_ids.chunks(TRACES_PER_QUERY).map(|chunk| generations_of(w, chunk, per_trace, table)).collect()
+}
+
+/// Most traces named in one generations query: the query's own text (about
+/// 12 kB printed) plus each hash substituted twice (21 bytes with its
+/// separator) stays under 128 KiB, half of ClickHouse's `max_query_size`, and
+/// far under PostHog's 20 MB request body limit (`DATA_UPLOAD_MAX_MEMORY_SIZE`).
+/// Round 2 reads a few hundred traces, so this is one query in practice.
+pub const TRACES_PER_QUERY: usize = 2_500;
+
+/// One generations query for `trace_ids`, `per_trace` generations each.
+fn generations_of(w: &Window, trace_ids: &[String], per_trace: u64, table: PayloadTable) -> Query {
     let mut cols = vec![Col::Id, Col::Ts, Col::Trace, Col::Operation, Col::Model, Col::Provider, Col::Cost, Col::Latency, Col::IsError, Col::Status];
     cols.extend(super::TOKENS);
     cols.extend([Col::MaxTokens, Col::Error, Col::Stop, Col::Input, Col::Output]);
     let n = EXCERPT_CHARS;
-    let ids = super::super::escape::string_list(trace_ids);
     let hogql = format!(
         "SELECT id, trace, ts, operation, model, provider, {}, cost, coalesce(latency, 0) AS latency_s, is_error, status, \
          coalesce(substringUTF8(error, 1, {ERROR_CHARS}), '') AS error_message, coalesce(stop, '') AS stop_reason, max_tokens, \
@@ -68,19 +89,58 @@ pub fn generations(w: &Window, trace_ids: &[String], table: PayloadTable) -> Que
          coalesce(lengthUTF8(output), 0) AS output_chars, coalesce(substringUTF8(input, 1, {n}), '') AS input_head, \
          coalesce(substringUTF8(input, if(lengthUTF8(input) > {n}, lengthUTF8(input) - {}, 1), {n}), '') AS input_tail, \
          coalesce(substringUTF8(output, 1, {n}), '') AS output_head \
-         FROM ({}) WHERE trace IN ({}) ORDER BY trace, ts, id LIMIT {} BY trace LIMIT {MAX_ROWS}",
+         FROM ({}) WHERE cityHash64(trace) IN {{trace_hashes}} ORDER BY trace, ts, id LIMIT {} BY trace LIMIT {MAX_ROWS}",
         TOKENS_AS_IS,
         hex_hash("input"),
         n - 1,
-        generations_in_window_where(&cols, table, Some(&format!("trace_id IN ({ids})"))),
-        ids,
-        generations_per_trace(trace_ids.len()),
+        generations_in_window_where(&cols, table, Some("cityHash64(trace_id) IN {trace_hashes}")),
+        per_trace,
     );
+    let mut values = window_values(w);
+    let hashes: Vec<u64> = trace_ids.iter().map(|t| city_hash(t.as_bytes())).collect();
+    values.insert("trace_hashes".into(), hashes.into());
     let name = if table == PayloadTable::AiEvents { "generations_ai_events" } else { "generations" };
-    Query { name, hogql, values: window_values(w) }
+    Query { name, hogql, values }
 }
 
 /// The token columns of one generation, missing counts as 0.
 const TOKENS_AS_IS: &str = "coalesce(tok_in, 0) AS input_tokens, coalesce(tok_out, 0) AS output_tokens, \
     coalesce(tok_cache_read, 0) AS cache_read_tokens, coalesce(tok_cache_write, 0) AS cache_write_tokens, \
     coalesce(tok_reasoning, 0) AS reasoning_tokens";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn window() -> Window {
+        Window::ending_at(chrono::DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default(), 30)
+    }
+
+    #[test]
+    fn trace_ids_go_by_hash_so_their_length_costs_nothing() {
+        let short: Vec<String> = (0..100).map(|i| format!("t{i}")).collect();
+        let long: Vec<String> = (0..100).map(|i| format!("{i}-'\\{{x}}").repeat(200)).collect();
+        let (a, b) = (generations(&window(), &short, PayloadTable::AiEvents), generations(&window(), &long, PayloadTable::AiEvents));
+        assert_eq!((a.len(), b.len()), (1, 1));
+        assert_eq!(a[0].hogql, b[0].hogql, "no id is written into the text");
+        assert!(!b[0].hogql.contains("{x}") && !serde_json::to_string(&b[0].values).unwrap_or_default().contains("{x}"));
+        let hashes = b[0].values["trace_hashes"].as_array().cloned().unwrap_or_default();
+        assert_eq!(hashes.len(), 100);
+        assert_eq!(hashes[7].as_u64(), Some(city_hash(long[7].as_bytes())));
+    }
+
+    #[test]
+    fn many_traces_are_split_keeping_the_per_trace_cap_of_the_whole() {
+        let ids: Vec<String> = (0..2 * TRACES_PER_QUERY + 1).map(|i| format!("{i:06}")).collect();
+        let qs = generations(&window(), &ids, PayloadTable::Events);
+        assert_eq!(qs.len(), 3);
+        let cap = format!("LIMIT {} BY trace", generations_per_trace(ids.len()));
+        let mut named = Vec::new();
+        for q in &qs {
+            assert!(q.hogql.contains(&cap), "every part reads as many generations per trace as one query would");
+            named.extend(q.values["trace_hashes"].as_array().cloned().unwrap_or_default().into_iter().filter_map(|h| h.as_u64()));
+        }
+        let expected: Vec<u64> = ids.iter().map(|t| city_hash(t.as_bytes())).collect();
+        assert_eq!(named, expected, "each trace once, in order");
+    }
+}
