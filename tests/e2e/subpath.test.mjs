@@ -25,10 +25,11 @@ function staticHeaders() {
   return headers;
 }
 
-/** Serves dist/ under PREFIX only; every other path is a 404, recorded. */
+/** Serves dist/ under PREFIX only (and /framer, a page that frames it); every other path is a 404, recorded. */
 function serve(headers, outside) {
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    if (path === '/framer') { res.writeHead(200, { 'Content-Type': 'text/html' }).end(`<iframe src="${PREFIX}" width="800" height="600"></iframe>`); return; }
     if (!path.startsWith(PREFIX)) { outside.push(path); res.writeHead(404).end(); return; }
     let file = normalize(join(DIST, path.slice(PREFIX.length)));
     if (!file.startsWith(DIST)) { res.writeHead(403).end(); return; }
@@ -85,6 +86,13 @@ test('the build runs the demo from a sub-path, under its headers and policy', as
     // Both were provoked on purpose: clear them so the harness's own check looks at the rest.
     await page.evaluate(() => { window.__cspViolations.length = 0; });
     csp.length = 0;
+
+    // Another page cannot frame the app (frame-ancestors 'none', X-Frame-Options: DENY).
+    await page.goto(new URL('/framer', root).href);
+    const frame = await (await page.waitForSelector('iframe')).contentFrame();
+    for (let i = 0; i < 100 && frame.url() === 'about:blank'; i++) await page.waitForTimeout(100);
+    expect(frame.url() !== 'about:blank' && !frame.url().startsWith(root), `the app loaded inside a frame: ${frame.url()}`);
+    csp.length = 0; // the refusal is reported on the console as a frame-ancestors violation
   } finally {
     server.close();
   }
