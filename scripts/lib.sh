@@ -36,10 +36,10 @@ have_trunk() {
 # The two tools are built from source (crates.io ships no binaries, and no
 # registry this project reaches carries prebuilt ones), so they are built for
 # build speed: without TLS (trunk runs offline and the test runner talks to a
-# local ChromeDriver; that drops ring and rustls) nor trunk's update check,
-# and without trunk's fat LTO and single codegen unit, which make its link
-# a long serial step of a first run. Runtime is unaffected: trunk only
-# orchestrates cargo, wasm-bindgen and wasm-opt.
+# local ChromeDriver; ring, rustls and webpki are not compiled), without
+# trunk's update check, and without trunk's fat LTO and single codegen unit,
+# which make its link a long serial step of a first run. Runtime is
+# unaffected: trunk only orchestrates cargo, wasm-bindgen and wasm-opt.
 install_wasm_bindgen() {
   # No --locked: its lock file names a webpki-roots release the registry may not serve.
   cargo install --quiet wasm-bindgen-cli --version "$(locked_wasm_bindgen)" --no-default-features
