@@ -23,19 +23,32 @@ ensure_wasm_target() {
   rustup target add wasm32-unknown-unknown
 }
 
-ensure_wasm_bindgen() {
-  local want; want="$(locked_wasm_bindgen)"
-  if [ "$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen $want" ] \
-     && command -v wasm-bindgen-test-runner >/dev/null; then return; fi
-  say "installing wasm-bindgen-cli $want (matches Cargo.lock)"
-  # No --locked: its lock file names a webpki-roots release the registry may not serve.
-  cargo install wasm-bindgen-cli --version "$want"
+# Whether the wasm-bindgen CLI (and its test runner) at Cargo.lock's version is installed.
+have_wasm_bindgen() {
+  [ "$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen $(locked_wasm_bindgen)" ] && command -v wasm-bindgen-test-runner >/dev/null
 }
 
-ensure_trunk() {
-  trunk --version 2>/dev/null | grep -q '^trunk 0\.21\.' && return
-  say "installing trunk 0.21 (0.22 needs a newer rustc)"
-  cargo install trunk --version '~0.21' --locked
+# Whether trunk 0.21 is installed.
+have_trunk() {
+  trunk --version 2>/dev/null | grep -q '^trunk 0\.21\.'
+}
+
+# The two tools are built from source (crates.io ships no binaries, and no
+# registry this project reaches carries prebuilt ones), so they are built for
+# build speed: without TLS (trunk runs offline and the test runner talks to a
+# local ChromeDriver; ring, rustls and webpki are not compiled), without
+# trunk's update check, and without trunk's fat LTO and single codegen unit,
+# which make its link a long serial step of a first run. Runtime is
+# unaffected: trunk only orchestrates cargo, wasm-bindgen and wasm-opt.
+install_wasm_bindgen() {
+  # No --locked: its lock file names a webpki-roots release the registry may not serve.
+  cargo install --quiet wasm-bindgen-cli --version "$(locked_wasm_bindgen)" --no-default-features
+}
+
+# trunk 0.21: 0.22 needs a newer rustc.
+install_trunk() {
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    cargo install --quiet trunk --version '~0.21' --locked --no-default-features
 }
 
 ensure_npm_packages() {
@@ -57,13 +70,28 @@ ensure_crates() {
   (cd "$ROOT" && cargo fetch --quiet)
 }
 
-# Everything the web build needs.
+# Everything the web build needs. On a first run the two tools compile side
+# by side and, given `release-app`, alongside the app's release build for
+# wasm (which trunk then finds done): cargo leaves a core idle in its serial
+# stretches (build scripts, proc macros, the final link), and the three
+# together fill them. Each job's output goes to a log, shown if it fails.
 ensure_web_toolchain() {
   ensure_wasm_target
   ensure_npm_packages
   ensure_crates
-  ensure_wasm_bindgen
-  ensure_trunk
+  local jobs=() names=() logs; logs="$(mktemp -d)"
+  if ! have_wasm_bindgen; then install_wasm_bindgen >"$logs/wasm-bindgen-cli" 2>&1 & jobs+=($!); names+=(wasm-bindgen-cli); fi
+  if ! have_trunk; then install_trunk >"$logs/trunk" 2>&1 & jobs+=($!); names+=(trunk); fi
+  if [ ${#jobs[@]} -gt 0 ] && [ "${1:-}" = release-app ]; then
+    (cd "$ROOT" && cargo build --quiet --release --offline --target wasm32-unknown-unknown --bin trace-optimizer) >"$logs/app" 2>&1 & jobs+=($!); names+=(app)
+  fi
+  [ ${#jobs[@]} -gt 0 ] && say "building ${names[*]} side by side (several minutes on a first run)"
+  local i failed=0
+  for i in "${!jobs[@]}"; do
+    if ! wait "${jobs[$i]}"; then failed=1; echo "building ${names[$i]} failed:" >&2; tail -n 40 "$logs/${names[$i]}" >&2; fi
+  done
+  rm -rf "$logs"
+  return "$failed"
 }
 
 # A free TCP port on 127.0.0.1.

@@ -31,9 +31,19 @@ export async function run(ctx) {
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     page.on('console', (m) => { if (m.type() === 'error') errors.push(`${m.text()} (${m.location().url || 'page'})`); });
+    // The page runs under its Content-Security-Policy; a test that saw any
+    // violation (reported to the page or on the console) fails.
+    const csp = [];
+    await context.addInitScript(() => {
+      window.__cspViolations = [];
+      window.addEventListener('securitypolicyviolation', (e) => window.__cspViolations.push(`${e.effectiveDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile || 'page'}:${e.lineNumber}`), true);
+    });
+    page.on('console', (m) => { if (/Content.Security.Policy/i.test(m.text())) csp.push(m.text()); });
     const started = Date.now();
     try {
-      await t.fn({ page, ctx, errors });
+      await t.fn({ page, ctx, errors, csp });
+      const reported = await page.evaluate(() => window.__cspViolations || []).catch(() => []);
+      expect(!csp.length && !reported.length, `Content-Security-Policy violations: ${[...csp, ...reported].join(' | ')}`);
       console.log(`e2e ok    ${t.name} (${Date.now() - started} ms)`);
     } catch (e) {
       failed += 1;
