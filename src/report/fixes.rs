@@ -61,7 +61,7 @@ fn recommendation(priority: usize, rec: &Recommendation, r: &Recommendations, or
         .collect();
     s.push_str(&table(&["Trace", "Cost", "Input tokens", "Output tokens", "Issue"], &rows));
     if let Some(x) = &rec.excerpt {
-        s.push_str(&format!("\nExcerpt from trace {}:\n\n```text\n{}\n```\n", escape(&x.trace_id), code_block(&x.text)));
+        s.push_str(&format!("\nExcerpt from trace {}:\n\n```text\n{}\n```\n", escape(&x.trace_id), code_block(&crate::format::visible(&x.text))));
     }
     let fence = r.language.fence();
     s.push_str(&format!(

@@ -3,17 +3,21 @@
 //! through [`escape`], and every report shown in the page goes through
 //! [`to_html`], which turns raw HTML into text and disarms script links.
 
+use crate::format::visible;
 use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag};
 
 /// Escapes text for a Markdown paragraph or table cell, so it renders as
-/// exactly itself: angle brackets and ampersands become entities, line
+/// exactly itself: characters that would hide or reorder text (bidi
+/// controls, zero-width characters, line and paragraph separators, NUL and
+/// other controls) are shown by code point (`<U+202E>`, [`visible`]), angle
+/// brackets and ampersands become entities, line
 /// breaks become spaces (a table row is one line), leading whitespace goes
 /// (it would start a code block), and markup characters are backslash-escaped
 /// where they could mean something: emphasis, code, links, tables and
 /// strikethrough anywhere; `_` unless inside a word (`draft_answer` stays
 /// readable); list, heading and rule markers at the start.
 pub fn escape(text: &str) -> String {
-    let chars: Vec<char> = text.trim_start().chars().filter(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t')).collect();
+    let chars: Vec<char> = visible(text).trim_start().chars().collect();
     let digits = chars.iter().take_while(|c| c.is_ascii_digit()).count();
     let mut out = String::with_capacity(text.len());
     for (i, &c) in chars.iter().enumerate() {
@@ -130,7 +134,7 @@ mod tests {
     /// What a paragraph of `text` shows: whitespace as HTML collapses it at
     /// the ends, and the HTML escapes of `&`, `<` and `>`.
     fn shown(text: &str) -> String {
-        let flat: String = text.chars().filter(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t')).map(|c| if c.is_whitespace() && c.is_ascii() { ' ' } else { c }).collect();
+        let flat: String = visible(text).chars().map(|c| if c.is_whitespace() && c.is_ascii() { ' ' } else { c }).collect();
         flat.trim().replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
     }
 
@@ -139,7 +143,7 @@ mod tests {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2_000))]
         #[test]
         fn any_text_renders_as_itself(chars in proptest::collection::vec(proptest::sample::select(
-            "ab1 9_*-+#.)([]!`~|<>&\"\\{}$=:/\n\té".chars().collect::<Vec<_>>()), 0..40)) {
+            "ab1 9_*-+#.)([]!`~|<>&\"\\{}$=:/\n\r\té\0\u{7}\u{85}\u{2028}\u{2029}\u{202E}\u{2066}\u{200B}\u{200D}\u{FEFF}".chars().collect::<Vec<_>>()), 0..40)) {
             let text: String = chars.into_iter().collect();
             let expected = shown(&text);
             let html = to_html(&escape(&text));
@@ -148,6 +152,13 @@ mod tests {
             let cell = to_html(&table(&["Trace"], &[vec![escape(&text)]]));
             proptest::prop_assert!(cell.contains(&format!("<td>{expected}</td>")), "text {:?}: {}", text, cell);
         }
+    }
+
+    #[test]
+    fn hidden_characters_are_shown_not_passed_through() {
+        let md = escape("evil\u{202E}gpj.exe\u{2028}x\u{200B}y\0z");
+        assert_eq!(md, "evil&lt;U+202E&gt;gpj.exe&lt;U+2028&gt;x&lt;U+200B&gt;y&lt;U+0000&gt;z");
+        assert!(to_html(&md).contains("evil&lt;U+202E&gt;gpj.exe"), "{}", to_html(&md));
     }
 
     #[test]
