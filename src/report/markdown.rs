@@ -45,14 +45,15 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// Text for inside a fenced code block: a fence can't be closed from inside
-/// because runs of three or more backticks are broken up.
-pub fn code_block(text: &str) -> String {
-    let mut out = text.replace("```", "`\u{200b}``");
-    while out.contains("```") {
-        out = out.replace("```", "`\u{200b}``");
-    }
-    out
+/// `text` as a fenced code block tagged `info`: the fence is one backtick
+/// longer than the longest run of backticks in `text` (at least three), so
+/// nothing inside can close it, and the text is kept exactly (one final line
+/// break is the block's own).
+pub fn fenced(info: &str, text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    let body = text.strip_suffix('\n').unwrap_or(text);
+    format!("{fence}{info}\n{body}\n{fence}\n")
 }
 
 /// A Markdown table from a header and rows of already escaped cells.
@@ -180,9 +181,12 @@ mod tests {
 
     #[test]
     fn code_blocks_cannot_be_closed_early() {
-        let md = format!("```\n{}\n```\n", code_block("x\n```\n<script>alert(1)</script>"));
-        let html = to_html(&md);
-        assert_eq!(html.matches("<pre>").count(), 1, "{html}");
-        assert!(!html.contains("<script"), "{html}");
+        for text in ["x\n```\n<script>alert(1)</script>", "````\n<b>x</b>\n``````", "`", "a ``` b\n```js"] {
+            let html = to_html(&fenced("text", text));
+            assert_eq!(html.matches("<pre>").count(), 1, "{html}");
+            assert!(!html.contains("<script") && !html.contains("<b>"), "{html}");
+            let inner = html.split_once("<code class=\"language-text\">").unwrap().1.strip_suffix("</code></pre>\n").unwrap();
+            assert_eq!(inner, format!("{}\n", text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")), "the text is kept exactly");
+        }
     }
 }
