@@ -20,7 +20,7 @@ fn line(n: usize, trace: &str, cost: &Value, tokens: u64) -> String {
     let ts = Utc.with_ymd_and_hms(2026, 11, 10, 12, 0, 0).unwrap() + chrono::Duration::seconds(n as i64);
     json!({"uuid": format!("limit-{n:05}"), "event": "$ai_generation", "distinct_id": "d", "timestamp": ts.to_rfc3339(),
         "properties": {"$ai_trace_id": trace, "$ai_span_name": "answer", "$ai_model": "gpt-4o", "$ai_provider": "openai",
-            "$ai_input_tokens": tokens, "$ai_output_tokens": tokens, "$ai_total_cost_usd": cost, "$ai_latency": if n % 2 == 0 { cost.clone() } else { json!(1.5) }}})
+            "$ai_input_tokens": tokens, "$ai_output_tokens": tokens, "$ai_total_cost_usd": cost, "$ai_latency": if n.is_multiple_of(2) { cost.clone() } else { json!(1.5) }}})
     .to_string()
 }
 
