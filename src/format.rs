@@ -1,5 +1,8 @@
 //! Number and text formatting shared by the report files, the page and the
-//! recommendations' prose (money, shares, counts, bytes, seconds).
+//! recommendations' prose (money, shares, counts, bytes, seconds), and how
+//! characters that would hide or reorder text are shown ([`visible`]).
+
+use std::borrow::Cow;
 
 /// US dollars: cents above one dollar with thousands separators
 /// (`$1,234.56`), four decimals below (`$0.0042`).
@@ -50,6 +53,40 @@ pub fn truncate(text: &str, max: usize) -> String {
     }
 }
 
+/// Whether `c` would hide or reorder text where it is shown, rather than
+/// show itself: control characters other than tab, line feed and carriage return, the line
+/// and paragraph separators (U+2028, U+2029, which end a JavaScript line),
+/// bidirectional controls (U+061C, U+200E, U+200F, U+202A to U+202E,
+/// U+2066 to U+2069), zero-width and invisible format characters (U+00AD,
+/// U+034F, U+180E, U+200B to U+200D, U+2060 to U+2064, U+206A to U+206F,
+/// U+FEFF, U+FFF9 to U+FFFB), blank Hangul fillers (U+115F, U+1160,
+/// U+3164, U+FFA0) and Unicode tags (U+E0000 to U+E007F, invisible ASCII).
+pub fn is_hidden(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        || matches!(c,
+            '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{3164}' | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF9}'..='\u{FFFB}' | '\u{E0000}'..='\u{E007F}')
+}
+
+/// `text` with every [`is_hidden`] character shown as its code point
+/// (`<U+202E>`), so names, ids and excerpts from the events read as what
+/// they hold: nothing invisible, nothing reversed, no line broken by a
+/// separator. Borrowed when there is nothing to show.
+pub fn visible(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_hidden) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if is_hidden(c) {
+            out.push_str(&format!("<U+{:04X}>", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 fn thousands(x: f64, decimals: usize) -> String {
     let s = format!("{x:.decimals$}");
     let (int, frac) = s.split_once('.').map_or((s.as_str(), None), |(i, f)| (i, Some(f)));
@@ -83,5 +120,14 @@ mod tests {
         assert_eq!(change(0.5), "+50.0%");
         assert_eq!(count(20_013), "20,013");
         assert_eq!(count(999), "999");
+    }
+
+    #[test]
+    fn hidden_characters_are_shown_by_code_point() {
+        assert!(matches!(visible("draft_answer naïve 日本 \u{1F600}\tx\ny"), Cow::Borrowed(_)));
+        assert_eq!(visible("a\u{202E}b\u{200B}c\u{2028}d\0e\u{FEFF}\u{E0041}"), "a<U+202E>b<U+200B>c<U+2028>d<U+0000>e<U+FEFF><U+E0041>");
+        for c in ['\u{061C}', '\u{200E}', '\u{200F}', '\u{202A}', '\u{202D}', '\u{2066}', '\u{2069}', '\u{200C}', '\u{200D}', '\u{2029}', '\u{85}', '\u{1B}'] {
+            assert!(is_hidden(c) && !visible(&c.to_string()).contains(c), "{:04X}", c as u32);
+        }
     }
 }

@@ -3,7 +3,7 @@
 //! escaped; code goes into fenced blocks that it cannot close.
 
 use crate::format::{count, pct, usd};
-use super::markdown::{code_block, escape, table};
+use super::markdown::{escape, fenced, table};
 use crate::analysis::history::Metric;
 use crate::analysis::links::{trace_url, TraceTimes};
 use crate::analysis::recommend::{Measurement, Recommendation, Recommendations};
@@ -61,14 +61,14 @@ fn recommendation(priority: usize, rec: &Recommendation, r: &Recommendations, or
         .collect();
     s.push_str(&table(&["Trace", "Cost", "Input tokens", "Output tokens", "Issue"], &rows));
     if let Some(x) = &rec.excerpt {
-        s.push_str(&format!("\nExcerpt from trace {}:\n\n```text\n{}\n```\n", escape(&x.trace_id), code_block(&x.text)));
+        s.push_str(&format!("\nExcerpt from trace {}:\n\n{}", escape(&x.trace_id), fenced("text", &crate::format::visible(&x.text))));
     }
     let fence = r.language.fence();
     s.push_str(&format!(
-        "\n**Fix.** {}\n\nBefore:\n\n```{fence}\n{}```\n\nAfter:\n\n```{fence}\n{}```\n\n",
+        "\n**Fix.** {}\n\nBefore:\n\n{}\nAfter:\n\n{}\n",
         escape(&rec.fix),
-        code_block(&rec.code_before),
-        code_block(&rec.code_after)
+        fenced(fence, &rec.code_before),
+        fenced(fence, &rec.code_after)
     ));
     s.push_str(&measurement(&rec.measurement));
     s
@@ -77,10 +77,10 @@ fn recommendation(priority: usize, rec: &Recommendation, r: &Recommendations, or
 fn measurement(m: &Measurement) -> String {
     let rows = vec![vec![escape(&m.label), value(m, m.baseline), value(m, m.target), format!("{} days", m.validation.days)]];
     format!(
-        "**How to measure.**\n\n{}\nValidation period: {}\n\nCheck it in PostHog (SQL editor):\n\n```sql\n{}\n```\n\n",
+        "**How to measure.**\n\n{}\nValidation period: {}\n\nCheck it in PostHog (SQL editor):\n\n{}\n",
         table(&["Metric", "Baseline", "Target", "Validation period"], &rows),
         escape(&m.validation.reason),
-        code_block(&m.hogql)
+        fenced("sql", &m.hogql)
     )
 }
 

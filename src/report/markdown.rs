@@ -3,17 +3,21 @@
 //! through [`escape`], and every report shown in the page goes through
 //! [`to_html`], which turns raw HTML into text and disarms script links.
 
+use crate::format::visible;
 use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag};
 
 /// Escapes text for a Markdown paragraph or table cell, so it renders as
-/// exactly itself: angle brackets and ampersands become entities, line
+/// exactly itself: characters that would hide or reorder text (bidi
+/// controls, zero-width characters, line and paragraph separators, NUL and
+/// other controls) are shown by code point (`<U+202E>`, [`visible`]), angle
+/// brackets and ampersands become entities, line
 /// breaks become spaces (a table row is one line), leading whitespace goes
 /// (it would start a code block), and markup characters are backslash-escaped
 /// where they could mean something: emphasis, code, links, tables and
 /// strikethrough anywhere; `_` unless inside a word (`draft_answer` stays
 /// readable); list, heading and rule markers at the start.
 pub fn escape(text: &str) -> String {
-    let chars: Vec<char> = text.trim_start().chars().filter(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t')).collect();
+    let chars: Vec<char> = visible(text).trim_start().chars().collect();
     let digits = chars.iter().take_while(|c| c.is_ascii_digit()).count();
     let mut out = String::with_capacity(text.len());
     for (i, &c) in chars.iter().enumerate() {
@@ -41,14 +45,15 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// Text for inside a fenced code block: a fence can't be closed from inside
-/// because runs of three or more backticks are broken up.
-pub fn code_block(text: &str) -> String {
-    let mut out = text.replace("```", "`\u{200b}``");
-    while out.contains("```") {
-        out = out.replace("```", "`\u{200b}``");
-    }
-    out
+/// `text` as a fenced code block tagged `info`: the fence is one backtick
+/// longer than the longest run of backticks in `text` (at least three), so
+/// nothing inside can close it, and the text is kept exactly (one final line
+/// break is the block's own).
+pub fn fenced(info: &str, text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    let body = text.strip_suffix('\n').unwrap_or(text);
+    format!("{fence}{info}\n{body}\n{fence}\n")
 }
 
 /// A Markdown table from a header and rows of already escaped cells.
@@ -130,7 +135,7 @@ mod tests {
     /// What a paragraph of `text` shows: whitespace as HTML collapses it at
     /// the ends, and the HTML escapes of `&`, `<` and `>`.
     fn shown(text: &str) -> String {
-        let flat: String = text.chars().filter(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t')).map(|c| if c.is_whitespace() && c.is_ascii() { ' ' } else { c }).collect();
+        let flat: String = visible(text).chars().map(|c| if c.is_whitespace() && c.is_ascii() { ' ' } else { c }).collect();
         flat.trim().replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
     }
 
@@ -139,7 +144,7 @@ mod tests {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2_000))]
         #[test]
         fn any_text_renders_as_itself(chars in proptest::collection::vec(proptest::sample::select(
-            "ab1 9_*-+#.)([]!`~|<>&\"\\{}$=:/\n\té".chars().collect::<Vec<_>>()), 0..40)) {
+            "ab1 9_*-+#.)([]!`~|<>&\"\\{}$=:/\n\r\té\0\u{7}\u{85}\u{2028}\u{2029}\u{202E}\u{2066}\u{200B}\u{200D}\u{FEFF}".chars().collect::<Vec<_>>()), 0..40)) {
             let text: String = chars.into_iter().collect();
             let expected = shown(&text);
             let html = to_html(&escape(&text));
@@ -148,6 +153,13 @@ mod tests {
             let cell = to_html(&table(&["Trace"], &[vec![escape(&text)]]));
             proptest::prop_assert!(cell.contains(&format!("<td>{expected}</td>")), "text {:?}: {}", text, cell);
         }
+    }
+
+    #[test]
+    fn hidden_characters_are_shown_not_passed_through() {
+        let md = escape("evil\u{202E}gpj.exe\u{2028}x\u{200B}y\0z");
+        assert_eq!(md, "evil&lt;U+202E&gt;gpj.exe&lt;U+2028&gt;x&lt;U+200B&gt;y&lt;U+0000&gt;z");
+        assert!(to_html(&md).contains("evil&lt;U+202E&gt;gpj.exe"), "{}", to_html(&md));
     }
 
     #[test]
@@ -169,9 +181,12 @@ mod tests {
 
     #[test]
     fn code_blocks_cannot_be_closed_early() {
-        let md = format!("```\n{}\n```\n", code_block("x\n```\n<script>alert(1)</script>"));
-        let html = to_html(&md);
-        assert_eq!(html.matches("<pre>").count(), 1, "{html}");
-        assert!(!html.contains("<script"), "{html}");
+        for text in ["x\n```\n<script>alert(1)</script>", "````\n<b>x</b>\n``````", "`", "a ``` b\n```js"] {
+            let html = to_html(&fenced("text", text));
+            assert_eq!(html.matches("<pre>").count(), 1, "{html}");
+            assert!(!html.contains("<script") && !html.contains("<b>"), "{html}");
+            let inner = html.split_once("<code class=\"language-text\">").unwrap().1.strip_suffix("</code></pre>\n").unwrap();
+            assert_eq!(inner, format!("{}\n", text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")), "the text is kept exactly");
+        }
     }
 }

@@ -59,7 +59,7 @@ fn executive_summary(a: &Analysis) -> String {
 
 /// A name for inside inline code: backticks can't end the span early.
 fn escape_code(name: &str) -> String {
-    name.replace('`', "'").replace(['\n', '\r'], " ")
+    crate::format::visible(name).replace('`', "'").replace(['\n', '\r'], " ")
 }
 
 fn cost_analysis(a: &Analysis) -> String {

@@ -3,6 +3,7 @@
 
 use crate::analysis::metrics::Metrics;
 use crate::analysis::variance::OperationVariance;
+use crate::format::visible;
 use charming::component::{Axis, Grid, Legend, Title};
 use charming::element::{AxisLabel, AxisType, Tooltip, Trigger};
 use charming::series::{Bar, Scatter};
@@ -26,7 +27,7 @@ pub fn cost_by_operation(m: &Metrics) -> Chart {
     base("Cost by operation (USD)")
         .grid(Grid::new().left("3%").right("6%").contain_label(true))
         .x_axis(Axis::new().type_(AxisType::Value))
-        .y_axis(Axis::new().type_(AxisType::Category).data(ops.iter().map(|g| g.name.clone()).collect()))
+        .y_axis(Axis::new().type_(AxisType::Category).data(ops.iter().map(|g| visible(&g.name).into_owned()).collect()))
         .series(Bar::new().name("Cost").data(ops.iter().map(|g| round(g.totals.cost_usd, 4)).collect()))
 }
 
@@ -34,7 +35,7 @@ pub fn cost_by_operation(m: &Metrics) -> Chart {
 pub fn cost_by_model(m: &Metrics) -> Chart {
     base("Cost by model (USD)")
         .grid(Grid::new().left("3%").right("4%").contain_label(true))
-        .x_axis(Axis::new().type_(AxisType::Category).axis_label(AxisLabel::new().rotate(20)).data(m.by_model.iter().map(|g| g.name.clone()).collect()))
+        .x_axis(Axis::new().type_(AxisType::Category).axis_label(AxisLabel::new().rotate(20)).data(m.by_model.iter().map(|g| visible(&g.name).into_owned()).collect()))
         .y_axis(Axis::new().type_(AxisType::Value))
         .series(Bar::new().name("Cost").data(m.by_model.iter().map(|g| round(g.totals.cost_usd, 4)).collect()))
 }
@@ -49,7 +50,7 @@ pub fn daily_cost_by_model(m: &Metrics) -> Chart {
         .y_axis(Axis::new().type_(AxisType::Value));
     for model in m.by_model.iter().map(|g| &g.name) {
         let data: Vec<f64> = m.daily.iter().map(|d| round(d.cost_by_model.get(model).copied().unwrap_or(0.0), 4)).collect();
-        chart = chart.series(Bar::new().name(model.as_str()).stack("cost").data(data));
+        chart = chart.series(Bar::new().name(visible(model)).stack("cost").data(data));
     }
     chart
 }
@@ -58,7 +59,7 @@ pub fn daily_cost_by_model(m: &Metrics) -> Chart {
 pub fn error_rate_by_operation(m: &Metrics) -> Chart {
     base("Error rate by operation (%)")
         .grid(Grid::new().left("3%").right("4%").contain_label(true))
-        .x_axis(Axis::new().type_(AxisType::Category).axis_label(AxisLabel::new().rotate(20)).data(m.by_operation.iter().map(|g| g.name.clone()).collect()))
+        .x_axis(Axis::new().type_(AxisType::Category).axis_label(AxisLabel::new().rotate(20)).data(m.by_operation.iter().map(|g| visible(&g.name).into_owned()).collect()))
         .y_axis(Axis::new().type_(AxisType::Value))
         .series(Bar::new().name("Error rate %").data(m.by_operation.iter().map(|g| round(g.totals.error_rate() * 100.0, 2)).collect()))
 }
@@ -74,7 +75,7 @@ pub fn latency_vs_cost(m: &Metrics) -> Chart {
         .x_axis(Axis::new().type_(AxisType::Log).name("USD per call"))
         .y_axis(Axis::new().type_(AxisType::Value).name("p95 s"));
     for g in &m.by_operation {
-        chart = chart.series(Scatter::new().name(g.name.as_str()).symbol_size(12).data(vec![vec![round(g.totals.avg_cost().max(1e-7), 7), round(g.p95_latency_s, 3)]]));
+        chart = chart.series(Scatter::new().name(visible(&g.name)).symbol_size(12).data(vec![vec![round(g.totals.avg_cost().max(1e-7), 7), round(g.p95_latency_s, 3)]]));
     }
     chart
 }
@@ -84,7 +85,7 @@ pub fn latency_vs_cost(m: &Metrics) -> Chart {
 pub fn trace_cost_distribution(v: &OperationVariance) -> Chart {
     let label = |x: f64| if x >= 0.01 { format!("${x:.2}") } else { format!("${x:.4}") };
     let bins: Vec<String> = v.histogram.iter().map(|b| format!("{}-{}", label(b.lo), label(b.hi))).collect();
-    base(&format!("{}: cost per trace (outlier above {})", v.operation, label(v.thresholds.sd_rule.min(v.thresholds.mad_rule))))
+    base(&format!("{}: cost per trace (outlier above {})", visible(&v.operation), label(v.thresholds.sd_rule.min(v.thresholds.mad_rule))))
         .grid(Grid::new().left("3%").right("4%").contain_label(true))
         .x_axis(Axis::new().type_(AxisType::Category).axis_label(AxisLabel::new().rotate(30)).data(bins))
         .y_axis(Axis::new().type_(AxisType::Value).name("traces"))

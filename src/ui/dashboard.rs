@@ -8,7 +8,7 @@ use super::state::Results;
 use crate::pipeline::Timing;
 use super::table::{Cell, SortableTable};
 use crate::analysis::metrics::GroupMetrics;
-use crate::format::{count, pct, secs, usd};
+use crate::format::{count, pct, secs, usd, visible};
 use leptos::prelude::*;
 use std::sync::Arc;
 
@@ -58,7 +58,7 @@ pub fn Dashboard(results: Arc<Results>) -> impl IntoView {
             {(!warnings.is_empty()).then(|| view! {
                 <div class="warnings" role="status">
                     <strong>"Some questions went unanswered; the rest of the analysis stands:"</strong>
-                    <ul>{warnings.into_iter().map(|w| view! { <li>{w}</li> }).collect_view()}</ul>
+                    <ul>{warnings.into_iter().map(|w| view! { <li>{visible(&w).into_owned()}</li> }).collect_view()}</ul>
                 </div>
             })}
             <div class="charts">

@@ -1,6 +1,7 @@
 //! The stages of a run as they progress, and the failure message if any.
 
 use super::state::{AppState, Phase};
+use crate::format::visible;
 use crate::source::plan::Step;
 use leptos::prelude::*;
 
@@ -24,7 +25,7 @@ pub fn ProgressView() -> impl IntoView {
             view! {
                 <section class="panel failed" role="alert">
                     <h2>"The analysis stopped"</h2>
-                    <p id="error-message">{message}</p>
+                    <p id="error-message">{visible(&message).into_owned()}</p>
                 </section>
             }
             .into_any(),

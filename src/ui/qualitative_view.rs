@@ -6,7 +6,7 @@
 use super::state::{AppState, Results};
 use crate::analysis::links::trace_url;
 use crate::analysis::qualitative::{retag, SampledTrace, Tag};
-use crate::format::usd;
+use crate::format::{usd, visible};
 use leptos::prelude::*;
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -57,8 +57,8 @@ fn SampleRow(results: Arc<Results>, sample: SampledTrace) -> impl IntoView {
         <article class="sample" data-trace=sample.trace_id.clone() class:edited=sample.edited>
             <div class="sample-head">
                 {match link {
-                    Some(href) => view! { <a href=href target="_blank" rel="noopener noreferrer"><code>{sample.trace_id.clone()}</code></a> }.into_any(),
-                    None => view! { <code>{sample.trace_id.clone()}</code> }.into_any(),
+                    Some(href) => view! { <a href=href target="_blank" rel="noopener noreferrer"><code>{super::trace_view::shown_id(&sample.trace_id)}</code></a> }.into_any(),
+                    None => view! { <code>{super::trace_view::shown_id(&sample.trace_id)}</code> }.into_any(),
                 }}
                 " · " {sample.stratum.label()} " · " {usd(sample.cost_usd)} " · " {format!("{} generations", sample.generations)}
                 {sample.edited.then(|| view! { <span class="badge">"edited"</span> })}
@@ -68,9 +68,9 @@ fn SampleRow(results: Arc<Results>, sample: SampledTrace) -> impl IntoView {
             <details>
                 <summary>"Excerpts"</summary>
                 <h4>"Prompt"</h4>
-                <pre class="excerpt">{sample.input_excerpt.clone()}</pre>
+                <pre class="excerpt">{visible(&sample.input_excerpt).into_owned()}</pre>
                 <h4>"Output"</h4>
-                <pre class="excerpt">{sample.output_excerpt.clone()}</pre>
+                <pre class="excerpt">{visible(&sample.output_excerpt).into_owned()}</pre>
             </details>
         </article>
     }

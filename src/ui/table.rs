@@ -1,5 +1,6 @@
 //! A table whose columns sort on click.
 
+use crate::format::visible;
 use leptos::prelude::*;
 use std::cmp::Ordering;
 
@@ -23,9 +24,9 @@ impl Cell {
         Cell { text, key: SortKey::Num(value) }
     }
 
-    /// Text that sorts as itself.
+    /// Text that sorts as itself, shown with its hidden characters visible.
     pub fn text(text: &str) -> Self {
-        Cell { text: text.to_string(), key: SortKey::Text(text.to_lowercase()) }
+        Cell { text: visible(text).into_owned(), key: SortKey::Text(text.to_lowercase()) }
     }
 }
 

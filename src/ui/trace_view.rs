@@ -5,7 +5,8 @@
 use super::state::Results;
 use crate::analysis::dataset::GenerationRow;
 use crate::analysis::links::trace_url;
-use crate::format::{count, secs, usd};
+use crate::contract::NAME_CHARS;
+use crate::format::{count, secs, truncate, usd, visible};
 use leptos::prelude::*;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -40,6 +41,13 @@ fn picked(results: &Results) -> Vec<Picked> {
     out
 }
 
+/// A trace id as shown: hidden characters visible, cut to [`NAME_CHARS`]
+/// characters (ids are kept whole for queries and links, but anyone can send
+/// a megabyte of one).
+pub fn shown_id(id: &str) -> String {
+    truncate(&visible(id), NAME_CHARS as usize)
+}
+
 /// The list of traces read, and the one chosen, generation by generation.
 #[component]
 pub fn TraceView(results: Arc<Results>) -> impl IntoView {
@@ -52,8 +60,8 @@ pub fn TraceView(results: Arc<Results>) -> impl IntoView {
             let selected = { let id = id.clone(); move || chosen.get().as_deref() == Some(id.as_str()) };
             view! {
                 <tr class:selected=selected>
-                    <td><button class="link" on:click=move |_| chosen.set(Some(id.clone()))>{t.trace_id.clone()}</button></td>
-                    <td>{t.why}</td>
+                    <td><button class="link" on:click=move |_| chosen.set(Some(id.clone()))>{shown_id(&t.trace_id)}</button></td>
+                    <td>{visible(&t.why).into_owned()}</td>
                     <td>{usd(t.cost)}</td>
                     <td>{t.generations}</td>
                 </tr>
@@ -82,7 +90,7 @@ fn TraceDetail(results: Arc<Results>, trace_id: String) -> impl IntoView {
     let link = trace_url(results.analysis.origin.posthog.as_ref(), &trace_id, results.analysis.trace_times.get(&trace_id));
     view! {
         <div class="trace-detail" id="trace-detail">
-            <h3>"Trace " <code>{trace_id.clone()}</code></h3>
+            <h3>"Trace " <code>{shown_id(&trace_id)}</code></h3>
             {link.map(|href| view! { <p><a href=href target="_blank" rel="noopener noreferrer">"Open this trace in PostHog"</a></p> })}
             {gens.into_iter().map(|g| view! { <GenerationCard g=g /> }).collect_view()}
         </div>
@@ -114,14 +122,14 @@ fn GenerationCard(g: GenerationRow) -> impl IntoView {
     };
     view! {
         <article class="generation" class:error=g.is_error>
-            <div class="generation-head">{head}</div>
-            <div class="generation-status">{status}</div>
+            <div class="generation-head">{visible(&head).into_owned()}</div>
+            <div class="generation-status">{visible(&status).into_owned()}</div>
             <details>
                 <summary>"Prompt and output excerpts"</summary>
                 <h4>"Prompt"</h4>
-                <pre class="excerpt">{prompt}</pre>
+                <pre class="excerpt">{visible(&prompt).into_owned()}</pre>
                 <h4>"Output"</h4>
-                <pre class="excerpt">{g.output_head.clone()}</pre>
+                <pre class="excerpt">{visible(&g.output_head).into_owned()}</pre>
             </details>
         </article>
     }

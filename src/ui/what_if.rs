@@ -3,7 +3,7 @@
 
 use super::state::Results;
 use crate::analysis::what_if::{candidates, project};
-use crate::format::{change, usd};
+use crate::format::{change, usd, visible};
 use leptos::prelude::*;
 use std::sync::Arc;
 
@@ -38,7 +38,7 @@ pub fn WhatIf(results: Arc<Results>) -> impl IntoView {
             <div class="what-if-form">
                 <label>"Operation "
                     <select id="what-if-operation" on:change=move |ev| operation.set(event_target_value(&ev))>
-                        {ops.into_iter().map(|o| view! { <option value=o.clone()>{o.clone()}</option> }).collect_view()}
+                        {ops.into_iter().map(|o| view! { <option value=o.clone()>{visible(&o).into_owned()}</option> }).collect_view()}
                     </select>
                 </label>
                 <label>"Candidate model "
@@ -46,7 +46,7 @@ pub fn WhatIf(results: Arc<Results>) -> impl IntoView {
                 </label>
                 <datalist id="what-if-models">{models.into_iter().map(|m| view! { <option value=m /> }).collect_view()}</datalist>
             </div>
-            <p id="what-if-result" role="status">{outcome}</p>
+            <p id="what-if-result" role="status">{move || visible(&outcome()).into_owned()}</p>
         </section>
     }
 }

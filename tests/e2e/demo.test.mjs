@@ -100,7 +100,7 @@ test('results bundle holds the report, data files and a PNG of every chart', asy
   expect(pngs.length === 10, `ten chart images, got ${pngs}`);
   for (const n of pngs) expect(entries.get(n).subarray(1, 4).toString() === 'PNG', `${n} is not a PNG`);
   const csv = entries.get('data/metrics_by_span.csv').toString();
-  expect(csv.split('\n')[0].startsWith('operation,calls,errors'), csv.split('\n')[0]);
+  expect(csv.split('\n')[0].startsWith('"operation","calls","errors"'), csv.split('\n')[0]);
   expect(JSON.parse(entries.get('data/model_pricing.json')).totals.generations > 0, 'pricing totals');
   const validation = JSON.parse(entries.get('validation_report.json'));
   expect(validation.overall_passed === true, `the demo validates: ${JSON.stringify(validation.stages)}`);

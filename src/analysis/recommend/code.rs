@@ -2,6 +2,7 @@
 //! PostHog's LLM wrappers (`posthog.ai.openai` / `posthog.ai.anthropic` in
 //! Python, `@posthog/ai` in TypeScript).
 
+use crate::format::is_hidden;
 use serde::{Deserialize, Serialize};
 
 /// The language of the code examples.
@@ -49,22 +50,43 @@ pub struct Call<'a> {
     pub operation: &'a str,
 }
 
-/// A string literal of either language.
-fn lit(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' | '\\' => {
-                out.push('\\');
-                out.push(c);
+impl Language {
+    /// `s` as a double-quoted string literal of the language, the only way
+    /// text from the events enters a code example. Backslashes and quotes
+    /// are escaped; line breaks, tabs, backticks (so no Markdown fence can
+    /// form), other control characters and every [`is_hidden`] character
+    /// (line and paragraph separators, bidi controls, zero-width characters)
+    /// become `\u` escapes, so the literal is one visible line that decodes
+    /// to exactly `s`. Outside the Basic Multilingual Plane Python writes
+    /// `\U0010FFFF` and TypeScript a surrogate pair (valid JSON as well).
+    pub fn literal(self, s: &str) -> String {
+        let mut out = String::with_capacity(s.len() + 2);
+        out.push('"');
+        for c in s.chars() {
+            match c {
+                '"' | '\\' => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                c if c == '`' || c.is_control() || is_hidden(c) => match (self, c as u32) {
+                    (_, u @ ..=0xFFFF) => out.push_str(&format!("\\u{u:04x}")),
+                    (Language::Python, u) => out.push_str(&format!("\\U{u:08x}")),
+                    (Language::TypeScript, _) => {
+                        let mut units = [0u16; 2];
+                        for unit in c.encode_utf16(&mut units) {
+                            out.push_str(&format!("\\u{unit:04x}"));
+                        }
+                    }
+                },
+                c => out.push(c),
             }
-            '\n' => out.push_str("\\n"),
-            c if c.is_control() => {}
-            c => out.push(c),
         }
+        out.push('"');
+        out
     }
-    out.push('"');
-    out
 }
 
 impl Call<'_> {
@@ -85,7 +107,7 @@ impl Call<'_> {
     /// One traced call with `model`, extra arguments (`name=value` in Python
     /// syntax, converted for TypeScript) and the system prompt expression.
     pub fn request(&self, model: &str, extra: &[(&str, &str)], system: &str) -> String {
-        let op = lit(self.operation);
+        let op = self.language.literal(self.operation);
         // Anthropic's Messages API requires max_tokens.
         let mut extra = extra.to_vec();
         if self.anthropic() && !extra.iter().any(|(k, _)| *k == "max_tokens") {
@@ -93,7 +115,7 @@ impl Call<'_> {
         }
         match self.language {
             Language::Python => {
-                let mut args = vec![format!("model={}", lit(model))];
+                let mut args = vec![format!("model={}", self.language.literal(model))];
                 args.extend(extra.iter().map(|(k, v)| format!("{k}={v}")));
                 let (method, messages) = if self.anthropic() {
                     ("client.messages.create", format!("system={system},\n    messages=[{{\"role\": \"user\", \"content\": user_message}}]"))
@@ -106,7 +128,7 @@ impl Call<'_> {
                 )
             }
             Language::TypeScript => {
-                let mut args = vec![format!("model: {}", lit(model))];
+                let mut args = vec![format!("model: {}", self.language.literal(model))];
                 // Request fields keep the provider's snake_case names in both SDKs.
                 args.extend(extra.iter().map(|(k, v)| format!("{k}: {}", ts_value(v))));
                 let (method, messages) = if self.anthropic() {
@@ -150,11 +172,89 @@ fn ts_value(v: &str) -> String {
     }
 }
 
-/// A comment line in `language`.
-pub fn comment(language: Language, text: &str) -> String {
+/// A comment line in `language`. The text is fixed prose (`'static`): data
+/// from the events never enters a comment, where a line separator or a bidi
+/// control could end it or hide what follows; it enters code only through
+/// [`Language::literal`].
+pub fn comment(language: Language, text: &'static str) -> String {
     let mark = match language {
         Language::Python => "#",
         Language::TypeScript => "//",
     };
     text.lines().map(|l| format!("{mark} {l}\n")).collect()
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A Python string literal decoded by Python's rules for the escapes
+    /// [`Language::literal`] may write; `None` for anything else.
+    fn python_decode(lit: &str) -> Option<String> {
+        let inner = lit.strip_prefix('"')?.strip_suffix('"')?;
+        let mut out = String::new();
+        let mut chars = inner.chars();
+        while let Some(c) = chars.next() {
+            if c == '"' {
+                return None; // an unescaped quote would end the literal
+            }
+            if c != '\\' {
+                out.push(c);
+                continue;
+            }
+            let hex = |chars: &mut std::str::Chars, n: usize| u32::from_str_radix(&chars.by_ref().take(n).collect::<String>(), 16).ok().and_then(char::from_u32);
+            out.push(match chars.next()? {
+                '\\' => '\\',
+                '"' => '"',
+                'n' => '\n',
+                'r' => '\r',
+                't' => '\t',
+                'u' => hex(&mut chars, 4)?,
+                'U' => hex(&mut chars, 8)?,
+                _ => return None,
+            });
+        }
+        Some(out)
+    }
+
+    /// Characters that end lines, comments or strings, reorder or hide text.
+    const HOSTILE: &[char] = &['"', '\'', '\\', '`', '\n', '\r', '\t', '\0', '\u{7}', '\u{1B}', '\u{7F}', '\u{85}', '\u{2028}', '\u{2029}', '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}', '\u{200E}', '\u{200F}', '\u{061C}', '\u{200B}', '\u{200C}', '\u{200D}', '\u{FEFF}', '\u{E0041}', '\u{1F600}', '/', '*', '#', '$', '{', '}', 'é', 'a', ' '];
+
+    fn line_breaking(c: char) -> bool {
+        matches!(c, '\n' | '\r' | '\u{0B}' | '\u{0C}' | '\u{1C}' | '\u{1D}' | '\u{1E}' | '\u{85}' | '\u{2028}' | '\u{2029}')
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2_000))]
+        #[test]
+        fn literals_decode_to_the_text_on_one_visible_line(
+            picked in proptest::collection::vec(proptest::sample::select(HOSTILE), 0..30),
+            any in proptest::collection::vec(any::<char>(), 0..10),
+        ) {
+            let text: String = picked.into_iter().chain(any).collect();
+            let ts = Language::TypeScript.literal(&text);
+            let py = Language::Python.literal(&text);
+            // serde_json reads JavaScript's double-quoted escapes (JSON is a subset).
+            prop_assert_eq!(serde_json::from_str::<String>(&ts).ok(), Some(text.clone()), "typescript {}", ts);
+            prop_assert_eq!(python_decode(&py), Some(text.clone()), "python {}", py);
+            for lit in [&ts, &py] {
+                prop_assert!(!lit.chars().any(|c| line_breaking(c) || is_hidden(c) || c.is_control() || c == '`'), "raw character in {:?}", lit);
+            }
+        }
+    }
+
+    #[test]
+    fn names_reach_the_code_only_inside_literals() {
+        let model = "gpt-4o\u{2028}require('child_process').exec('x') // \u{202E}";
+        let operation = "draft\"); import os #\n`x`";
+        for language in [Language::Python, Language::TypeScript] {
+            let call = Call { language, provider: "openai", model, operation };
+            let code = call.example(&call.request(model, &[], &call.system(false)));
+            assert!(code.contains(&language.literal(model)) && code.contains(&language.literal(operation)), "{code}");
+            let outside = code.replace(&language.literal(model), "M").replace(&language.literal(operation), "O");
+            assert!(!outside.contains("child_process") && !outside.contains("import os"), "{outside}");
+            assert!(!code.chars().any(|c| is_hidden(c) || c == '`'), "{code}");
+        }
+    }
 }

@@ -275,7 +275,7 @@ pub fn model_downgrades(ctx: &Context) -> Vec<Recommendation> {
             evidence,
             fix: format!("Switch {op} to {candidate}, keeping the prompt; evaluate on a few hundred logged inputs first."),
             before: call.example(&call.request(model, &[], &call.system(false))),
-            after: call.example(&format!("{}{}", comment(ctx.language, &format!("Short outputs: the smaller model of the same provider ({candidate}) is enough.")), call.request(&candidate, &[], &call.system(false)))),
+            after: call.example(&format!("{}{}", comment(ctx.language, "Short outputs: the smaller model of the same provider is enough."), call.request(&candidate, &[], &call.system(false)))),
             goal: Goal::cost_per_call(op, t, savings),
             operation: op.to_string(),
             savings,
@@ -450,7 +450,7 @@ pub fn context_trimming(ctx: &Context, history: &[Recommendation]) -> Vec<Recomm
             before: call.example(&format!("{}{}", prompt_line(ctx.language), call.request(&model, &[], &call.system(false)))),
             after: call.example(&format!(
                 "{}{}{}",
-                comment(ctx.language, &format!("Keep the prompt near the typical {median:.0} tokens: recent turns plus a summary of the rest.")),
+                comment(ctx.language, "Keep the prompt near its typical size: recent turns plus a summary of the rest."),
                 trim_lines(ctx.language, median),
                 call.request(&model, &[], &call.system(false))
             )),
