@@ -411,7 +411,7 @@ fn the_clean_control_claims_nothing_above_one_percent_of_spend() {
     let t = &p.truth;
     assert_eq!((t.repeated_events, t.missing_trace_ids, t.bad_values.len(), t.gemini_backfilled), (0, 0, 0, 0), "the control is clean");
     assert!(t.history_usd < 0.01 * t.cost_usd, "flat agent inputs: {}", t.history_usd);
-    let claims: Vec<String> = run.analysis.recommendations.items.iter().map(|r| format!("{} {:.2}%", r.id, 100.0 * r.share_of_spend)).collect();
+    let claims: Vec<String> = p.run.analysis.recommendations.items.iter().map(|r| format!("{} {:.2}%", r.id, 100.0 * r.share_of_spend)).collect();
     println!("clean control, spend {:.4}: {claims:?}", t.cost_usd);
     for r in &p.run.analysis.recommendations.items {
         assert!(r.share_of_spend <= 0.01, "{} claims {:.2}% of spend", r.id, 100.0 * r.share_of_spend);
