@@ -82,6 +82,9 @@ impl Names {
     }
 }
 
+/// A generation of a window by index, with the name its parent span or trace gives it.
+type Named<'a> = (usize, &'a Generation, Option<(String, Naming)>);
+
 /// The `top` names of `calls` (name, PostHog's cost) by spend ([`rank_cost`]
 /// summed, most first, then by calls, then by name); `None` when there are no
 /// more than `top`.
@@ -154,8 +157,8 @@ impl MemorySource {
     /// The generations of the window named by their parent span or trace, or
     /// answered under an "other" name: renamed, by index.
     fn renamed(&self, w: &Window) -> Vec<(usize, Generation)> {
-        let window: Vec<(usize, &Generation, Option<(String, Naming)>)> = self.generations.iter().enumerate().filter(|(_, g)| w.contains(g.timestamp)).map(|(i, g)| (i, g, self.names.of(g, w))).collect();
-        fn operation<'a>((_, g, named): &'a (usize, &Generation, Option<(String, Naming)>)) -> &'a str {
+        let window: Vec<Named> = self.generations.iter().enumerate().filter(|(_, g)| w.contains(g.timestamp)).map(|(i, g)| (i, g, self.names.of(g, w))).collect();
+        fn operation<'a>((_, g, named): &'a Named) -> &'a str {
             named.as_ref().map_or(g.operation.as_str(), |(n, _)| n.as_str())
         }
         let ops = top_names(window.iter().map(|x| (operation(x), x.1.cost_usd)), TOP_OPERATIONS);
