@@ -2,6 +2,7 @@
 import { run } from './harness.mjs';
 import './demo.test.mjs';
 import './posthog.test.mjs';
+import './workbench.test.mjs';
 
 const arg = (name) => {
   const i = process.argv.indexOf(name);
