@@ -320,24 +320,26 @@ async fn marks_are_kept_and_the_next_run_follows_up_on_them() {
     storage().clear().unwrap();
     let (root, h) = mount();
     demo_done(&root).await;
-    let ids = |sel: &str| {
+    // Cards are named by rank (#rec-1); data-id is the recommendation's id.
+    let cards = |sel: &str| {
         let cards = root.query_selector_all(&format!("{sel} .rec-card")).unwrap();
-        (0..cards.length()).map(|i| cards.item(i).unwrap().unchecked_into::<web_sys::Element>().get_attribute("data-id").unwrap()).collect::<Vec<_>>()
+        (0..cards.length()).map(|i| cards.item(i).unwrap().unchecked_into::<web_sys::Element>()).map(|c| (c.id(), c.get_attribute("data-id").unwrap())).collect::<Vec<_>>()
     };
-    let open = ids("#open-recommendations");
+    let open = cards("#open-recommendations");
     assert!(open.len() >= 3, "{open:?}");
-    let (shipped, rejected) = (open[0].clone(), open[1].clone());
-    click(&root, &format!("#rec-{shipped} .mark-shipped"));
+    let ((ship_card, shipped), (reject_card, rejected)) = (open[0].clone(), open[1].clone());
+    click(&root, &format!("#{ship_card} .mark-shipped"));
     leptos::task::tick().await;
-    input(&root, &format!("#rec-{shipped} input.day"), "2026-11-20");
-    click(&root, &format!("#rec-{shipped} .save-mark"));
+    input(&root, &format!("#{ship_card} input.day"), "2026-11-20");
+    click(&root, &format!("#{ship_card} .save-mark"));
     leptos::task::tick().await;
-    click(&root, &format!("#rec-{rejected} .mark-rejected"));
+    click(&root, &format!("#{reject_card} .mark-rejected"));
     leptos::task::tick().await;
-    input(&root, &format!("#rec-{rejected} input.reason"), "quality first");
-    click(&root, &format!("#rec-{rejected} .save-mark"));
+    input(&root, &format!("#{reject_card} input.reason"), "quality first");
+    click(&root, &format!("#{reject_card} .save-mark"));
     leptos::task::tick().await;
-    assert_eq!(ids("#decided-recommendations"), vec![shipped.clone(), rejected.clone()], "decided cards move down, in rank order");
+    let decided: Vec<String> = cards("#decided-recommendations").into_iter().map(|(_, id)| id).collect();
+    assert_eq!(decided, vec![shipped.clone(), rejected.clone()], "decided cards move down, in rank order");
     // Kept in this browser, in analysis.json's format, without the key.
     let kept: String = (0..storage().length().unwrap()).filter_map(|i| storage().key(i).unwrap()).find(|k| k.ends_with("demo.analysis")).map(|k| storage().get_item(&k).unwrap().unwrap()).expect("analysis.json kept");
     let json: serde_json::Value = serde_json::from_str(&kept).unwrap();
@@ -361,7 +363,7 @@ async fn marks_are_kept_and_the_next_run_follows_up_on_them() {
 }
 
 #[wasm_bindgen_test]
-async fn settings_survive_a_reload_and_the_last_analysis_reopens() {
+async fn settings_survive_a_reload_and_the_key_does_not() {
     storage().clear().unwrap();
     let (root, h) = mount();
     input(&root, "#window-days", "30");
@@ -369,7 +371,6 @@ async fn settings_survive_a_reload_and_the_last_analysis_reopens() {
     input(&root, "#api-key", "phx_not_kept");
     leptos::task::tick().await;
     demo_done(&root).await;
-    let ops = root.query_selector_all("#operations-table tbody tr").unwrap().length();
     drop(h);
     let (root, _h) = mount();
     let value = |sel: &str| root.query_selector(sel).unwrap().unwrap().unchecked_into::<HtmlInputElement>().value();
@@ -377,11 +378,6 @@ async fn settings_survive_a_reload_and_the_last_analysis_reopens() {
     assert_eq!(value("#api-key"), "", "the key is not kept without the opt-in");
     let all: String = (0..storage().length().unwrap()).filter_map(|i| storage().key(i).unwrap()).map(|k| storage().get_item(&k).unwrap().unwrap_or_default()).collect();
     assert!(!all.contains("phx_not_kept"), "nothing stored holds the key");
-    click(&root, &"#reopen-demo".to_string());
-    wait_for(&root, "#operations-table tbody tr", 5_000).await;
-    assert_eq!(root.query_selector_all("#operations-table tbody tr").unwrap().length(), ops, "the same analysis, without running again");
-    assert!(text(&root, "#source-label").contains("reopened"));
-    assert!(root.query_selector_all("#traces-table tbody tr").unwrap().length() >= 15, "the traces read come back too");
 }
 
 #[wasm_bindgen_test]

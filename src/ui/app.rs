@@ -28,7 +28,7 @@ pub fn App() -> impl IntoView {
     let (choice, dark) = theme::init();
     provide_context(Dark(dark));
     nav::follow_address(state);
-    let source = move || state.results.with(|r| r.as_ref().map(|r| if r.reopened { format!("{} (reopened)", r.analysis.origin.label) } else { r.analysis.origin.label.clone() }));
+    let source = move || state.results.with(|r| r.as_ref().map(|r| r.analysis.origin.label.clone()));
     view! {
         <div class="shell">
             <header class="topbar">

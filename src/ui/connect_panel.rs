@@ -242,7 +242,7 @@ pub fn ConnectPanel() -> impl IntoView {
 }
 
 /// What this browser keeps of a project: the analysis the next run follows
-/// up on (with a way to start fresh) and the last analysis, to reopen.
+/// up on, with a way to start fresh.
 #[component]
 fn Kept(project: Signal<String>, label: &'static str) -> impl IntoView {
     let state = expect_context::<AppState>();
@@ -253,19 +253,9 @@ fn Kept(project: Signal<String>, label: &'static str) -> impl IntoView {
         state.results.track();
         store::follow_up(&project.get()).and_then(|json| crate::analysis::history::FollowUp::parse(&json).ok())
     };
-    let size = move || {
-        changed.track();
-        state.results.track();
-        store::last_size(&project.get())
-    };
     let fresh = move |_| {
         store::forget_project(&project.get_untracked());
         changed.update(|n| *n += 1);
-    };
-    let reopen = move |_| {
-        if !super::run::reopen(state, &project.get_untracked()) {
-            changed.update(|n| *n += 1);
-        }
     };
     let slug = if label == "the demo project" { "demo" } else { "project" };
     view! {
@@ -277,12 +267,6 @@ fn Kept(project: Signal<String>, label: &'static str) -> impl IntoView {
                         {format!("The next analysis of {label} follows up on the one of {} kept in this browser ({} recommendations, {marked} marked): targets hit or missed, shipped and rejected fixes not proposed again.", f.window_end.format("%Y-%m-%d"), f.recommendations.len())}
                     </p>
                     <div class="actions">
-                        {size().map(|chars| view! {
-                            <button id=format!("reopen-{slug}") type="button" on:click=reopen disabled=move || state.busy()
-                                title=format!("Kept in {} ({} characters)", store::WHERE, crate::format::count(chars as u64))>
-                                "Reopen the last analysis"
-                            </button>
-                        })}
                         <button id=format!("fresh-{slug}") type="button" class="ghost" on:click=fresh disabled=move || state.busy()>"Start fresh"</button>
                     </div>
                 </div>

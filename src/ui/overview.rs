@@ -99,7 +99,6 @@ pub fn Overview(results: Arc<Results>) -> impl IntoView {
             <span class="hint">{format!("{} · {} to {}", a.origin.label, a.window.start.format("%Y-%m-%d %H:%M"), a.window.end.format("%Y-%m-%d %H:%M UTC"))}</span>
         </div>
         <div class="tiles" id="headline">{tiles}</div>
-        {move || state.kept.get().map(|k| view! { <p class="hint" id="kept-note">{k}</p> })}
         <div class="overview-grid">
             <section class="panel" aria-label="Top recommendations">
                 <h3>"Top recommendations"</h3>
@@ -138,7 +137,7 @@ pub fn Overview(results: Arc<Results>) -> impl IntoView {
             <Show when=move || !state.busy()>
                 <QueryMeterLine />
             </Show>
-            {(!results.reopened).then(|| view! { <RunTiming timing=results.timing /> })}
+            <RunTiming timing=results.timing />
         </section>
     }
 }

@@ -70,7 +70,7 @@ fn decide(state: AppState, results: &Results, mark: Mark) {
     let mut analysis = results.analysis.clone();
     analysis.history = analysis.history.with_mark(mark);
     let next = Arc::new(results.with_analysis(analysis));
-    super::run::keep(state, &next);
+    super::run::keep(&next);
     state.results.set(Some(next));
 }
 
@@ -186,7 +186,7 @@ fn Card(results: Arc<Results>, priority: usize, rec: Recommendation) -> impl Int
         (s, _) => s.label().to_string(),
     });
     view! {
-        <article class="rec-card" id=format!("rec-{}", rec.id) data-id=rec.id.clone() data-status=status.label() class:decided=status.settles()>
+        <article class="rec-card" id=format!("rec-{priority}") data-id=rec.id.clone() data-status=status.label() class:decided=status.settles()>
             <header>
                 <span class="priority">{format!("#{priority}")}</span>
                 <h3 title=rec.title.clone()>{rec.title.clone()}</h3>

@@ -100,8 +100,8 @@ pub async fn run<S: DataSource>(state: AppState, source: S, window: Window, sett
     match pipeline::run(&source, &request, prices, &mut page).await {
         Ok(run) => {
             let report_md = recommendations_md(&run.analysis);
-            let results = Arc::new(Results { report_md, run, project, reopened: false });
-            keep(state, &results);
+            let results = Arc::new(Results { report_md, run, project });
+            keep(&results);
             state.results.set(Some(results));
             state.phase.set(Phase::Done);
             super::nav::go(state, super::nav::View::Overview);
@@ -111,34 +111,10 @@ pub async fn run<S: DataSource>(state: AppState, source: S, window: Window, sett
     }
 }
 
-/// Keeps `results` in this browser: its `analysis.json` (with the reader's
-/// marks), which the next run of the project follows up on, and the whole
-/// analysis, to reopen without asking PostHog again.
-pub fn keep(state: AppState, results: &Results) {
+/// Keeps `results`'s `analysis.json` (with the reader's marks) in this
+/// browser: the next run of the project follows up on it.
+pub fn keep(results: &Results) {
     super::store::save_follow_up(&results.project, &crate::report::follow_up::analysis_json(&results.analysis));
-    let kept = super::store::KeptRun {
-        analysis: results.analysis.clone(),
-        selection: results.selection.clone(),
-        generations: results.generations.clone(),
-        warnings: results.warnings.clone(),
-        kept_ms: js_sys::Date::now(),
-    };
-    state.kept.set(Some(match super::store::save_last(&results.project, &kept) {
-        Ok(chars) => format!("This analysis is kept in {} ({}), to reopen without asking PostHog again.", super::store::WHERE, crate::format::count(chars as u64)),
-        Err(why) => format!("This analysis is not kept for reopening: {why}."),
-    }));
-}
-
-/// Reopens `project`'s last analysis kept in this browser. It prices any
-/// what-if with the bundled price table.
-pub fn reopen(state: AppState, project: &str) -> bool {
-    let Some(k) = super::store::last(project) else { return false };
-    let report_md = recommendations_md(&k.analysis);
-    let run = pipeline::Run { analysis: k.analysis, selection: k.selection, generations: k.generations, warnings: k.warnings, prices: Prices::bundled().table, timing: pipeline::Timing::default() };
-    state.results.set(Some(Arc::new(Results { report_md, run, project: project.to_string(), reopened: true })));
-    state.phase.set(Phase::Idle);
-    super::nav::go(state, super::nav::View::Overview);
-    true
 }
 
 /// A PostHog project to analyse, as the connect panel gives it.

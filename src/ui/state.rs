@@ -30,8 +30,6 @@ pub struct Results {
     pub report_md: String,
     /// The key the project's records are kept under in this browser ([`super::store::project_key`]).
     pub project: String,
-    /// Whether it was reopened from this browser rather than fetched now.
-    pub reopened: bool,
 }
 
 impl std::ops::Deref for Results {
@@ -59,8 +57,6 @@ pub struct AppState {
     pub prior: RwSignal<Option<Arc<FollowUp>>>,
     /// The view on screen (the address's hash names it).
     pub view: RwSignal<View>,
-    /// What became of keeping the last analysis in this browser.
-    pub kept: RwSignal<Option<String>>,
     /// The trace open in the Traces view.
     pub trace: RwSignal<Option<String>>,
 }
@@ -85,7 +81,6 @@ impl AppState {
             throttled_s: RwSignal::new(None),
             prior: RwSignal::new(None),
             view: RwSignal::new(View::Connect),
-            kept: RwSignal::new(None),
             trace: RwSignal::new(None),
         }
     }
@@ -131,6 +126,6 @@ impl Results {
     /// The same results with a changed analysis (the reader's tags), the
     /// report rewritten from it.
     pub fn with_analysis(&self, analysis: Analysis) -> Results {
-        Results { report_md: crate::report::recommendations_md(&analysis), run: Run { analysis, ..self.run.clone() }, project: self.project.clone(), reopened: self.reopened }
+        Results { report_md: crate::report::recommendations_md(&analysis), run: Run { analysis, ..self.run.clone() }, project: self.project.clone() }
     }
 }

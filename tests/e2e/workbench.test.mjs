@@ -77,19 +77,20 @@ test('workbench: views, a trace tree, tags, marks, reload and the follow-up', as
 
   // One recommendation shipped, one rejected.
   await open(page, 'recommendations');
-  const ids = await page.locator('#open-recommendations .rec-card').evaluateAll((cards) => cards.map((c) => c.dataset.id));
-  expect(ids.length >= 2, `at least two recommendations: ${ids}`);
-  const [shipped, rejected] = ids;
+  // Cards are named by rank in the page (#rec-1); their data-id is the recommendation's id.
+  const cards = await page.locator('#open-recommendations .rec-card').evaluateAll((cards) => cards.map((c) => [c.id, c.dataset.id]));
+  expect(cards.length >= 2, `at least two recommendations: ${cards}`);
+  const [[shipCard, shipped], [rejectCard, rejected]] = cards;
   const titles = {};
-  for (const id of [shipped, rejected]) titles[id] = (await page.locator(`#rec-${id} h3`).textContent()).trim();
-  await page.click(`#rec-${shipped} .mark-shipped`);
-  await page.fill(`#rec-${shipped} input.day`, '2026-11-20');
-  await page.click(`#rec-${shipped} .save-mark`);
-  await page.click(`#rec-${rejected} .mark-rejected`);
-  await page.fill(`#rec-${rejected} input.reason`, 'needs a quality review first');
-  await page.click(`#rec-${rejected} .save-mark`);
-  await page.waitForSelector(`#decided-recommendations #rec-${rejected}`);
-  expect(await page.locator(`#rec-${shipped}`).getAttribute('data-status') === 'shipped', 'shipped');
+  for (const [card, id] of [[shipCard, shipped], [rejectCard, rejected]]) titles[id] = (await page.locator(`#${card} h3`).textContent()).trim();
+  await page.click(`#${shipCard} .mark-shipped`);
+  await page.fill(`#${shipCard} input.day`, '2026-11-20');
+  await page.click(`#${shipCard} .save-mark`);
+  await page.click(`#${rejectCard} .mark-rejected`);
+  await page.fill(`#${rejectCard} input.reason`, 'needs a quality review first');
+  await page.click(`#${rejectCard} .save-mark`);
+  await page.waitForSelector(`#decided-recommendations #${rejectCard}`);
+  expect(await page.locator(`#${shipCard}`).getAttribute('data-status') === 'shipped', 'shipped');
 
   // Downloads: analysis.json carries the marks; the totals are PostHog's own count for the window.
   await open(page, 'report');
