@@ -14,6 +14,7 @@ use dom::*;
 
 #[wasm_bindgen_test]
 async fn analyze_stays_disabled_until_key_and_project_are_filled() {
+    storage().clear().unwrap();
     let (root, _h) = mount();
     let analyze = || root.query_selector("#analyze").unwrap().unwrap().has_attribute("disabled");
     assert!(analyze(), "nothing filled");
@@ -373,8 +374,9 @@ async fn settings_survive_a_reload_and_the_key_does_not() {
     demo_done(&root).await;
     drop(h);
     let (root, _h) = mount();
+    leptos::task::tick().await;
     let value = |sel: &str| root.query_selector(sel).unwrap().unwrap().unchecked_into::<HtmlInputElement>().value();
-    assert_eq!(value("#sample-size"), "12", "settings kept");
+    assert_eq!(value("#sample-size"), "12", "settings kept: {:?}", storage().get_item("trace-optimizer.settings").unwrap());
     assert_eq!(value("#api-key"), "", "the key is not kept without the opt-in");
     let all: String = (0..storage().length().unwrap()).filter_map(|i| storage().key(i).unwrap()).map(|k| storage().get_item(&k).unwrap().unwrap_or_default()).collect();
     assert!(!all.contains("phx_not_kept"), "nothing stored holds the key");

@@ -28,6 +28,8 @@ pub fn App() -> impl IntoView {
     let (choice, dark) = theme::init();
     provide_context(Dark(dark));
     nav::follow_address(state);
+    // Charts are drawn to their box's width: a resized window fits them again.
+    let _resize = window_event_listener_untyped("resize", |_| super::charts::fit_all());
     let source = move || state.results.with(|r| r.as_ref().map(|r| r.analysis.origin.label.clone()));
     view! {
         <div class="shell">

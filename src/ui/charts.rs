@@ -144,6 +144,25 @@ fn dispose(el: &web_sys::HtmlDivElement) {
     }
 }
 
+/// Fits every chart drawn on the page to its box again (after the window
+/// was resized): `echarts.getInstanceByDom(el).resize({width})` for each
+/// `data-chart` box, with the box's width (a chart keeps the width it was
+/// drawn with unless told another).
+pub fn fit_all() {
+    use wasm_bindgen::JsCast;
+    let Ok(echarts) = js_sys::Reflect::get(&window(), &"echarts".into()) else { return };
+    let Some(get) = js_sys::Reflect::get(&echarts, &"getInstanceByDom".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok()) else { return };
+    let Ok(boxes) = document().query_selector_all("[data-chart]") else { return };
+    for i in 0..boxes.length() {
+        let Some(el) = boxes.item(i).and_then(|n| n.dyn_into::<web_sys::Element>().ok()) else { continue };
+        let Ok(instance) = get.call1(&echarts, &el) else { continue };
+        let Some(resize) = js_sys::Reflect::get(&instance, &"resize".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok()) else { continue };
+        let size = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&size, &"width".into(), &el.client_width().max(300).into());
+        let _ = resize.call1(&instance, &size);
+    }
+}
+
 /// Whether the page loaded ECharts (`window.echarts`).
 pub fn echarts_loaded() -> bool {
     web_sys::window().is_some_and(|w| js_sys::Reflect::has(&w, &"echarts".into()).unwrap_or(false))

@@ -80,10 +80,10 @@ pub fn follow_address(state: AppState) {
     if let Some(v) = from_address() {
         state.view.set(v);
     }
-    // The page lives as long as the window: the listener is never removed.
+    // Never removed; once the app is unmounted (tests mount several), the set does nothing.
     let _listener = window_event_listener_untyped("hashchange", move |_| {
         if let Some(v) = from_address() {
-            state.view.set(v);
+            state.view.try_set(v);
         }
     });
 }

@@ -76,7 +76,9 @@ pub fn init() -> (RwSignal<Choice>, Memo<bool>) {
     let system = RwSignal::new(system_dark(query.as_ref()));
     if let Some(q) = query {
         let seen = q.clone();
-        on_change(&q, move || system.set(system_dark(Some(&seen))));
+        on_change(&q, move || {
+            system.try_set(system_dark(Some(&seen)));
+        });
     }
     let dark = Memo::new(move |_| match choice.get() {
         Choice::System => system.get(),
