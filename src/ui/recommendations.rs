@@ -43,7 +43,7 @@ fn today() -> NaiveDate {
 fn copy(text: &str) -> bool {
     let Ok(nav) = js_sys::Reflect::get(&window(), &"navigator".into()) else { return false };
     let Ok(clipboard) = js_sys::Reflect::get(&nav, &"clipboard".into()) else { return false };
-    let Ok(write) = js_sys::Reflect::get(&clipboard, &"writeText".into()).and_then(|f| f.dyn_into::<js_sys::Function>().map_err(Into::into)) else { return false };
+    let Ok(write) = js_sys::Reflect::get(&clipboard, &"writeText".into()).and_then(|f| f.dyn_into::<js_sys::Function>()) else { return false };
     write.call1(&clipboard, &text.into()).is_ok()
 }
 

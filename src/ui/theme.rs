@@ -60,7 +60,7 @@ fn system_dark(query: Option<&wasm_bindgen::JsValue>) -> bool {
 /// Calls `f` whenever the system's choice changes (a sunset schedule, say).
 fn on_change(query: &wasm_bindgen::JsValue, f: impl Fn() + 'static) {
     let closure = wasm_bindgen::closure::Closure::<dyn Fn()>::new(f);
-    if let Ok(add) = js_sys::Reflect::get(query, &"addEventListener".into()).and_then(|a| a.dyn_into::<js_sys::Function>().map_err(Into::into)) {
+    if let Ok(add) = js_sys::Reflect::get(query, &"addEventListener".into()).and_then(|a| a.dyn_into::<js_sys::Function>()) {
         let _ = add.call2(query, &"change".into(), closure.as_ref());
     }
     // The page lives as long as the window: the listener is never removed.
