@@ -14,6 +14,7 @@ use dom::*;
 
 #[wasm_bindgen_test]
 async fn analyze_stays_disabled_until_key_and_project_are_filled() {
+    storage().clear().unwrap();
     let (root, _h) = mount();
     let analyze = || root.query_selector("#analyze").unwrap().unwrap().has_attribute("disabled");
     assert!(analyze(), "nothing filled");
@@ -198,6 +199,7 @@ async fn live_prices_are_used_when_they_load_and_the_snapshot_otherwise() {
 
 #[wasm_bindgen_test]
 async fn a_prior_analysis_json_makes_the_next_run_a_follow_up() {
+    storage().clear().unwrap();
     let (root, _h) = mount();
     click(&root, "#demo");
     wait_for(&root, "#report-html h2", 60_000).await;
@@ -264,4 +266,206 @@ async fn the_failure_notice_offers_the_last_results_and_a_reload() {
     }
     assert!(notice.query_selector("a.reload").unwrap().unwrap().get_attribute("href").unwrap().starts_with("http"));
     notice.remove();
+}
+
+fn storage() -> web_sys::Storage {
+    web_sys::window().unwrap().local_storage().unwrap().unwrap()
+}
+
+/// Runs the demo in a freshly mounted page and waits until it is done.
+async fn demo_done(root: &HtmlElement) {
+    click(root, "#demo");
+    wait_for(root, "#cancel", 5_000).await;
+    for _ in 0..1200 {
+        if root.query_selector("#cancel").unwrap().is_none() {
+            return;
+        }
+        gloo_timers::future::TimeoutFuture::new(50).await;
+    }
+    panic!("the demo did not finish");
+}
+
+/// Whether the view `slug` is the one on screen.
+fn shown(root: &HtmlElement, slug: &str) -> bool {
+    root.query_selector(&format!("#view-{slug}")).unwrap().is_some_and(|v| !v.class_list().contains("hidden-view"))
+}
+
+#[wasm_bindgen_test]
+async fn the_address_names_the_view_and_back_returns() {
+    storage().clear().unwrap();
+    let (root, _h) = mount();
+    demo_done(&root).await;
+    assert!(shown(&root, "overview"), "a finished run opens the overview");
+    assert_eq!(web_sys::window().unwrap().location().hash().unwrap(), "#/overview");
+    for slug in ["recommendations", "cost", "traces", "failures", "sample", "report"] {
+        web_sys::window().unwrap().location().set_hash(&format!("/{slug}")).unwrap();
+        for _ in 0..40 {
+            if shown(&root, slug) {
+                break;
+            }
+            gloo_timers::future::TimeoutFuture::new(25).await;
+        }
+        assert!(shown(&root, slug), "#/{slug} shows its view");
+        let others = ["overview", "recommendations", "cost", "traces", "failures", "sample", "report"].iter().filter(|s| **s != slug && shown(&root, s)).count();
+        assert_eq!(others, 0, "one view at a time");
+        let link = root.query_selector(&format!("#nav-{slug}")).unwrap().unwrap();
+        assert_eq!(link.get_attribute("aria-current").as_deref(), Some("page"), "the side bar marks {slug}");
+    }
+    web_sys::window().unwrap().history().unwrap().back().unwrap();
+    for _ in 0..40 {
+        if shown(&root, "sample") {
+            break;
+        }
+        gloo_timers::future::TimeoutFuture::new(25).await;
+    }
+    assert!(shown(&root, "sample"), "back returns to the view before");
+    assert!(!web_sys::window().unwrap().location().href().unwrap().contains("phx_"), "no key in the address");
+}
+
+#[wasm_bindgen_test]
+async fn overview_tiles_name_the_window_and_the_savings_found() {
+    storage().clear().unwrap();
+    let (root, _h) = mount();
+    demo_done(&root).await;
+    let spend = text(&root, "#tile-spend");
+    assert!(spend.contains("Spend over 30 days"), "{spend}");
+    let total = text(&root, "#tile-spend .value");
+    assert!(!text(&root, "#tile-spend .note").contains(&total), "a 30-day window does not repeat its total as a 30-day figure: {spend}");
+    // The savings the recommendations claim, summed from their cards.
+    let cards = root.query_selector_all("#open-recommendations .rec-card .badge.savings").unwrap();
+    let sum: f64 = (0..cards.length())
+        .map(|i| cards.item(i).unwrap().text_content().unwrap().trim_start_matches('$').split(' ').next().unwrap().replace(',', "").parse::<f64>().unwrap())
+        .sum();
+    let tile: f64 = text(&root, "#tile-savings .value").trim_start_matches('$').replace(',', "").parse().unwrap();
+    assert!(cards.length() >= 3 && (tile - sum).abs() <= 0.01 * cards.length() as f64, "savings tile {tile} vs cards {sum}");
+    assert_eq!(root.query_selector_all("#top-recommendations li").unwrap().length(), 3, "the top three");
+    for id in ["tile-generations", "tile-traces", "tile-errors", "tile-unpriced", "tile-warnings"] {
+        assert!(root.query_selector(&format!("#{id} .value")).unwrap().is_some(), "{id}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn marks_are_kept_and_the_next_run_follows_up_on_them() {
+    storage().clear().unwrap();
+    let (root, h) = mount();
+    demo_done(&root).await;
+    // Cards are named by rank (#rec-1); data-id is the recommendation's id.
+    let cards = |sel: &str| {
+        let cards = root.query_selector_all(&format!("{sel} .rec-card")).unwrap();
+        (0..cards.length()).map(|i| cards.item(i).unwrap().unchecked_into::<web_sys::Element>()).map(|c| (c.id(), c.get_attribute("data-id").unwrap())).collect::<Vec<_>>()
+    };
+    let open = cards("#open-recommendations");
+    assert!(open.len() >= 3, "{open:?}");
+    let ((ship_card, shipped), (reject_card, rejected)) = (open[0].clone(), open[1].clone());
+    click(&root, &format!("#{ship_card} .mark-shipped"));
+    leptos::task::tick().await;
+    input(&root, &format!("#{ship_card} input.day"), "2026-11-20");
+    click(&root, &format!("#{ship_card} .save-mark"));
+    leptos::task::tick().await;
+    click(&root, &format!("#{reject_card} .mark-rejected"));
+    leptos::task::tick().await;
+    input(&root, &format!("#{reject_card} input.reason"), "quality first");
+    click(&root, &format!("#{reject_card} .save-mark"));
+    leptos::task::tick().await;
+    let decided: Vec<String> = cards("#decided-recommendations").into_iter().map(|(_, id)| id).collect();
+    assert_eq!(decided, vec![shipped.clone(), rejected.clone()], "decided cards move down, in rank order");
+    // Kept in this browser, in analysis.json's format, without the key.
+    let kept: String = (0..storage().length().unwrap()).filter_map(|i| storage().key(i).unwrap()).find(|k| k.ends_with("demo.analysis")).map(|k| storage().get_item(&k).unwrap().unwrap()).expect("analysis.json kept");
+    let json: serde_json::Value = serde_json::from_str(&kept).unwrap();
+    let rec = |id: &str| json["recommendations"].as_array().unwrap().iter().find(|r| r["id"] == id).unwrap().clone();
+    assert_eq!((rec(&shipped)["status"].as_str(), rec(&shipped)["on"].as_str()), (Some("shipped"), Some("2026-11-20")));
+    assert_eq!((rec(&rejected)["status"].as_str(), rec(&rejected)["reason"].as_str()), (Some("rejected"), Some("quality first")));
+    // A reload: a new page over the same storage offers the follow-up, then runs it.
+    drop(h);
+    let (root, _h) = mount();
+    let kept_note = wait_for(&root, "#kept-demo", 2_000).await.text_content().unwrap();
+    assert!(kept_note.contains("2 marked"), "{kept_note}");
+    demo_done(&root).await;
+    let settled = text(&root, "#settled");
+    assert!(settled.contains("shipped on 2026-11-20") && settled.contains("rejected: quality first"), "{settled}");
+    let cards = root.query_selector_all(".rec-card").unwrap();
+    let proposed: Vec<String> = (0..cards.length()).map(|i| cards.item(i).unwrap().unchecked_into::<web_sys::Element>().get_attribute("data-id").unwrap()).collect();
+    assert!(!proposed.contains(&shipped) && !proposed.contains(&rejected), "settled fixes are not proposed again: {proposed:?}");
+    let targets = text(&root, "#targets-table");
+    assert!(targets.contains("hit") || targets.contains("miss"), "the shipped fix's target is checked: {targets}");
+    assert!(text(&root, "#report-html").contains("Not proposed again"), "the report follows up too");
+}
+
+#[wasm_bindgen_test]
+async fn settings_survive_a_reload_and_the_key_does_not() {
+    storage().clear().unwrap();
+    let (root, h) = mount();
+    input(&root, "#window-days", "30");
+    input(&root, "#sample-size", "12");
+    input(&root, "#api-key", "phx_not_kept");
+    leptos::task::tick().await;
+    demo_done(&root).await;
+    drop(h);
+    let (root, _h) = mount();
+    leptos::task::tick().await;
+    let value = |sel: &str| root.query_selector(sel).unwrap().unwrap().unchecked_into::<HtmlInputElement>().value();
+    assert_eq!(value("#sample-size"), "12", "settings kept: {:?}", storage().get_item("trace-optimizer.settings").unwrap());
+    assert_eq!(value("#api-key"), "", "the key is not kept without the opt-in");
+    let all: String = (0..storage().length().unwrap()).filter_map(|i| storage().key(i).unwrap()).map(|k| storage().get_item(&k).unwrap().unwrap_or_default()).collect();
+    assert!(!all.contains("phx_not_kept"), "nothing stored holds the key");
+}
+
+#[wasm_bindgen_test]
+async fn tables_filter_and_cut_long_names() {
+    storage().clear().unwrap();
+    let (root, _h) = mount();
+    demo_done(&root).await;
+    let rows = || root.query_selector_all("#operations-table tbody tr").unwrap().length();
+    assert_eq!(rows(), 8);
+    input(&root, "#operations-table-filter", "draft");
+    leptos::task::tick().await;
+    let first = text(&root, "#operations-table tbody tr td");
+    assert!(rows() >= 1 && rows() < 8 && first.contains("draft"), "{} rows, first {first}", rows());
+    let cost = root.query_selector("#operations-table tbody tr td:nth-child(3)").unwrap().unwrap();
+    assert!(cost.class_list().contains("num"), "numbers are right-aligned");
+}
+
+#[wasm_bindgen_test]
+async fn traces_filter_by_why_and_open_as_a_tree() {
+    storage().clear().unwrap();
+    let (root, _h) = mount();
+    demo_done(&root).await;
+    let all = root.query_selector_all("#traces-table tbody tr").unwrap().length();
+    choose(&root, "#trace-why", "cost outlier");
+    leptos::task::tick().await;
+    let rows = root.query_selector_all("#traces-table tbody tr").unwrap();
+    assert!(rows.length() > 0 && rows.length() < all, "{} of {all}", rows.length());
+    for i in 0..rows.length() {
+        assert!(rows.item(i).unwrap().text_content().unwrap().contains("cost outlier"));
+    }
+    click(&root, "#traces-table button.link");
+    leptos::task::tick().await;
+    let items = root.query_selector_all("#trace-tree [role=treeitem] .generation").unwrap();
+    assert!(items.length() >= 1, "the trace's generations hang from it");
+    let heads: Vec<String> = (0..items.length()).map(|i| items.item(i).unwrap().text_content().unwrap()).collect();
+    let stamps: Vec<String> = heads.iter().map(|h| h.split(" · ").last().unwrap_or_default().chars().take(19).collect()).collect();
+    let mut sorted = stamps.clone();
+    sorted.sort();
+    assert_eq!(stamps, sorted, "in time order");
+}
+
+#[wasm_bindgen_test]
+async fn the_theme_toggle_cycles_and_is_kept() {
+    storage().clear().unwrap();
+    let (root, h) = mount();
+    let theme = || document().document_element().unwrap().get_attribute("data-theme").unwrap();
+    let system = theme();
+    click(&root, "#theme-toggle");
+    leptos::task::tick().await;
+    assert_eq!(theme(), "light");
+    click(&root, "#theme-toggle");
+    leptos::task::tick().await;
+    assert_eq!(theme(), "dark");
+    drop(h);
+    let (root, _h) = mount();
+    leptos::task::tick().await;
+    assert_eq!(theme(), "dark", "kept across a reload");
+    click(&root, "#theme-toggle");
+    leptos::task::tick().await;
+    assert_eq!(theme(), system, "back to the system's choice");
 }

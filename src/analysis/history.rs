@@ -100,6 +100,17 @@ impl Metric {
         }
     }
 
+    /// A value of the metric in its unit (`$0.0042`, `12.5%`, `1.20 s`).
+    pub fn show(&self, x: f64) -> String {
+        use crate::format::{count, pct, secs, usd};
+        match self {
+            Metric::CostPerCall { .. } | Metric::MonthlyCost { .. } => usd(x),
+            Metric::InputTokensPerCall { .. } => count(x.round() as u64),
+            Metric::P95Latency { .. } => secs(x),
+            Metric::ErrorRate { .. } | Metric::TruncationRate { .. } => pct(x),
+        }
+    }
+
     /// A label for tables (`cost per call of draft_answer`).
     pub fn label(&self) -> String {
         format!("{} of {}", self.what(), self.operation())
@@ -118,6 +129,40 @@ pub enum Status {
     Open,
     Shipped,
     Rejected,
+    /// Put off until a day ([`PriorRecommendation::on`]); proposed again meanwhile, shown as snoozed.
+    Snoozed,
+}
+
+impl Status {
+    /// Whether the fix is decided for good (shipped or rejected): not proposed again.
+    pub fn settles(self) -> bool {
+        matches!(self, Status::Shipped | Status::Rejected)
+    }
+
+    /// The word the page and the report use.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::Shipped => "shipped",
+            Status::Rejected => "rejected",
+            Status::Snoozed => "snoozed",
+        }
+    }
+}
+
+/// A reader's decision on one recommendation of this analysis, made in the
+/// page; `analysis.json` carries it to the next run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Mark {
+    /// The recommendation's id.
+    pub id: String,
+    pub status: Status,
+    /// The day the fix shipped, or the day a snooze ends.
+    #[serde(default)]
+    pub on: Option<chrono::NaiveDate>,
+    /// Why the fix was rejected.
+    #[serde(default)]
+    pub reason: String,
 }
 
 /// A recommendation as the follow-up file keeps it.
@@ -133,6 +178,22 @@ pub struct PriorRecommendation {
     pub baseline: Option<f64>,
     #[serde(default)]
     pub target: Option<f64>,
+    /// The day the fix shipped, or the day a snooze ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on: Option<chrono::NaiveDate>,
+    /// Why the fix was rejected.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+}
+
+impl PriorRecommendation {
+    /// The record with the reader's decision on it, if any.
+    pub fn marked(self, mark: Option<&Mark>) -> Self {
+        match mark {
+            Some(m) => PriorRecommendation { status: m.status, on: m.on, reason: m.reason.clone(), ..self },
+            None => self,
+        }
+    }
 }
 
 /// One operation's numbers, kept for regression checks.
@@ -229,9 +290,30 @@ pub struct History {
     pub settled: Vec<PriorRecommendation>,
     pub targets: Vec<TargetCheck>,
     pub regressions: Vec<Regression>,
+    /// The reader's decisions on this analysis's recommendations: snoozes
+    /// carried over from the prior analysis that have not ended, then what
+    /// the reader marks in the page.
+    #[serde(default)]
+    pub marks: Vec<Mark>,
 }
 
 impl History {
+    /// The reader's decision on recommendation `id`, if any.
+    pub fn mark(&self, id: &str) -> Option<&Mark> {
+        self.marks.iter().find(|m| m.id == id)
+    }
+
+    /// The history with `mark` replacing any earlier decision on its
+    /// recommendation; an open mark withdraws the decision.
+    pub fn with_mark(&self, mark: Mark) -> History {
+        let mut h = self.clone();
+        h.marks.retain(|m| m.id != mark.id);
+        if mark.status != Status::Open {
+            h.marks.push(mark);
+        }
+        h
+    }
+
     /// Whether the prior analysis settled recommendation `id` (shipped or rejected).
     pub fn is_settled(&self, id: &str) -> bool {
         self.settled.iter().any(|r| r.id == id)
@@ -250,7 +332,14 @@ pub const MIN_CALLS: u64 = 50;
 /// Compares `current` with `prior`.
 pub fn compare(prior: Option<&FollowUp>, current: &Analysis) -> History {
     let Some(prior) = prior else { return History::default() };
-    let settled = prior.recommendations.iter().filter(|r| r.status != Status::Open).cloned().collect();
+    let settled = prior.recommendations.iter().filter(|r| r.status.settles()).cloned().collect();
+    let end = current.window.end.date_naive();
+    let marks = prior
+        .recommendations
+        .iter()
+        .filter(|r| r.status == Status::Snoozed && r.on.is_some_and(|on| on > end))
+        .map(|r| Mark { id: r.id.clone(), status: r.status, on: r.on, reason: r.reason.clone() })
+        .collect();
     let targets = prior
         .recommendations
         .iter()
@@ -278,7 +367,7 @@ pub fn compare(prior: Option<&FollowUp>, current: &Analysis) -> History {
         flag(Metric::ErrorRate { operation: operation.clone() }, before.error_rate, err, err > before.error_rate + ERROR_RATE_RISE_POINTS && err > before.error_rate * (1.0 + ERROR_RATE_RISE));
         flag(Metric::P95Latency { operation }, before.p95_latency_s, p95, p95 > before.p95_latency_s * (1.0 + LATENCY_RISE));
     }
-    History { has_prior: true, prior_window_end: Some(prior.window_end), settled, targets, regressions }
+    History { has_prior: true, prior_window_end: Some(prior.window_end), settled, targets, regressions, marks }
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ mod csv_files;
 pub mod data_quality;
 mod failure_modes;
 mod fixes;
-mod follow_up;
+pub mod follow_up;
 mod history_notes;
 mod investigation;
 mod json_files;

@@ -45,7 +45,7 @@ fn a_follow_up_reports_targets_regressions_and_settled_fixes() {
     assert!(recommendations_md(&first).contains("**History:** first analysis of this project"));
     let draft = Metric::CostPerCall { operation: "draft_answer".into() };
     let now = draft.value(&first).unwrap();
-    let rec = |id: &str, status, target: f64| PriorRecommendation { id: id.into(), title: format!("fix {id}"), status, metric: Some(draft.clone()), baseline: Some(now * 1.5), target: Some(target) };
+    let rec = |id: &str, status, target: f64| PriorRecommendation { id: id.into(), title: format!("fix {id}"), status, metric: Some(draft.clone()), baseline: Some(now * 1.5), target: Some(target), on: None, reason: String::new() };
     let mut prior = FollowUp::of(&first, vec![rec("met", Status::Shipped, now * 1.01), rec("missed", Status::Open, now * 0.5), rec("no", Status::Rejected, now * 0.1)]);
     prior.operations.iter_mut().find(|o| o.operation == "agent_step").unwrap().cost_per_call /= 2.0;
     let data = crate::testing::demo_dataset(false);

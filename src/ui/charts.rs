@@ -101,7 +101,10 @@ pub fn ChartView(#[prop(into)] name: String, chart: Chart, #[prop(default = 320)
     let id = format!("chart-{name}-{}", NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
     let node = NodeRef::<Div>::new();
     let (dom_id, label) = (id.clone(), name.clone());
+    // Drawn again in the other theme when the page switches.
+    let dark = use_context::<super::app::Dark>().map(|d| d.0);
     Effect::new(move |_| {
+        let dark = dark.is_some_and(|d| d.get());
         let Some(el) = node.get() else { return };
         if !echarts_loaded() {
             el.set_text_content(Some("Charts need ECharts (echarts.min.js), which did not load."));
@@ -117,7 +120,10 @@ pub fn ChartView(#[prop(into)] name: String, chart: Chart, #[prop(default = 320)
                         return; // the results were replaced meanwhile
                     }
                     let width = el.client_width().max(300) as u32;
-                    if let Err(e) = charming::WasmRenderer::new(width, height).render(&dom_id, &chart) {
+                    dispose(&el);
+                    let theme = if dark { charming::theme::Theme::Dark } else { charming::theme::Theme::Default };
+                    let chart = if dark { chart.background_color("transparent") } else { chart };
+                    if let Err(e) = charming::WasmRenderer::new(width, height).theme(theme).render(&dom_id, &chart) {
                         leptos::logging::error!("chart {label}: {e:?}");
                     }
                 },
@@ -126,6 +132,36 @@ pub fn ChartView(#[prop(into)] name: String, chart: Chart, #[prop(default = 320)
         });
     });
     view! { <div class="chart" id=id data-chart=name node_ref=node style=format!("height:{height}px")></div> }
+}
+
+/// Disposes of the chart drawn in `el` before, if any (`echarts.getInstanceByDom(el).dispose()`).
+fn dispose(el: &web_sys::HtmlDivElement) {
+    use wasm_bindgen::JsCast;
+    let Ok(echarts) = js_sys::Reflect::get(&window(), &"echarts".into()) else { return };
+    let Some(get) = js_sys::Reflect::get(&echarts, &"getInstanceByDom".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok()) else { return };
+    let Ok(instance) = get.call1(&echarts, el) else { return };
+    if let Some(dispose) = js_sys::Reflect::get(&instance, &"dispose".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok()) {
+        let _ = dispose.call0(&instance);
+    }
+}
+
+/// Fits every chart drawn on the page to its box again (after the window
+/// was resized): `echarts.getInstanceByDom(el).resize({width})` for each
+/// `data-chart` box, with the box's width (a chart keeps the width it was
+/// drawn with unless told another).
+pub fn fit_all() {
+    use wasm_bindgen::JsCast;
+    let Ok(echarts) = js_sys::Reflect::get(&window(), &"echarts".into()) else { return };
+    let Some(get) = js_sys::Reflect::get(&echarts, &"getInstanceByDom".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok()) else { return };
+    let Ok(boxes) = document().query_selector_all("[data-chart]") else { return };
+    for i in 0..boxes.length() {
+        let Some(el) = boxes.item(i).and_then(|n| n.dyn_into::<web_sys::Element>().ok()) else { continue };
+        let Ok(instance) = get.call1(&echarts, &el) else { continue };
+        let Some(resize) = js_sys::Reflect::get(&instance, &"resize".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok()) else { continue };
+        let size = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&size, &"width".into(), &el.client_width().max(300).into());
+        let _ = resize.call1(&instance, &size);
+    }
 }
 
 /// Whether the page loaded ECharts (`window.echarts`).

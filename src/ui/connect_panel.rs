@@ -2,6 +2,7 @@
 //! and the analysis settings of PRODUCT.md's inputs.
 
 use super::key_store;
+use super::store;
 use super::run::{run_demo, run_posthog, PostHogTarget};
 use super::state::{AppState, Phase};
 use crate::analysis::Settings;
@@ -80,18 +81,31 @@ pub fn settings_from(days: &str, top_n: &str, sample: &str, min_recs: &str) -> R
 pub fn ConnectPanel() -> impl IntoView {
     let state = expect_context::<AppState>();
     let remembered = key_store::load();
-    let saved: serde_json::Value = remembered.as_ref().and_then(|(_, c)| serde_json::from_str(c).ok()).unwrap_or_default();
-    let field = |name: &str| saved[name].as_str().unwrap_or_default().to_string();
-    let (saved_host, saved_url, saved_project) = (HostChoice::from_value(&field("host")), field("url"), field("project"));
-    let host = RwSignal::new(saved_host);
-    let custom_url = RwSignal::new(saved_url);
-    let key = RwSignal::new(remembered.as_ref().map(|(k, _)| k.clone()).unwrap_or_default());
+    // The form comes back as it was last used; the key only when the user opted in.
+    let kept = store::form();
+    let or = |v: &str, default: &str| if v.trim().is_empty() { default.to_string() } else { v.to_string() };
+    let host = RwSignal::new(HostChoice::from_value(&kept.host));
+    let custom_url = RwSignal::new(kept.url.clone());
+    let key = RwSignal::new(remembered.clone().unwrap_or_default());
     let remember = RwSignal::new(remembered.is_some());
-    let project = RwSignal::new(saved_project);
-    let days = RwSignal::new(String::from("30"));
-    let top_n = RwSignal::new(String::from("5"));
-    let sample = RwSignal::new(String::from("15"));
-    let min_recs = RwSignal::new(String::from("3"));
+    let project = RwSignal::new(kept.project.clone());
+    let days = RwSignal::new(or(&kept.days, "30"));
+    let top_n = RwSignal::new(or(&kept.top_n, "5"));
+    let sample = RwSignal::new(or(&kept.sample, "15"));
+    let min_recs = RwSignal::new(or(&kept.min_recs, "3"));
+    let save_form = move || {
+        store::save_form(&store::Form {
+            host: host.get_untracked().value().into(),
+            url: custom_url.get_untracked(),
+            project: project.get_untracked(),
+            days: days.get_untracked(),
+            top_n: top_n.get_untracked(),
+            sample: sample.get_untracked(),
+            min_recs: min_recs.get_untracked(),
+        })
+    };
+    // The project's records in this browser: the form's host and project.
+    let project_key = move || store::project_key(&format!("{}{}", host.get().value(), if host.get() == HostChoice::Custom { format!(":{}", custom_url.get().trim()) } else { String::new() }), project.get().trim());
     let settings = move || settings_from(&days.get(), &top_n.get(), &sample.get(), &min_recs.get());
     let found = RwSignal::new(Found::default());
     let finding = RwSignal::new(false);
@@ -130,13 +144,14 @@ pub fn ConnectPanel() -> impl IntoView {
     };
     let demo = move |_| {
         if let Ok(s) = settings() {
+            save_form();
             run_demo(state, s);
         }
     };
     let analyze = move |_| {
+        save_form();
         if remember.get_untracked() {
-            let connection = serde_json::json!({"host": host.get_untracked().value(), "url": custom_url.get_untracked(), "project": project.get_untracked()});
-            key_store::save(&key.get_untracked(), &connection.to_string());
+            key_store::save(&key.get_untracked());
         }
         let (Ok(h), Some(id), Ok(s)) = (untrack(target_host), untrack(project_id), untrack(settings)) else { return };
         let name = found.with_untracked(|f| f.projects.iter().find(|p| p.id == id).map(|p| p.name.clone())).unwrap_or_else(|| format!("Project {id}"));
@@ -144,7 +159,7 @@ pub fn ConnectPanel() -> impl IntoView {
             Ok(k) => k,
             Err(why) => return state.phase.set(Phase::Failed(why)),
         };
-        let target = PostHogTarget { host: h, key: k, project: ProjectChoice { id, name } };
+        let target = PostHogTarget { host: h, key: k, project: ProjectChoice { id, name }, kept: untrack(project_key) };
         run_posthog(state, target, s);
     };
     view! {
@@ -215,12 +230,48 @@ pub fn ConnectPanel() -> impl IntoView {
                 </div>
             </details>
             {move || found.get().note.map(|n| view! { <p id="discover-note" class="hint" role="status">{n}</p> })}
+            <Kept project=Signal::derive(project_key) label="this project" />
             {move || settings().err().map(|e| view! { <p class="invalid" role="alert">{e}</p> })}
             <div class="actions">
                 <button id="analyze" class="primary" on:click=analyze disabled=move || !filled() || state.busy()>"Analyze"</button>
                 <button id="demo" on:click=demo disabled=move || settings().is_err() || state.busy()>"Try the demo project"</button>
                 <span class="hint">"The demo runs entirely in this page, with no key and no network."</span>
             </div>
+            <Kept project=Signal::derive(|| store::DEMO.to_string()) label="the demo project" />
         </section>
+    }
+}
+
+/// What this browser keeps of a project: the analysis the next run follows
+/// up on, with a way to start fresh.
+#[component]
+fn Kept(project: Signal<String>, label: &'static str) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    // Bumped when the records change, so the lines below read them again.
+    let changed = RwSignal::new(0u32);
+    let follow_up = move || {
+        changed.track();
+        state.results.track();
+        store::follow_up(&project.get()).and_then(|json| crate::analysis::history::FollowUp::parse(&json).ok())
+    };
+    let fresh = move |_| {
+        store::forget_project(&project.get_untracked());
+        changed.update(|n| *n += 1);
+    };
+    let slug = if label == "the demo project" { "demo" } else { "project" };
+    view! {
+        {move || follow_up().map(|f| {
+            let marked = f.recommendations.iter().filter(|r| r.status != crate::analysis::history::Status::Open).count();
+            view! {
+                <div class="kept" id=format!("kept-{slug}")>
+                    <p class="hint">
+                        {format!("The next analysis of {label} follows up on the one of {} kept in this browser ({} recommendations, {marked} marked): targets hit or missed, shipped and rejected fixes not proposed again.", f.window_end.format("%Y-%m-%d"), f.recommendations.len())}
+                    </p>
+                    <div class="actions">
+                        <button id=format!("fresh-{slug}") type="button" class="ghost" on:click=fresh disabled=move || state.busy()>"Start fresh"</button>
+                    </div>
+                </div>
+            }
+        })}
     }
 }

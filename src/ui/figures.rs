@@ -30,7 +30,9 @@ fn png_of(el: &web_sys::Element) -> Result<Vec<u8>, JsValue> {
     let opts = Object::new();
     Reflect::set(&opts, &"type".into(), &"png".into())?;
     Reflect::set(&opts, &"pixelRatio".into(), &2.into())?;
-    Reflect::set(&opts, &"backgroundColor".into(), &"#ffffff".into())?;
+    // The page's own background, so a chart drawn in the dark theme stays readable.
+    let dark = window.document().and_then(|d| d.document_element()).and_then(|e| e.get_attribute("data-theme")).as_deref() == Some("dark");
+    Reflect::set(&opts, &"backgroundColor".into(), &(if dark { "#23262f" } else { "#ffffff" }).into())?;
     let get_url: Function = Reflect::get(&instance, &"getDataURL".into())?.dyn_into()?;
     let url = get_url.call1(&instance, &opts)?.as_string().ok_or("no data URL")?;
     let b64 = url.split_once(',').map(|(_, b)| b).ok_or("not a data URL")?;

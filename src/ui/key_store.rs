@@ -1,28 +1,28 @@
 //! Remembering the API key in this browser, only when the user opts in.
-//! Without the opt-in the key lives in the page's memory alone.
+//! Without the opt-in the key lives in the page's memory alone. The rest of
+//! the form is kept without the key ([`super::store::Form`]).
 
 const KEY: &str = "trace-optimizer.personal-api-key";
+/// Where an earlier version kept the connection with the key; cleared on forget.
 const CONNECTION: &str = "trace-optimizer.connection";
 
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }
 
-/// The remembered key and connection (host choice, custom URL, project), if any.
-pub fn load() -> Option<(String, String)> {
-    let s = storage()?;
-    Some((s.get_item(KEY).ok()??, s.get_item(CONNECTION).ok().flatten().unwrap_or_default()))
+/// The remembered key, if any.
+pub fn load() -> Option<String> {
+    storage()?.get_item(KEY).ok()?
 }
 
-/// Remembers the key and connection (only called when the user opted in).
-pub fn save(key: &str, connection: &str) {
+/// Remembers the key (only called when the user opted in).
+pub fn save(key: &str) {
     if let Some(s) = storage() {
         let _ = s.set_item(KEY, key);
-        let _ = s.set_item(CONNECTION, connection);
     }
 }
 
-/// Forgets both.
+/// Forgets it.
 pub fn forget() {
     if let Some(s) = storage() {
         let _ = s.remove_item(KEY);

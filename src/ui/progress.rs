@@ -5,18 +5,20 @@ use crate::format::visible;
 use crate::source::plan::Step;
 use leptos::prelude::*;
 
-const STEPS: [(Step, &str); 3] = [(Step::Connect, "Connect"), (Step::Aggregates, "Aggregates (round 1)"), (Step::Details, "Trace details (round 2)")];
+const STEPS: [(Step, &str); 4] = [(Step::Connect, "Connect"), (Step::Aggregates, "Aggregates (round 1)"), (Step::Details, "Trace details (round 2)"), (Step::Done, "Analyse and write")];
 
-/// Shows the running step list, or the error that ended the run.
+/// The run's status: while a run goes, the stepper of the stages with the
+/// query meter and Cancel, floating over the view (it moves nothing);
+/// after, the error that ended it or a line saying it was cancelled.
 #[component]
 pub fn ProgressView() -> impl IntoView {
     let state = expect_context::<AppState>();
-    move || match state.phase.get() {
+    let status = move || match state.phase.get() {
         Phase::Idle | Phase::Done => None,
         Phase::Cancelled => Some(
             view! {
                 <section class="panel" role="status">
-                    <p id="cancelled">"Cancelled. Results of an earlier run, if any, are still below."</p>
+                    <p id="cancelled">"Cancelled. Results of an earlier run, if any, are still in the views."</p>
                 </section>
             }
             .into_any(),
@@ -34,7 +36,7 @@ pub fn ProgressView() -> impl IntoView {
             let current = STEPS.iter().position(|(s, _)| *s == step).unwrap_or(STEPS.len());
             Some(
                 view! {
-                    <section class="panel progress" aria-live="polite">
+                    <section class="panel progress" aria-live="polite" id="progress">
                         <h2>{format!("Analysing {source}")}</h2>
                         <ol class="steps">
                             {STEPS
@@ -42,19 +44,20 @@ pub fn ProgressView() -> impl IntoView {
                                 .enumerate()
                                 .map(|(i, (_, label))| {
                                     let class = if i < current { "done" } else if i == current { "active" } else { "todo" };
-                                    view! { <li class=class>{*label}</li> }
+                                    view! { <li class=class aria-current=(i == current).then_some("step")>{*label}</li> }
                                 })
                                 .collect_view()}
                         </ol>
+                        <button id="cancel" on:click=move |_| state.request_cancel()>"Cancel"</button>
                         <p class="hint">{detail}</p>
                         <QueryMeterLine />
-                        <button id="cancel" on:click=move |_| state.request_cancel()>"Cancel"</button>
                     </section>
                 }
                 .into_any(),
             )
         }
-    }
+    };
+    view! { <div class="status-slot">{status}</div> }
 }
 
 /// Queries used against PostHog's hourly budget, and the rate-limit countdown.

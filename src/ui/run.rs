@@ -4,6 +4,7 @@
 
 use super::state::{AppState, Phase, QueryMeter, Results};
 use crate::analysis::dataset::Window;
+use crate::analysis::history::FollowUp;
 use crate::analysis::{Origin, Settings};
 use crate::pipeline::{self, Prices, Request, Shell};
 use crate::report::recommendations_md;
@@ -55,7 +56,7 @@ pub fn run_demo(state: AppState, settings: Settings) {
         }
         let source = MemorySource::from_generations(generations);
         // The demo works offline: it prices with the bundled snapshot.
-        run(state, source, window, settings, Origin { label, posthog: None }, async { Prices::bundled() }).await;
+        run(state, source, window, settings, Origin { label, posthog: None }, super::store::DEMO.into(), async { Prices::bundled() }).await;
     });
 }
 
@@ -84,20 +85,36 @@ impl Shell for Page {
     }
 }
 
+/// The prior analysis a run of `project` follows up on: the file the user
+/// picked, else the one kept in this browser for the project.
+fn prior_for(state: AppState, project: &str) -> Option<Arc<FollowUp>> {
+    state.prior.get_untracked().or_else(|| super::store::follow_up(project).and_then(|json| FollowUp::parse(&json).ok()).map(Arc::new))
+}
+
 /// Runs the pipeline on `source` while `prices` loads; shared by every source.
-pub async fn run<S: DataSource>(state: AppState, source: S, window: Window, settings: Settings, origin: Origin, prices: impl Future<Output = Prices>) {
-    let prior = state.prior.get_untracked();
+/// `project` is the key the project's records are kept under in this browser.
+pub async fn run<S: DataSource>(state: AppState, source: S, window: Window, settings: Settings, origin: Origin, project: String, prices: impl Future<Output = Prices>) {
+    let prior = prior_for(state, &project);
     let request = Request { window, settings, origin, prior: prior.as_deref() };
     let mut page = Page { state, label: request.origin.label.clone() };
     match pipeline::run(&source, &request, prices, &mut page).await {
         Ok(run) => {
             let report_md = recommendations_md(&run.analysis);
-            state.results.set(Some(Arc::new(Results { report_md, run })));
+            let results = Arc::new(Results { report_md, run, project });
+            keep(&results);
+            state.results.set(Some(results));
             state.phase.set(Phase::Done);
+            super::nav::go(state, super::nav::View::Overview);
         }
         Err(failure) if failure.error == SourceError::Cancelled => state.phase.set(Phase::Cancelled),
         Err(failure) => state.phase.set(Phase::Failed(failure.error.to_string())),
     }
+}
+
+/// Keeps `results`'s `analysis.json` (with the reader's marks) in this
+/// browser: the next run of the project follows up on it.
+pub fn keep(results: &Results) {
+    super::store::save_follow_up(&results.project, &crate::report::follow_up::analysis_json(&results.analysis));
 }
 
 /// A PostHog project to analyse, as the connect panel gives it.
@@ -105,6 +122,8 @@ pub struct PostHogTarget {
     pub host: Host,
     pub key: ApiKey,
     pub project: ProjectChoice,
+    /// The key the project's records are kept under in this browser.
+    pub kept: String,
 }
 
 /// The client the page uses: `fetch`, the run's cancel token, and notices
@@ -154,7 +173,7 @@ pub fn run_posthog(state: AppState, target: PostHogTarget, settings: Settings) {
         let posthog = Some((source.client().host(), project));
         let now = chrono::DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default();
         let window = Window::ending_at(now, settings.window_days);
-        run(state, source, window, settings, Origin { label, posthog }, super::live_prices::current()).await;
+        run(state, source, window, settings, Origin { label, posthog }, target.kept, super::live_prices::current()).await;
         state.throttled_s.set(None);
     });
 }

@@ -6,6 +6,7 @@ use crate::analysis::Analysis;
 use crate::pipeline::Run;
 use crate::source::plan::Step;
 use crate::source::posthog::CancelToken;
+use super::nav::View;
 use leptos::prelude::*;
 use std::sync::Arc;
 
@@ -27,6 +28,8 @@ pub enum Phase {
 pub struct Results {
     pub run: Run,
     pub report_md: String,
+    /// The key the project's records are kept under in this browser ([`super::store::project_key`]).
+    pub project: String,
 }
 
 impl std::ops::Deref for Results {
@@ -52,6 +55,10 @@ pub struct AppState {
     pub throttled_s: RwSignal<Option<u64>>,
     /// The prior analysis (`analysis.json`) the next run follows up on.
     pub prior: RwSignal<Option<Arc<FollowUp>>>,
+    /// The view on screen (the address's hash names it).
+    pub view: RwSignal<View>,
+    /// The trace open in the Traces view.
+    pub trace: RwSignal<Option<String>>,
 }
 
 /// What the page shows of the query meter.
@@ -73,6 +80,8 @@ impl AppState {
             queries: RwSignal::new(None),
             throttled_s: RwSignal::new(None),
             prior: RwSignal::new(None),
+            view: RwSignal::new(View::Connect),
+            trace: RwSignal::new(None),
         }
     }
 
@@ -117,6 +126,6 @@ impl Results {
     /// The same results with a changed analysis (the reader's tags), the
     /// report rewritten from it.
     pub fn with_analysis(&self, analysis: Analysis) -> Results {
-        Results { report_md: crate::report::recommendations_md(&analysis), run: Run { analysis, ..self.run.clone() } }
+        Results { report_md: crate::report::recommendations_md(&analysis), run: Run { analysis, ..self.run.clone() }, project: self.project.clone() }
     }
 }

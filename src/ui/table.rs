@@ -37,11 +37,21 @@ fn compare(a: &SortKey, b: &SortKey) -> Ordering {
     }
 }
 
-/// A sortable table. Clicking a header sorts by it; clicking again reverses.
-/// Cell text is rendered as text, never as HTML.
+/// Characters of a text cell shown before it is cut; the whole text is
+/// its tooltip. Long enough for the operation and model names of real
+/// projects, short enough that a table stays within 1024 px.
+pub const CELL_CHARS: usize = 48;
+
+/// A table whose columns sort on click (again to reverse) and whose rows a
+/// filter box narrows to those whose text contains what is typed. Numbers
+/// are right-aligned; long text is cut, the whole of it on hover. Cell text
+/// is rendered as text, never as HTML.
 #[component]
 pub fn SortableTable(id: &'static str, columns: Vec<&'static str>, rows: Vec<Vec<Cell>>) -> impl IntoView {
     let sort = RwSignal::new(None::<(usize, bool)>);
+    let query = RwSignal::new(String::new());
+    let numeric: Vec<bool> = (0..columns.len()).map(|i| rows.first().is_some_and(|r| matches!(r.get(i).map(|c| &c.key), Some(SortKey::Num(_))))).collect();
+    let total = rows.len();
     let header = columns
         .iter()
         .enumerate()
@@ -51,12 +61,18 @@ pub fn SortableTable(id: &'static str, columns: Vec<&'static str>, rows: Vec<Vec
                 Some((c, false)) if c == i => " ▼",
                 _ => "",
             };
+            let aria = move || match sort.get() {
+                Some((c, true)) if c == i => "ascending",
+                Some((c, false)) if c == i => "descending",
+                _ => "none",
+            };
             let click = move |_| sort.update(|s| *s = Some((i, !matches!(*s, Some((c, true)) if c == i))));
-            view! { <th scope="col"><button class="sort" on:click=click>{*label}{arrow}</button></th> }
+            view! { <th scope="col" class:num=numeric[i] aria-sort=aria><button class="sort" on:click=click>{*label}{arrow}</button></th> }
         })
         .collect_view();
-    let sorted = move || {
-        let mut rows = rows.clone();
+    let shown = Signal::derive(move || {
+        let q = query.get().trim().to_lowercase();
+        let mut rows: Vec<Vec<Cell>> = rows.iter().filter(|r| q.is_empty() || r.iter().any(|c| matches!(&c.key, SortKey::Text(t) if t.contains(&q)))).cloned().collect();
         if let Some((col, ascending)) = sort.get() {
             rows.sort_by(|a, b| {
                 let o = compare(&a[col].key, &b[col].key);
@@ -64,17 +80,37 @@ pub fn SortableTable(id: &'static str, columns: Vec<&'static str>, rows: Vec<Vec
             });
         }
         rows
+    });
+    let count = move || {
+        let n = shown.with(Vec::len);
+        if n == total { format!("{total} rows") } else { format!("{n} of {total} rows") }
     };
+    let numeric_cells = numeric.clone();
     view! {
+        <div class="table-tools">
+            <input type="search" class="filter" id=format!("{id}-filter") placeholder="Filter rows" aria-label="Filter rows"
+                prop:value=query on:input=move |ev| query.set(event_target_value(&ev)) />
+            <span class="hint">{count}</span>
+        </div>
         <div class="table-wrap">
             <table id=id>
                 <thead><tr>{header}</tr></thead>
                 <tbody>
-                    {move || sorted().into_iter().map(|r| view! {
-                        <tr>{r.into_iter().map(|c| view! { <td>{c.text}</td> }).collect_view()}</tr>
+                    {move || shown.get().into_iter().map(|r| {
+                        let numeric = numeric_cells.clone();
+                        view! {
+                            <tr>{r.into_iter().enumerate().map(|(i, c)| cell(c, numeric.get(i).copied().unwrap_or(false))).collect_view()}</tr>
+                        }
                     }).collect_view()}
                 </tbody>
             </table>
         </div>
     }
+}
+
+/// One cell: numbers right-aligned, long text cut with the whole on hover.
+fn cell(c: Cell, numeric: bool) -> impl IntoView {
+    let cut = crate::format::truncate(&c.text, CELL_CHARS);
+    let title = (cut != c.text).then(|| c.text.clone());
+    view! { <td class:num=numeric title=title>{cut}</td> }
 }

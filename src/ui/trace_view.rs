@@ -1,40 +1,47 @@
-//! The traces read closely: why each was picked, and its generations with
-//! prompt and output excerpts. Trace content is hostile, so every excerpt is
-//! a text node inside `<pre>`, never HTML.
+//! The traces read closely: the list, filterable by why each was read, its
+//! operation and its cost, and the chosen trace as a tree of its
+//! generations with prompt and output excerpts. Trace content is hostile,
+//! so every excerpt is a text node inside `<pre>`, never HTML.
 
-use super::state::Results;
+use super::state::{AppState, Results};
 use crate::analysis::dataset::GenerationRow;
 use crate::analysis::links::trace_url;
 use crate::contract::NAME_CHARS;
 use crate::format::{count, secs, truncate, usd, visible};
 use leptos::prelude::*;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// One selected trace and why it was picked.
 #[derive(Clone)]
 struct Picked {
     trace_id: String,
-    why: String,
+    /// The reasons, each a filter value (`cost outlier`, `sample: median`).
+    why: Vec<String>,
+    /// Which operations the reasons name, and the operations its generations belong to.
+    operations: BTreeSet<String>,
     cost: f64,
     generations: usize,
 }
 
 fn picked(results: &Results) -> Vec<Picked> {
-    let mut why: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut why: BTreeMap<&str, (Vec<String>, BTreeSet<String>)> = BTreeMap::new();
     for (op, ids) in &results.selection.outliers {
         for id in ids {
-            why.entry(id).or_default().push(format!("cost outlier of {op}"));
+            let e = why.entry(id).or_default();
+            e.0.push("cost outlier".into());
+            e.1.insert(op.clone());
         }
     }
     for (id, stratum) in &results.selection.sample {
-        why.entry(id).or_default().push(format!("sample: {}", stratum.label()));
+        why.entry(id).or_default().0.push(format!("sample: {}", stratum.label()));
     }
     let mut out: Vec<Picked> = why
         .into_iter()
-        .map(|(id, reasons)| {
+        .map(|(id, (reasons, mut operations))| {
             let gens: Vec<&GenerationRow> = results.generations.iter().filter(|g| g.trace_id == id).collect();
-            Picked { trace_id: id.to_string(), why: reasons.join("; "), cost: gens.iter().filter_map(|g| g.cost_usd).sum(), generations: gens.len() }
+            operations.extend(gens.iter().map(|g| g.operation.clone()));
+            Picked { trace_id: id.to_string(), why: reasons, operations, cost: gens.iter().filter_map(|g| g.cost_usd).sum(), generations: gens.len() }
         })
         .collect();
     out.sort_by(|a, b| b.cost.total_cmp(&a.cost).then(a.trace_id.cmp(&b.trace_id)));
@@ -45,76 +52,140 @@ fn picked(results: &Results) -> Vec<Picked> {
 /// characters (ids are kept whole for queries and links, but anyone can send
 /// a megabyte of one).
 pub fn shown_id(id: &str) -> String {
-    truncate(&visible(id), NAME_CHARS as usize)
+    as_shown(id, NAME_CHARS as usize)
 }
 
-/// The list of traces read, and the one chosen, generation by generation.
+/// Text from the events as shown: hidden characters visible, cut to `chars`.
+fn as_shown(text: &str, chars: usize) -> String {
+    truncate(&visible(text), chars)
+}
+
+/// The list of traces read, its filters, and the chosen trace's tree.
 #[component]
 pub fn TraceView(results: Arc<Results>) -> impl IntoView {
+    let state = expect_context::<AppState>();
     let traces = picked(&results);
-    let chosen = RwSignal::new(traces.first().map(|t| t.trace_id.clone()));
-    let rows = traces
-        .into_iter()
-        .map(|t| {
-            let id = t.trace_id.clone();
-            let selected = { let id = id.clone(); move || chosen.get().as_deref() == Some(id.as_str()) };
-            view! {
-                <tr class:selected=selected>
-                    <td><button class="link" on:click=move |_| chosen.set(Some(id.clone()))>{shown_id(&t.trace_id)}</button></td>
-                    <td>{visible(&t.why).into_owned()}</td>
-                    <td>{usd(t.cost)}</td>
-                    <td>{t.generations}</td>
-                </tr>
-            }
-        })
-        .collect_view();
-    let detail = move || chosen.get().map(|id| view! { <TraceDetail results=results.clone() trace_id=id /> });
-    view! {
-        <section class="panel traces" aria-label="Traces read">
-            <h2>"Traces read closely"</h2>
-            <div class="table-wrap">
-                <table id="traces-table">
-                    <thead><tr><th>"Trace"</th><th>"Why"</th><th>"Cost"</th><th>"Generations"</th></tr></thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            </div>
-            {detail}
-        </section>
+    if state.trace.get_untracked().is_none_or(|id| !traces.iter().any(|t| t.trace_id == id)) {
+        state.trace.set(traces.first().map(|t| t.trace_id.clone()));
     }
-}
-
-/// One trace's generations in time order.
-#[component]
-fn TraceDetail(results: Arc<Results>, trace_id: String) -> impl IntoView {
-    let gens: Vec<GenerationRow> = results.generations.iter().filter(|g| g.trace_id == trace_id).cloned().collect();
-    let link = trace_url(results.analysis.origin.posthog.as_ref(), &trace_id, results.analysis.trace_times.get(&trace_id));
+    let reasons: BTreeSet<String> = traces.iter().flat_map(|t| t.why.iter().cloned()).collect();
+    let operations: BTreeSet<String> = traces.iter().flat_map(|t| t.operations.iter().cloned()).collect();
+    let (why, operation, min_cost) = (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let total = traces.len();
+    let shown = Signal::derive(move || {
+        let (w, o) = (why.get(), operation.get());
+        let floor = min_cost.get().trim().trim_start_matches('$').parse::<f64>().unwrap_or(0.0);
+        traces.iter().filter(|t| (w.is_empty() || t.why.contains(&w)) && (o.is_empty() || t.operations.contains(&o)) && t.cost >= floor).cloned().collect::<Vec<_>>()
+    });
+    let rows = move || {
+        shown
+            .get()
+            .into_iter()
+            .map(|t| {
+                let id = t.trace_id.clone();
+                let selected = { let id = id.clone(); move || state.trace.get().as_deref() == Some(id.as_str()) };
+                let ops = t.operations.iter().cloned().collect::<Vec<_>>().join(", ");
+                view! {
+                    <tr class:selected=selected.clone() aria-selected=move || selected().to_string()>
+                        <td title=shown_id(&t.trace_id)><button class="link" on:click=move |_| state.trace.set(Some(id.clone()))>{as_shown(&t.trace_id, 28)}</button></td>
+                        <td>{visible(&t.why.join("; ")).into_owned()}</td>
+                        <td title=visible(&ops).into_owned()>{as_shown(&ops, 40)}</td>
+                        <td class="num">{usd(t.cost)}</td>
+                        <td class="num">{t.generations}</td>
+                    </tr>
+                }
+            })
+            .collect_view()
+    };
+    let count_line = move || {
+        let n = shown.with(Vec::len);
+        if n == total { format!("{total} traces") } else { format!("{n} of {total} traces") }
+    };
+    let detail = move || state.trace.get().map(|id| view! { <TraceDetail results=results.clone() trace_id=id /> });
     view! {
-        <div class="trace-detail" id="trace-detail">
-            <h3>"Trace " <code>{shown_id(&trace_id)}</code></h3>
-            {link.map(|href| view! { <p><a href=href target="_blank" rel="noopener noreferrer">"Open this trace in PostHog"</a></p> })}
-            {gens.into_iter().map(|g| view! { <GenerationCard g=g /> }).collect_view()}
+        <div class="view-head"><h2>"Traces read closely"</h2></div>
+        <div class="traces-layout">
+            <section class="panel trace-list" aria-label="Traces read">
+                <div class="table-tools">
+                    <label class="inline">"Why"
+                        <select id="trace-why" on:change=move |ev| why.set(event_target_value(&ev))>
+                            <option value="">"any reason"</option>
+                            {reasons.into_iter().map(|r| view! { <option value=r.clone()>{visible(&r).into_owned()}</option> }).collect_view()}
+                        </select>
+                    </label>
+                    <label class="inline">"Operation"
+                        <select id="trace-operation" on:change=move |ev| operation.set(event_target_value(&ev))>
+                            <option value="">"any operation"</option>
+                            {operations.into_iter().map(|o| view! { <option value=o.clone()>{visible(&o).into_owned()}</option> }).collect_view()}
+                        </select>
+                    </label>
+                    <label class="inline">"Cost at least"
+                        <input id="trace-min-cost" type="text" inputmode="decimal" placeholder="$0.00" size="7"
+                            prop:value=min_cost on:input=move |ev| min_cost.set(event_target_value(&ev)) />
+                    </label>
+                    <span class="hint" id="traces-count">{count_line}</span>
+                </div>
+                <div class="table-wrap">
+                    <table id="traces-table">
+                        <thead><tr><th>"Trace"</th><th>"Why"</th><th>"Operations"</th><th class="num">"Cost"</th><th class="num">"Generations"</th></tr></thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                </div>
+            </section>
+            {detail}
         </div>
     }
 }
 
+/// A trace's generations in the order they hang from the trace. Round 2
+/// reads no span ids, so every generation hangs from the trace itself, in
+/// time order (PostHog's own order for a trace without spans).
+fn in_order(gens: &mut [GenerationRow]) {
+    gens.sort_by(|a, b| a.timestamp.cmp(&b.timestamp).then(a.uuid.cmp(&b.uuid)));
+}
+
+/// One trace's tree.
 #[component]
-fn GenerationCard(g: GenerationRow) -> impl IntoView {
+fn TraceDetail(results: Arc<Results>, trace_id: String) -> impl IntoView {
+    let mut gens: Vec<GenerationRow> = results.generations.iter().filter(|g| g.trace_id == trace_id).cloned().collect();
+    in_order(&mut gens);
+    let link = trace_url(results.analysis.origin.posthog.as_ref(), &trace_id, results.analysis.trace_times.get(&trace_id));
+    let (cost, latency): (f64, f64) = (gens.iter().filter_map(|g| g.cost_usd).sum(), gens.iter().map(|g| g.latency_s).sum());
+    let errors = gens.iter().filter(|g| g.is_error).count();
+    let first = gens.iter().map(|g| g.timestamp).min();
+    let summary = format!("{} generations · {} · {} of model time · {} failed", gens.len(), usd(cost), secs(latency), errors);
+    let nodes = gens
+        .into_iter()
+        .map(|g| {
+            let offset = first.map_or(0.0, |f| (g.timestamp - f).num_milliseconds() as f64 / 1000.0);
+            view! { <li role="treeitem"><GenerationCard g=g offset_s=offset /></li> }
+        })
+        .collect_view();
+    view! {
+        <section class="panel trace-detail" id="trace-detail" aria-label="Trace">
+            <div class="trace-head">
+                <h3 title=shown_id(&trace_id)>"Trace " <code>{as_shown(&trace_id, 40)}</code></h3>
+                {link.map(|href| view! { <a class="button" href=href target="_blank" rel="noopener noreferrer">"Open in PostHog"</a> })}
+            </div>
+            <p class="hint">{summary}</p>
+            <ul class="tree" role="tree" id="trace-tree">
+                <li role="treeitem" aria-expanded="true" class="tree-root">
+                    <span class="node-kind">"trace"</span>
+                    <ul role="group">{nodes}</ul>
+                </li>
+            </ul>
+        </section>
+    }
+}
+
+#[component]
+fn GenerationCard(g: GenerationRow, offset_s: f64) -> impl IntoView {
     let status = if g.is_error {
         format!("error {}: {}", g.http_status.map(|s| s.to_string()).unwrap_or_default(), g.error)
     } else {
         format!("stop: {}", if g.stop_reason.is_empty() { "-" } else { &g.stop_reason })
     };
     let cost = g.cost_usd.map_or_else(|| "unpriced".to_string(), usd);
-    let head = format!(
-        "{} · {} · {} · in {} / out {} tokens · {} · {}",
-        g.timestamp.format("%Y-%m-%d %H:%M:%S"),
-        g.operation,
-        g.model,
-        count(g.tokens.input),
-        count(g.tokens.output),
-        cost,
-        secs(g.latency_s)
-    );
     let prompt = if g.input_chars as usize > g.input_head.chars().count() {
         format!("{}\n[… {} characters in all …]\n{}", g.input_head, count(g.input_chars), g.input_tail)
     } else {
@@ -122,8 +193,16 @@ fn GenerationCard(g: GenerationRow) -> impl IntoView {
     };
     view! {
         <article class="generation" class:error=g.is_error>
-            <div class="generation-head">{visible(&head).into_owned()}</div>
-            <div class="generation-status">{visible(&status).into_owned()}</div>
+            <div class="generation-head">
+                <span class="node-kind">"generation"</span>
+                <strong title=visible(&g.operation).into_owned()>{as_shown(&g.operation, 40)}</strong>
+                <span title=visible(&g.model).into_owned()>{as_shown(&g.model, 40)}</span>
+                <span class="num">{format!("in {} / out {} tokens", count(g.tokens.input), count(g.tokens.output))}</span>
+                <span class="num">{cost}</span>
+                <span class="num">{secs(g.latency_s)}</span>
+                <span class="hint">{format!("+{offset_s:.1} s · {}", g.timestamp.format("%Y-%m-%d %H:%M:%S"))}</span>
+            </div>
+            <div class="generation-status" class:bad=g.is_error>{visible(&status).into_owned()}</div>
             <details>
                 <summary>"Prompt and output excerpts"</summary>
                 <h4>"Prompt"</h4>

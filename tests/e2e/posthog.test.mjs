@@ -18,7 +18,9 @@ test('a PostHog project is analysed from the key, and the key stays out of every
   await page.waitForSelector('#project-select');
   expect((await page.locator('#project-select option').allTextContents()).includes('Default project (1)'), 'projects listed');
   await page.click('#analyze');
-  await page.waitForSelector('#report-html h2', { timeout: 60000 });
+  await page.waitForSelector('#view-overview:not(.hidden-view)', { timeout: 60000 });
+  await page.click('#nav-report');
+  await page.waitForSelector('#report-html h2');
   const [md] = await Promise.all([page.waitForEvent('download'), page.click('#download-recommendations')]);
   const report = readFileSync(await md.path(), 'utf8');
   expect(report.includes('**Source:** PostHog project Default project \\(1\\)'), 'the report names the project');

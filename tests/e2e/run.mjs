@@ -4,6 +4,7 @@ import './demo.test.mjs';
 import './posthog.test.mjs';
 import './subpath.test.mjs';
 import './hostile.test.mjs';
+import './workbench.test.mjs';
 
 const arg = (name) => {
   const i = process.argv.indexOf(name);

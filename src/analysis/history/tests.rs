@@ -36,7 +36,7 @@ fn prior(recs: Vec<PriorRecommendation>) -> FollowUp {
 }
 
 fn rec(id: &str, status: Status, target: f64) -> PriorRecommendation {
-    PriorRecommendation { id: id.into(), title: id.into(), status, metric: Some(Metric::CostPerCall { operation: "op".into() }), baseline: Some(0.01), target: Some(target) }
+    PriorRecommendation { id: id.into(), title: id.into(), status, metric: Some(Metric::CostPerCall { operation: "op".into() }), baseline: Some(0.01), target: Some(target), on: None, reason: String::new() }
 }
 
 #[test]
@@ -119,4 +119,44 @@ fn metrics_round_trip_through_analysis_json_as_kind_and_operation() {
     assert_eq!(serde_json::to_value(Metric::P95Latency { operation: op() }).unwrap(), serde_json::json!({"kind": "p95_latency", "operation": "draft"}));
     assert!(serde_json::from_str::<Metric>(r#"{"kind": "mood", "operation": "draft"}"#).is_err());
     assert!(serde_json::from_str::<Metric>(r#"{"kind": "error_rate"}"#).is_err());
+}
+
+fn day(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+#[test]
+fn snoozed_fixes_are_proposed_again_and_their_snooze_carries_until_it_ends() {
+    let snoozed = |id: &str, until: &str| PriorRecommendation { on: Some(day(until)), ..rec(id, Status::Snoozed, 0.005) };
+    // The current window ends on 2026-11-11.
+    let p = prior(vec![snoozed("later", "2026-11-20"), snoozed("over", "2026-11-05"), rec("done", Status::Shipped, 0.005)]);
+    let h = compare(Some(&p), &analysis(1000, 10.0, 10));
+    assert_eq!(h.settled.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["done"], "a snooze settles nothing");
+    assert_eq!(h.marks.iter().map(|m| (m.id.as_str(), m.on)).collect::<Vec<_>>(), [("later", Some(day("2026-11-20")))], "only the snooze that has not ended carries over");
+    assert_eq!(h.targets.len(), 3, "a snoozed fix's target is still checked");
+}
+
+#[test]
+fn a_mark_replaces_the_earlier_one_and_an_open_mark_withdraws_it() {
+    let h = History::default();
+    let mark = |status, reason: &str| Mark { id: "a".into(), status, on: None, reason: reason.into() };
+    let h = h.with_mark(mark(Status::Rejected, "too risky"));
+    assert_eq!(h.mark("a").map(|m| m.reason.as_str()), Some("too risky"));
+    let h = h.with_mark(Mark { on: Some(day("2026-11-20")), ..mark(Status::Shipped, "") });
+    assert_eq!(h.marks.len(), 1);
+    assert_eq!(h.mark("a").map(|m| (m.status, m.on)), Some((Status::Shipped, Some(day("2026-11-20")))));
+    assert!(h.with_mark(mark(Status::Open, "")).marks.is_empty());
+}
+
+#[test]
+fn a_marked_record_keeps_its_day_and_reason_through_analysis_json() {
+    let shipped = rec("a", Status::Open, 0.005).marked(Some(&Mark { id: "a".into(), status: Status::Shipped, on: Some(day("2026-11-20")), reason: String::new() }));
+    let rejected = rec("b", Status::Open, 0.005).marked(Some(&Mark { id: "b".into(), status: Status::Rejected, on: None, reason: "quality first".into() }));
+    let untouched = rec("c", Status::Open, 0.005).marked(None);
+    let json = serde_json::to_value(prior(vec![shipped.clone(), rejected.clone(), untouched.clone()])).unwrap();
+    assert_eq!(json["recommendations"][0]["on"], "2026-11-20");
+    assert_eq!(json["recommendations"][1]["reason"], "quality first");
+    assert!(json["recommendations"][2].get("on").is_none() && json["recommendations"][2].get("reason").is_none(), "an open record writes neither");
+    let back = FollowUp::parse(&json.to_string()).unwrap();
+    assert_eq!(back.recommendations, [shipped, rejected, untouched]);
 }

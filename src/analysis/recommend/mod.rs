@@ -191,7 +191,7 @@ impl Recommendation {
     /// The record a follow-up analysis checks (`analysis.json`).
     pub fn prior(&self) -> PriorRecommendation {
         let m = &self.measurement;
-        PriorRecommendation { id: self.id.clone(), title: self.title.clone(), status: Status::Open, metric: m.metric.clone(), baseline: Some(m.baseline), target: Some(m.target) }
+        PriorRecommendation { id: self.id.clone(), title: self.title.clone(), status: Status::Open, metric: m.metric.clone(), baseline: Some(m.baseline), target: Some(m.target), on: None, reason: String::new() }
     }
 }
 
