@@ -3,6 +3,7 @@ import { run } from './harness.mjs';
 import './demo.test.mjs';
 import './posthog.test.mjs';
 import './subpath.test.mjs';
+import './weight.test.mjs';
 
 const arg = (name) => {
   const i = process.argv.indexOf(name);
