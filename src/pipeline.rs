@@ -31,9 +31,18 @@ pub struct Prices {
 }
 
 impl Prices {
-    /// The LiteLLM snapshot bundled with the app.
+    /// The LiteLLM snapshot compiled into native builds (the page fetches
+    /// its copy: `ui::live_prices::snapshot`).
+    #[cfg(any(test, not(target_arch = "wasm32")))]
     pub fn bundled() -> Self {
-        Prices { table: Cow::Borrowed(PriceTable::bundled()), note: None }
+        PriceTable::bundled().into()
+    }
+}
+
+impl From<&'static PriceTable> for Prices {
+    /// Prices from `table`, as asked (no note).
+    fn from(table: &'static PriceTable) -> Self {
+        Prices { table: Cow::Borrowed(table), note: None }
     }
 }
 

@@ -185,16 +185,30 @@ async fn cancel_stops_a_run_and_keeps_earlier_results() {
 
 #[wasm_bindgen_test]
 async fn live_prices_are_used_when_they_load_and_the_snapshot_otherwise() {
-    use trace_optimizer::ui::live_prices::live_or_bundled;
+    use trace_optimizer::ui::live_prices::{live_or_bundled, snapshot_from};
+    let snapshot = snapshot_from(SNAPSHOT).await.expect("the runner serves the snapshot");
     let json = r#"{"gpt-4o":{"litellm_provider":"openai","mode":"chat","input_cost_per_token":2.5e-6,"output_cost_per_token":1e-5}}"#;
     let url = format!("data:application/json,{}", js_sys::encode_uri_component(json));
-    let trace_optimizer::pipeline::Prices { table, note } = live_or_bundled(&url, 5_000).await;
+    let trace_optimizer::pipeline::Prices { table, note } = live_or_bundled(&url, 5_000, snapshot).await;
     assert!(table.source().live && note.is_none());
     assert_eq!(table.entries().len(), 1);
-    let trace_optimizer::pipeline::Prices { table, note } = live_or_bundled("http://127.0.0.1:9/prices.json", 5_000).await;
-    assert!(!table.source().live, "the bundled snapshot");
+    let trace_optimizer::pipeline::Prices { table, note } = live_or_bundled("http://127.0.0.1:9/prices.json", 5_000, snapshot).await;
+    assert!(!table.source().live && std::ptr::eq(&*table, snapshot), "the bundled snapshot");
     let note = note.expect("the reason is kept");
     assert!(note.starts_with("Live LiteLLM prices could not be read (network:") && note.contains("bundled snapshot"), "{note}");
+}
+
+#[wasm_bindgen_test]
+async fn the_snapshot_is_fetched_from_the_pages_origin_and_parsed_once() {
+    use trace_optimizer::analysis::pricing::PriceTable;
+    use trace_optimizer::ui::live_prices::snapshot_from;
+    let (first, again) = (snapshot_from(SNAPSHOT).await.unwrap(), snapshot_from(SNAPSHOT).await.unwrap());
+    assert!(std::ptr::eq(first, again), "one table per page");
+    // The file the native build compiles in, parsed here on its own.
+    let file = PriceTable::from_snapshot_json(include_str!("../src/analysis/pricing/litellm_prices.json")).unwrap();
+    assert_eq!(first.entries(), file.entries());
+    assert_eq!(first.source(), file.source());
+    assert!(!first.source().live && first.source().label.starts_with("LiteLLM snapshot "), "{}", first.source().label);
 }
 
 #[wasm_bindgen_test]
@@ -213,7 +227,8 @@ async fn a_prior_analysis_json_makes_the_next_run_a_follow_up() {
         let window = Window::ending_at(cfg.end, cfg.days);
         let source = MemorySource::from_generations(DemoGenerator::new(cfg).filter_map(|r| r.generation()).collect());
         let request = Request { window, settings: Settings::default(), origin: Origin { label: "Demo project".into(), posthog: None }, prior: None };
-        pipeline::run(&source, &request, async { Prices::bundled() }, &mut pipeline::Quiet).await.unwrap().analysis
+        let prices = Prices::from(trace_optimizer::ui::live_prices::snapshot_from(SNAPSHOT).await.unwrap());
+        pipeline::run(&source, &request, async { prices }, &mut pipeline::Quiet).await.unwrap().analysis
     };
     let mut json: serde_json::Value = serde_json::from_str(&trace_optimizer::pipeline::write(&a).into_iter().find(|f| f.path == "analysis.json").unwrap().content).unwrap();
     json["recommendations"][0]["status"] = "shipped".into();

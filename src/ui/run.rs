@@ -40,6 +40,11 @@ pub fn run_demo(state: AppState, settings: Settings) {
         let mut demo = DemoGenerator::new(cfg);
         let mut generations = Vec::with_capacity(total);
         state.start(Step::Connect, &label, String::new());
+        // The demo works offline: it prices with the bundled snapshot, from the page's own origin.
+        let snapshot = match super::live_prices::snapshot().await {
+            Ok(table) => table,
+            Err(why) => return state.phase.set(Phase::Failed(why)),
+        };
         // In slices, so the page stays responsive, shows progress and can stop.
         loop {
             let detail = format!("generating the demo project: {} of {total} generations", generations.len());
@@ -55,8 +60,7 @@ pub fn run_demo(state: AppState, settings: Settings) {
             }
         }
         let source = MemorySource::from_generations(generations);
-        // The demo works offline: it prices with the bundled snapshot.
-        run(state, source, window, settings, Origin { label, posthog: None }, super::store::DEMO.into(), async { Prices::bundled() }).await;
+        run(state, source, window, settings, Origin { label, posthog: None }, super::store::DEMO.into(), async move { Prices::from(snapshot) }).await;
     });
 }
 
@@ -165,15 +169,21 @@ pub fn run_posthog(state: AppState, target: PostHogTarget, settings: Settings) {
         state.start(Step::Connect, &label, String::new());
         let client = posthog_client(state, target.host, target.key);
         let project = target.project.id.to_string();
-        let source = match pipeline::posthog_source(client, &project).await {
+        // The snapshot is the fallback of the live prices: a run without either does not start.
+        let (source, snapshot) = futures::join!(pipeline::posthog_source(client, &project), super::live_prices::snapshot());
+        let source = match source {
             Ok(s) => s,
             Err(f) if f.error == SourceError::Cancelled => return state.phase.set(Phase::Cancelled),
             Err(f) => return state.phase.set(Phase::Failed(f.error.to_string())),
         };
+        let snapshot = match snapshot {
+            Ok(table) => table,
+            Err(why) => return state.phase.set(Phase::Failed(why)),
+        };
         let posthog = Some((source.client().host(), project));
         let now = chrono::DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default();
         let window = Window::ending_at(now, settings.window_days);
-        run(state, source, window, settings, Origin { label, posthog }, target.kept, super::live_prices::current()).await;
+        run(state, source, window, settings, Origin { label, posthog }, target.kept, super::live_prices::current(snapshot)).await;
         state.throttled_s.set(None);
     });
 }

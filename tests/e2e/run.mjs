@@ -5,6 +5,7 @@ import './posthog.test.mjs';
 import './subpath.test.mjs';
 import './hostile.test.mjs';
 import './workbench.test.mjs';
+import './weight.test.mjs';
 
 const arg = (name) => {
   const i = process.argv.indexOf(name);

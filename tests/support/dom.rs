@@ -22,8 +22,17 @@ pub fn load_echarts() {
     doc.head().unwrap().append_child(&s).unwrap();
 }
 
-/// Mounts the app into a fresh element; keep the handle alive.
+/// Where the test runner serves the bundled price snapshot (it serves the
+/// crate's directory; the built site has the file beside index.html).
+pub const SNAPSHOT: &str = "/src/analysis/pricing/litellm_prices.json";
+
+/// Mounts the app into a fresh element; keep the handle alive. The page's
+/// snapshot load starts here, from the runner's copy: runs share it.
 pub fn mount() -> (HtmlElement, leptos::mount::UnmountHandle<impl leptos::tachys::view::Mountable>) {
+    let snapshot = trace_optimizer::ui::live_prices::snapshot_from(SNAPSHOT);
+    wasm_bindgen_futures::spawn_local(async move {
+        snapshot.await.expect("the runner serves the snapshot");
+    });
     let host: HtmlElement = document().create_element("div").unwrap().unchecked_into();
     document().body().unwrap().append_child(&host).unwrap();
     let handle = leptos::mount::mount_to(host.clone(), App);

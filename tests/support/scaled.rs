@@ -2,7 +2,9 @@
 //! per-trace rows copied (new trace ids, costs jittered deterministically)
 //! until there are `rows` of them. Shared by the native and wasm benchmarks.
 
+use std::sync::OnceLock;
 use trace_optimizer::analysis::dataset::{sort_trace_ops, Dataset, TraceOpRow};
+use trace_optimizer::analysis::pricing::PriceTable;
 use trace_optimizer::analysis::{Origin, Settings};
 use trace_optimizer::pipeline::{self, Prices, Request};
 use trace_optimizer::source::demo::{DemoConfig, DemoGenerator};
@@ -44,6 +46,13 @@ pub fn select_analyze_report(data: &Dataset) -> (usize, usize) {
     let settings = Settings::default();
     let (_, picked) = pipeline::choose(&data.rollup, &data.trace_ops, &settings);
     let request = Request { window: data.window, settings, origin: Origin::default(), prior: None };
-    let a = pipeline::analyse(data, &request, &Prices::bundled());
+    let a = pipeline::analyse(data, &request, &snapshot());
     (picked.len(), pipeline::write(&a).len())
+}
+
+/// The bundled price snapshot, parsed once. The wasm build does not carry
+/// it (the page fetches it), so the benchmarks read their own copy.
+fn snapshot() -> Prices {
+    static TABLE: OnceLock<PriceTable> = OnceLock::new();
+    TABLE.get_or_init(|| PriceTable::from_snapshot_json(include_str!("../../src/analysis/pricing/litellm_prices.json")).expect("the snapshot parses")).into()
 }

@@ -19,7 +19,7 @@ mod table;
 
 pub use crosscheck::{model_pricing_json, price_rollup, ModelPricing, PriceBasis, PricingReport, PricingTotals, GAP_THRESHOLD, RECORDED_RATE_RULE};
 pub use resolve::{Match, Rule, CLAUDE_HOSTS};
-pub use table::{PriceEntry, PriceTable, TableSource, CHAT_MODES, LITELLM_LIVE_URL};
+pub use table::{PriceEntry, PriceTable, TableSource, CHAT_MODES, LITELLM_LIVE_URL, SNAPSHOT_FILE};
 
 use crate::analysis::dataset::{RollupRow, TokenSums, TraceOpRow};
 use crate::contract::LONG_CONTEXT_TOKENS;

@@ -6,7 +6,6 @@ use super::ModelPrice;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
-use std::sync::OnceLock;
 
 /// Where the browser fetches the live table (LiteLLM's file on GitHub, same
 /// shape as the one in the `litellm` wheel).
@@ -18,6 +17,13 @@ pub const CHAT_MODES: [&str; 3] = ["chat", "completion", "responses"];
 /// Keys of LiteLLM's file that are not models.
 const NOT_MODELS: [&str; 2] = ["sample_spec", "fallback_generalizations"];
 
+/// The snapshot's file name (written by `scripts/update-prices`). Native
+/// builds and unit tests compile it in; the wasm app does not (about 41 KB
+/// of its gzipped weight): trunk copies the file beside `index.html`, and
+/// the page fetches it (`ui::live_prices`).
+pub const SNAPSHOT_FILE: &str = "litellm_prices.json";
+
+#[cfg(any(test, not(target_arch = "wasm32")))]
 const SNAPSHOT: &str = include_str!("litellm_prices.json");
 
 /// One model of the table.
@@ -65,9 +71,10 @@ pub struct PriceTable {
 }
 
 impl PriceTable {
-    /// The snapshot bundled with the build, parsed once.
+    /// The snapshot compiled into native builds (and unit tests), parsed once.
+    #[cfg(any(test, not(target_arch = "wasm32")))]
     pub fn bundled() -> &'static PriceTable {
-        static TABLE: OnceLock<PriceTable> = OnceLock::new();
+        static TABLE: std::sync::OnceLock<PriceTable> = std::sync::OnceLock::new();
         TABLE.get_or_init(|| PriceTable::from_snapshot_json(SNAPSHOT).expect("the bundled price snapshot parses"))
     }
 
