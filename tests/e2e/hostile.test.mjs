@@ -1,6 +1,6 @@
 // The hostile project (project 3 of the local PostHog: every string of
 // tests/data/hostile_corpus.json in every text field) analysed in the page:
-// every panel visited, every chart hovered so its tooltips render, every
+// every view visited, every chart hovered so its tooltips render, every
 // trace opened, every file downloaded. Nothing may run, nothing may leave for
 // another host, every download is escaped, and the key is nowhere.
 import { readFileSync } from 'node:fs';
@@ -121,40 +121,54 @@ test('hostile project: nothing runs, nothing leaves, every download is escaped, 
   await page.click('#analyze');
   await page.waitForSelector('#report-html h2', { state: 'attached', timeout: 300000 });
 
-  // Every chart, hovered on a grid of points so its tooltips render.
-  await page.waitForFunction(() => [...document.querySelectorAll('[data-chart]')].every((c) => c.querySelector('canvas') || c.textContent), null, { timeout: 60000 });
-  const charts = await page.locator('[data-chart]').all();
+  // Every view in turn: its charts hovered on a grid of points so their
+  // tooltips render, its tables sorted by every column, its text checked.
+  const VIEWS = ['overview', 'recommendations', 'cost', 'traces', 'failures', 'sample', 'report'];
+  let charts = 0;
   let tooltips = 0;
-  for (const chart of charts) {
-    await chart.scrollIntoViewIfNeeded();
-    const box = await chart.boundingBox();
-    if (!box) continue;
-    for (let fx = 0.05; fx < 1; fx += 0.09) {
-      for (let fy = 0.1; fy < 1; fy += 0.2) {
-        await page.mouse.move(box.x + box.width * fx, box.y + box.height * fy);
-        tooltips += await page.evaluate(() => [...document.querySelectorAll('div')].filter((d) => d.style.position === 'absolute' && d.style.display !== 'none' && d.style.zIndex === '9999999' && d.textContent).length > 0 ? 1 : 0);
+  let shown = '';
+  let opened = 0;
+  let operations = 0;
+  for (const slug of VIEWS) {
+    await page.click(`#nav-${slug}`);
+    await page.waitForSelector(`#view-${slug}:not(.hidden-view)`, { timeout: 10000 });
+    await page.waitForFunction((v) => [...document.querySelectorAll(`#view-${v} [data-chart]`)].every((c) => c.querySelector('canvas') || c.textContent), slug, { timeout: 60000 });
+    for (const chart of await page.locator(`#view-${slug} [data-chart]`).all()) {
+      await chart.scrollIntoViewIfNeeded();
+      const box = await chart.boundingBox();
+      if (!box) continue;
+      charts += 1;
+      for (let fx = 0.05; fx < 1; fx += 0.09) {
+        for (let fy = 0.1; fy < 1; fy += 0.2) {
+          await page.mouse.move(box.x + box.width * fx, box.y + box.height * fy);
+          tooltips += await page.evaluate(() => [...document.querySelectorAll('div')].filter((d) => d.style.position === 'absolute' && d.style.display !== 'none' && d.style.zIndex === '9999999' && d.textContent).length > 0 ? 1 : 0);
+        }
       }
     }
+    if (slug === 'traces') {
+      // Every trace read closely, opened, with its excerpts.
+      const traces = await page.locator('#traces-table button').all();
+      for (const t of traces) {
+        opened += 1;
+        await t.click();
+        await page.waitForSelector('#trace-detail');
+        for (const d of await page.locator('#trace-detail details').all()) await d.evaluate((e) => { e.open = true; });
+      }
+    }
+    if (slug === 'cost' && await page.locator('#what-if-operation').count()) {
+      // The what-if: every operation of the picker.
+      const ops = await page.locator('#what-if-operation option').evaluateAll((os) => os.map((o) => o.value));
+      operations = ops.length;
+      for (const op of ops.slice(0, 50)) await page.selectOption('#what-if-operation', op);
+      await page.fill('#what-if-model', 'gpt-4o-mini');
+    }
+    for (const d of await page.locator(`#view-${slug} details`).all()) await d.evaluate((e) => { e.open = true; });
+    for (const b of await page.locator(`#view-${slug} button.sort`).all()) await b.click();
+    shown += await page.evaluate(() => document.body.innerText);
   }
-  expect(charts.length >= 5, `charts drawn: ${charts.length}`);
+  expect(charts >= 5, `charts drawn: ${charts}`);
   expect(tooltips > 0, 'hovering the charts showed tooltips');
 
-  // Every trace read closely, opened; every sample's excerpts, opened.
-  const traces = await page.locator('#traces-table button').all();
-  for (const t of traces) {
-    await t.click();
-    await page.waitForSelector('#trace-detail');
-    for (const d of await page.locator('#trace-detail details').all()) await d.evaluate((e) => { e.open = true; });
-  }
-  for (const d of await page.locator('details').all()) await d.evaluate((e) => { e.open = true; });
-  // The what-if: every operation of the picker.
-  const ops = await page.locator('#what-if-operation option').evaluateAll((os) => os.map((o) => o.value));
-  for (const op of ops.slice(0, 50)) await page.selectOption('#what-if-operation', op);
-  await page.fill('#what-if-model', 'gpt-4o-mini');
-  // Sort every table by every column.
-  for (const b of await page.locator('button.sort').all()) await b.click();
-
-  const shown = await page.evaluate(() => document.body.innerText);
   const hiddenShown = shown.match(HIDDEN);
   expect(!hiddenShown, `the page shows U+${hiddenShown && hiddenShown[0].codePointAt(0).toString(16)} raw`);
   expect(shown.includes('<U+202E>'), 'bidi overrides are shown by code point');
@@ -187,7 +201,7 @@ test('hostile project: nothing runs, nothing leaves, every download is escaped, 
     }
   }
   expect(cells > 100, `CSV cells checked: ${cells}`);
-  console.log(`  hostile: ${charts.length} charts hovered (${tooltips} tooltip views), ${traces.length} traces opened, ${ops.length} operations, ${cells} CSV cells, ${bundle.size} files, ${requests.length} requests`);
+  console.log(`  hostile: ${charts} charts hovered (${tooltips} tooltip views), ${opened} traces opened, ${operations} operations, ${cells} CSV cells, ${bundle.size} files, ${requests.length} requests`);
 
   // Nothing ran, nothing was added, nothing left for another host.
   const added = await page.evaluate(() => ({ hostile: window.__hostile, scripts: window.__scripts }));

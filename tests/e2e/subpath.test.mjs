@@ -56,11 +56,14 @@ test('the build runs the demo from a sub-path, under its headers and policy', as
     expect(meta && /script-src 'self' 'wasm-unsafe-eval' 'sha256-/.test(meta) && !/\s'unsafe-eval'/.test(meta), `the meta policy holds the loader's hash: ${meta}`);
 
     await page.click('#demo');
-    await page.waitForSelector('#report-html h2', { timeout: 60000 });
+    await page.waitForSelector('#report-html h2', { state: 'attached', timeout: 60000 });
+    // The error-rate chart is on the Failures view, the download on the Report view.
+    await page.click('#nav-failures');
     await page.waitForSelector('[data-chart=error-rate] canvas', { timeout: 10000 });
     // A chart's tooltip is HTML with inline styles, written by ECharts.
     const box = await page.locator('[data-chart=error-rate] canvas').first().boundingBox();
     for (let x = 0.2; x <= 0.8; x += 0.1) await page.mouse.move(box.x + box.width * x, box.y + box.height * 0.6);
+    await page.click('#nav-report');
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-recommendations')]);
     expect(download.suggestedFilename() === 'recommendations.md', download.suggestedFilename());
 

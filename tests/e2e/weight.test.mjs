@@ -15,13 +15,14 @@ test('demo fetches the price snapshot from its own origin and nothing from elsew
   });
   await page.goto(ctx.base);
   await page.click('#demo');
-  await page.waitForSelector('#report-html h2', { timeout: 60000 });
+  await page.waitForSelector('#report-html h2', { state: 'attached', timeout: 60000 });
   const { snapshot_date: date, litellm_version: version } = JSON.parse(readFileSync(ctx.priceSnapshot, 'utf8'));
   const report = await page.textContent('#report-html');
   expect(report.includes(`LiteLLM snapshot ${date} (litellm ${version})`), `the report names the snapshot of ${date}`);
   expect(snapshots.length === 1, `one snapshot request, got ${snapshots.join(', ') || 'none'}`);
   expect(elsewhere.length === 0, `requests beyond the page's origin: ${elsewhere.join(', ')}`);
   // A second run prices with the table already loaded.
+  await page.click('#nav-connect');
   await page.click('#demo');
   await page.waitForSelector('#cancel', { timeout: 5000 });
   await page.waitForSelector('#cancel', { state: 'detached', timeout: 60000 });
