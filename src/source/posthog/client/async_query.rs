@@ -52,10 +52,17 @@ impl<T: Transport> Client<T> {
         (self.notify)(&super::Notice::RunningAsync { query: q.name });
         let path = format!("/api/projects/{project}/query/");
         let body = Some(api::query_body(q, Refresh::Async));
-        let submitted = self.exchange(Call { what: q.name, method: Method::Post, path: &path, body, timeout: self.policy.request_timeout, counted: true, pass: &[] }).await?;
-        let id = match progress(&submitted.body)? {
-            Progress::Done(answer) => return decode(&answer).map_err(|e| self.scrub(e)),
-            Progress::Running(id) => id,
+        // A garbled answer to the submission is sent again, up to twice more.
+        let mut tries = 0;
+        let id = loop {
+            tries += 1;
+            let submitted = self.exchange(Call { what: q.name, method: Method::Post, path: &path, body: body.clone(), timeout: self.policy.request_timeout, counted: true, pass: &[] }).await?;
+            match progress(&submitted.body) {
+                Ok(Progress::Done(answer)) => return decode(&answer).map_err(|e| self.scrub(e)),
+                Ok(Progress::Running(id)) => break id,
+                Err(SourceError::BadResponse(_)) if tries < 3 => continue,
+                Err(e) => return Err(e),
+            }
         };
         let status_path = api::query_status_url("", project, &id);
         let (mut waited, mut interval) = (std::time::Duration::ZERO, self.policy.poll_interval);
@@ -81,8 +88,12 @@ impl<T: Transport> Client<T> {
             if answer.status == 202 {
                 continue;
             }
-            if let Progress::Done(answer) = progress(&answer.body)? {
-                return decode(&answer).map_err(|e| self.scrub(e));
+            match progress(&answer.body) {
+                Ok(Progress::Done(answer)) => return decode(&answer).map_err(|e| self.scrub(e)),
+                Ok(Progress::Running(_)) => {}
+                // A garbled status answer is asked for again, until the deadline.
+                Err(SourceError::BadResponse(_)) => {}
+                Err(e) => return Err(e),
             }
         }
     }
