@@ -107,18 +107,8 @@ pub fn TraceView(results: Arc<Results>) -> impl IntoView {
         <div class="traces-layout">
             <section class="panel trace-list" aria-label="Traces read">
                 <div class="table-tools">
-                    <label class="inline">"Why"
-                        <select id="trace-why" on:change=move |ev| why.set(event_target_value(&ev))>
-                            <option value="">"any reason"</option>
-                            {reasons.into_iter().map(|r| view! { <option value=r.clone()>{visible(&r).into_owned()}</option> }).collect_view()}
-                        </select>
-                    </label>
-                    <label class="inline">"Operation"
-                        <select id="trace-operation" on:change=move |ev| operation.set(event_target_value(&ev))>
-                            <option value="">"any operation"</option>
-                            {operations.into_iter().map(|o| view! { <option value=o.clone()>{visible(&o).into_owned()}</option> }).collect_view()}
-                        </select>
-                    </label>
+                    <FilterSelect id="trace-why" label="Why" any="any reason" choices=reasons picked=why />
+                    <FilterSelect id="trace-operation" label="Operation" any="any operation" choices=operations picked=operation />
                     <label class="inline">"Cost at least"
                         <input id="trace-min-cost" type="text" inputmode="decimal" placeholder="$0.00" size="7"
                             prop:value=min_cost on:input=move |ev| min_cost.set(event_target_value(&ev)) />
@@ -134,6 +124,19 @@ pub fn TraceView(results: Arc<Results>) -> impl IntoView {
             </section>
             {detail}
         </div>
+    }
+}
+
+/// A select of the traces' filter: `any` (the empty value) or one of `choices`, shown visibly.
+#[component]
+fn FilterSelect(id: &'static str, label: &'static str, any: &'static str, choices: BTreeSet<String>, picked: RwSignal<String>) -> impl IntoView {
+    view! {
+        <label class="inline">{label}
+            <select id=id on:change=move |ev| picked.set(event_target_value(&ev))>
+                <option value="">{any}</option>
+                {choices.into_iter().map(|c| view! { <option value=c.clone()>{visible(&c).into_owned()}</option> }).collect_view()}
+            </select>
+        </label>
     }
 }
 

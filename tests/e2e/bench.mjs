@@ -32,7 +32,7 @@ if (emulator) {
     await page.fill('#window-days', '365');
     const t0 = Date.now();
     await page.click('#analyze');
-    await page.waitForSelector('#report-html h2', { timeout: 300000 });
+    await page.waitForSelector('#report-html h2', { state: 'attached', timeout: 300000 });
     const ms = Date.now() - t0;
     const meter = await page.textContent('#query-meter');
     const timing = await page.locator('#run-timing');

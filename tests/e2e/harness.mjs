@@ -15,6 +15,16 @@ export function expect(cond, message) {
   if (!cond) throw new Error(message);
 }
 
+/** Opens `url`, points the connect form at the local PostHog with `key`, and lists its projects. */
+export async function connectToEmulator(page, ctx, key, url = ctx.base) {
+  await page.goto(url);
+  await page.selectOption('#host', 'custom');
+  await page.fill('#custom-url', ctx.emulator);
+  await page.fill('#api-key', key);
+  await page.click('#discover');
+  await page.waitForSelector('#project-select');
+}
+
 /** Runs every registered test (optionally filtered by a substring) and exits. */
 export async function run(ctx) {
   const browser = await chromium.launch({

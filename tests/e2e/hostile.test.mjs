@@ -4,7 +4,7 @@
 // trace opened, every file downloaded. Nothing may run, nothing may leave for
 // another host, every download is escaped, and the key is nowhere.
 import { readFileSync } from 'node:fs';
-import { test, expect } from './harness.mjs';
+import { test, expect, connectToEmulator } from './harness.mjs';
 import { unzip } from './unzip.mjs';
 
 const KEY = 'phx_emulator_all';
@@ -109,12 +109,7 @@ test('hostile project: nothing runs, nothing leaves, every download is escaped, 
   await page.addInitScript(watch);
   const baseHost = new URL(ctx.base).host, emulatorHost = new URL(ctx.emulator).host;
 
-  await page.goto(ctx.base);
-  await page.selectOption('#host', 'custom');
-  await page.fill('#custom-url', ctx.emulator);
-  await page.fill('#api-key', KEY);
-  await page.click('#discover');
-  await page.waitForSelector('#project-select');
+  await connectToEmulator(page, ctx, KEY);
   const option = (await page.locator('#project-select option').evaluateAll((os) => os.map((o) => [o.value, o.textContent]))).find(([, t]) => t === PROJECT);
   expect(option, `${PROJECT} listed`);
   await page.selectOption('#project-select', option[0]);

@@ -2,7 +2,7 @@
 // analysis runs over HTTP, and neither the downloads nor the page's storage
 // or address ever hold the key.
 import { readFileSync } from 'node:fs';
-import { test, expect } from './harness.mjs';
+import { test, expect, connectToEmulator } from './harness.mjs';
 import { unzip } from './unzip.mjs';
 
 const KEY = 'phx_emulator_all';
@@ -10,12 +10,7 @@ const KEY = 'phx_emulator_all';
 test('a PostHog project is analysed from the key, and the key stays out of every download', async ({ page, ctx, errors }) => {
   const requests = [];
   page.on('request', (r) => requests.push({ url: r.url(), auth: r.headers().authorization || '' }));
-  await page.goto(ctx.base);
-  await page.selectOption('#host', 'custom');
-  await page.fill('#custom-url', ctx.emulator);
-  await page.fill('#api-key', KEY);
-  await page.click('#discover');
-  await page.waitForSelector('#project-select');
+  await connectToEmulator(page, ctx, KEY);
   expect((await page.locator('#project-select option').allTextContents()).includes('Default project (1)'), 'projects listed');
   await page.click('#analyze');
   await page.waitForSelector('#view-overview:not(.hidden-view)', { timeout: 60000 });

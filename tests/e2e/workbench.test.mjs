@@ -5,7 +5,7 @@
 // follow-up. Screenshots of every view, light and dark, at 1440 and 1024 px,
 // go to $SCREENSHOTS (default target/screenshots).
 import { mkdirSync, readFileSync } from 'node:fs';
-import { test, expect } from './harness.mjs';
+import { test, expect, connectToEmulator } from './harness.mjs';
 import { unzip } from './unzip.mjs';
 
 const KEY = 'phx_emulator_all';
@@ -37,12 +37,7 @@ async function runEnds(page) {
 }
 
 async function analyzeFromConnect(page, ctx) {
-  await page.goto(`${ctx.base}#/connect`);
-  await page.selectOption('#host', 'custom');
-  await page.fill('#custom-url', ctx.emulator);
-  await page.fill('#api-key', KEY);
-  await page.click('#discover');
-  await page.waitForSelector('#project-select');
+  await connectToEmulator(page, ctx, KEY, `${ctx.base}#/connect`);
   await page.selectOption('#project-select', '1');
   await page.click('#analyze');
   await page.waitForSelector('#progress', { timeout: 10000 });
