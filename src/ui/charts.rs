@@ -4,7 +4,7 @@
 use crate::analysis::metrics::Metrics;
 use crate::analysis::variance::OperationVariance;
 use crate::format::visible;
-use charming::component::{Axis, Grid, Legend, Title};
+use charming::component::{Axis, Grid, Legend, LegendType, Title};
 use charming::element::{AxisLabel, AxisType, Tooltip, Trigger};
 use charming::series::{Bar, Scatter};
 use charming::Chart;
@@ -44,7 +44,7 @@ pub fn cost_by_model(m: &Metrics) -> Chart {
 pub fn daily_cost_by_model(m: &Metrics) -> Chart {
     let days: Vec<String> = m.daily.iter().map(|d| d.day.format("%m-%d").to_string()).collect();
     let mut chart = base("Daily cost by model (USD)")
-        .legend(Legend::new().top("bottom"))
+        .legend(Legend::new().type_(LegendType::Scroll).top("bottom"))
         .grid(Grid::new().left("3%").right("4%").bottom("15%").contain_label(true))
         .x_axis(Axis::new().type_(AxisType::Category).data(days))
         .y_axis(Axis::new().type_(AxisType::Value));
@@ -70,7 +70,7 @@ pub fn latency_vs_cost(m: &Metrics) -> Chart {
         .animation(false)
         .title(Title::new().text("p95 latency (s) vs average cost per call (USD)").left("center"))
         .tooltip(Tooltip::new().trigger(Trigger::Item))
-        .legend(Legend::new().top("bottom"))
+        .legend(Legend::new().type_(LegendType::Scroll).top("bottom"))
         .grid(Grid::new().left("3%").right("6%").bottom("15%").contain_label(true))
         .x_axis(Axis::new().type_(AxisType::Log).name("USD per call"))
         .y_axis(Axis::new().type_(AxisType::Value).name("p95 s"));
