@@ -18,6 +18,8 @@ use crate::source::{DataSource, SourceError};
 use std::borrow::Cow;
 use std::future::Future;
 
+pub mod kept;
+
 /// What was fetched: the dataset, the traces chosen for round 2, the
 /// optional answers that failed, and the rounds of dependent queries.
 pub type Fetched = plan::Fetched<Selection>;
@@ -134,6 +136,17 @@ pub fn write(a: &Analysis) -> Vec<ReportFile> {
 /// Fetches from `src` while `prices` loads, then analyses. A cancelled run
 /// ends with [`SourceError::Cancelled`].
 pub async fn run<S: DataSource>(src: &S, request: &Request<'_>, prices: impl Future<Output = Prices>, shell: &mut impl Shell) -> Result<Run, Failure> {
+    run_keeping(src, request, prices, shell, false).await.map(|(run, _)| run)
+}
+
+/// As [`run`], and what it fetched packed to be kept and reopened later
+/// ([`kept::pack`]), or why it cannot be kept.
+pub async fn run_and_keep<S: DataSource>(src: &S, request: &Request<'_>, prices: impl Future<Output = Prices>, shell: &mut impl Shell) -> Result<(Run, Result<Vec<u8>, String>), Failure> {
+    let (run, kept) = run_keeping(src, request, prices, shell, true).await?;
+    Ok((run, kept.unwrap_or_else(|| Err("not packed".into()))))
+}
+
+async fn run_keeping<S: DataSource>(src: &S, request: &Request<'_>, prices: impl Future<Output = Prices>, shell: &mut impl Shell, keep: bool) -> Result<(Run, Option<Result<Vec<u8>, String>>), Failure> {
     let started = shell.now_ms();
     let (fetched, prices) = {
         let mut progress = |step| shell.progress(step);
@@ -147,8 +160,9 @@ pub async fn run<S: DataSource>(src: &S, request: &Request<'_>, prices: impl Fut
     let fetched_at = shell.now_ms();
     let analysis = analyse(&fetched.dataset, request, &prices);
     let timing = Timing { fetch_ms: fetched_at - started, compute_ms: shell.now_ms() - fetched_at, rounds: fetched.rounds };
-    let warnings = fetched.warnings.iter().map(|(q, e)| format!("{q}: {e}")).chain(fetched.cuts.iter().cloned()).collect();
-    Ok(Run { analysis, generations: fetched.dataset.generations, selection: fetched.selection, warnings, prices: prices.table, timing })
+    let warnings: Vec<String> = fetched.warnings.iter().map(|(q, e)| format!("{q}: {e}")).chain(fetched.cuts.iter().cloned()).collect();
+    let kept = keep.then(|| kept::pack(&fetched.dataset, request, &warnings, &timing));
+    Ok((Run { analysis, generations: fetched.dataset.generations, selection: fetched.selection, warnings, prices: prices.table, timing }, kept))
 }
 
 /// A PostHog project as a source, once the key is known to be allowed to

@@ -243,35 +243,48 @@ pub fn ConnectPanel() -> impl IntoView {
 }
 
 /// What this browser keeps of a project: the analysis the next run follows
-/// up on, with a way to start fresh.
+/// up on and the last run, with a way to reopen it and to start fresh.
 #[component]
 fn Kept(project: Signal<String>, label: &'static str) -> impl IntoView {
     let state = expect_context::<AppState>();
     // Bumped when the records change, so the lines below read them again.
     let changed = RwSignal::new(0u32);
-    let follow_up = move || {
+    let records = move || {
         changed.track();
+        state.kept.track();
         state.results.track();
-        store::follow_up(&project.get()).and_then(|json| crate::analysis::history::FollowUp::parse(&json).ok())
+        let p = project.get();
+        (store::follow_up(&p).and_then(|json| crate::analysis::history::FollowUp::parse(&json).ok()), store::kept_run(&p))
     };
     let fresh = move |_| {
-        store::forget_project(&project.get_untracked());
+        let p = project.get_untracked();
+        store::forget_project(&p);
+        leptos::task::spawn_local(async move { super::kept_runs::forget(&p).await });
         changed.update(|n| *n += 1);
     };
+    let reopen = move |_| super::run::reopen(state, project.get_untracked());
     let slug = if label == "the demo project" { "demo" } else { "project" };
     view! {
-        {move || follow_up().map(|f| {
-            let marked = f.recommendations.iter().filter(|r| r.status != crate::analysis::history::Status::Open).count();
-            view! {
+        {move || {
+            let (follow_up, run) = records();
+            (follow_up.is_some() || run.is_some()).then(|| view! {
                 <div class="kept" id=format!("kept-{slug}")>
-                    <p class="hint">
-                        {format!("The next analysis of {label} follows up on the one of {} kept in this browser ({} recommendations, {marked} marked): targets hit or missed, shipped and rejected fixes not proposed again.", f.window_end.format("%Y-%m-%d"), f.recommendations.len())}
-                    </p>
+                    {follow_up.map(|f| {
+                        let marked = f.recommendations.iter().filter(|r| r.status != crate::analysis::history::Status::Open).count();
+                        view! { <p class="hint">{format!("The next analysis of {label} follows up on the one of {} kept in this browser ({} recommendations, {marked} marked): targets hit or missed, shipped and rejected fixes not proposed again.", f.window_end.format("%Y-%m-%d"), f.recommendations.len())}</p> }
+                    })}
+                    {run.clone().map(|k| match k.not_kept {
+                        Some(why) => view! { <p class="hint" id=format!("not-kept-{slug}")>{format!("The last analysis was not kept to reopen: {why}.")}</p> }.into_any(),
+                        None => view! { <p class="hint">{format!("The last analysis ({}, {}), kept in this browser's Cache Storage on {}, reopens without fetching anything again.", k.window, crate::format::bytes(k.bytes), k.saved)}</p> }.into_any(),
+                    })}
                     <div class="actions">
+                        {run.filter(|k| k.not_kept.is_none()).map(|_| view! {
+                            <button id=format!("reopen-{slug}") type="button" on:click=reopen disabled=move || state.busy()>"Reopen the last analysis"</button>
+                        })}
                         <button id=format!("fresh-{slug}") type="button" class="ghost" on:click=fresh disabled=move || state.busy()>"Start fresh"</button>
                     </div>
                 </div>
-            }
-        })}
+            })
+        }}
     }
 }

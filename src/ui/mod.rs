@@ -11,6 +11,7 @@ mod download;
 pub mod fatal;
 mod failures_view;
 mod figures;
+mod kept_runs;
 mod key_store;
 pub mod live_prices;
 pub mod nav;

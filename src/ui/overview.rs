@@ -126,6 +126,7 @@ pub fn Overview(results: Arc<Results>) -> impl IntoView {
                 <p class="hint" id="trend-calls">{trend_words("Calls", &m.calls_trend, false)}</p>
             </section>
         </div>
+        {results.reopened.clone().map(|saved| view! { <p id="reopened" class="hint" role="status">{format!("Reopened from the copy this browser kept on {saved}; nothing was fetched again.")}</p> })}
         {(!warnings.is_empty()).then(|| view! {
             <div class="warnings" role="status">
                 <strong>"Some questions went unanswered; the rest of the analysis stands:"</strong>

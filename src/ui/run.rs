@@ -3,6 +3,7 @@
 //! earlier run stay on screen.
 
 use super::state::{AppState, Phase, QueryMeter, Results};
+use super::store::KeptRun;
 use crate::analysis::dataset::Window;
 use crate::analysis::history::FollowUp;
 use crate::analysis::{Origin, Settings};
@@ -101,11 +102,12 @@ pub async fn run<S: DataSource>(state: AppState, source: S, window: Window, sett
     let prior = prior_for(state, &project);
     let request = Request { window, settings, origin, prior: prior.as_deref() };
     let mut page = Page { state, label: request.origin.label.clone() };
-    match pipeline::run(&source, &request, prices, &mut page).await {
-        Ok(run) => {
+    match pipeline::run_and_keep(&source, &request, prices, &mut page).await {
+        Ok((run, packed)) => {
             let report_md = recommendations_md(&run.analysis);
-            let results = Arc::new(Results { report_md, run, project });
+            let results = Arc::new(Results { report_md, run, project, reopened: None });
             keep(&results);
+            keep_run(state, &results, packed);
             state.results.set(Some(results));
             state.phase.set(Phase::Done);
             super::nav::go(state, super::nav::View::Overview);
@@ -119,6 +121,68 @@ pub async fn run<S: DataSource>(state: AppState, source: S, window: Window, sett
 /// browser: the next run of the project follows up on it.
 pub fn keep(results: &Results) {
     super::store::save_follow_up(&results.project, &crate::report::follow_up::analysis_json(&results.analysis));
+}
+
+/// Keeps `packed` (`results`'s run, [`pipeline::kept`]) in this browser's
+/// Cache Storage, to be reopened without asking the source again, and
+/// records what was kept, or why not.
+fn keep_run(state: AppState, results: &Results, packed: Result<Vec<u8>, String>) {
+    let project = results.project.clone();
+    let w = &results.analysis.window;
+    let window = format!("{} to {}", w.start.format("%Y-%m-%d"), w.end.format("%Y-%m-%d"));
+    leptos::task::spawn_local(async move {
+        let saved = match packed {
+            Ok(bytes) => {
+                let n = bytes.len() as u64;
+                super::kept_runs::save(&project, bytes).await.map(|()| n)
+            }
+            Err(why) => Err(why),
+        };
+        let record = match saved {
+            Ok(bytes) => KeptRun {
+                saved: chrono::DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default().format("%Y-%m-%d %H:%M UTC").to_string(),
+                window,
+                bytes,
+                not_kept: None,
+            },
+            Err(why) => KeptRun { not_kept: Some(why), ..KeptRun::default() },
+        };
+        super::store::save_kept_run(&project, &record);
+        state.kept.update(|n| *n += 1);
+    });
+}
+
+/// Reopens `project`'s kept run, analysed again from the rows it fetched,
+/// with the marks made since, without asking the source again. It prices
+/// with the snapshot served with the page (a run that priced with live
+/// prices may differ where those moved).
+pub fn reopen(state: AppState, project: String) {
+    leptos::task::spawn_local(async move {
+        let label = "the analysis kept in this browser".to_string();
+        state.start(Step::Done, &label, "reading it back".into());
+        let bytes = match super::kept_runs::load(&project).await {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => return state.phase.set(Phase::Failed("This browser no longer keeps that analysis (its storage was cleared). Analyze again.".into())),
+            Err(why) => return state.phase.set(Phase::Failed(why)),
+        };
+        let snapshot = match super::live_prices::snapshot().await {
+            Ok(table) => table,
+            Err(why) => return state.phase.set(Phase::Failed(why)),
+        };
+        yield_to_browser().await;
+        let mut run = match crate::pipeline::kept::unpack(&bytes, Prices::from(snapshot)) {
+            Ok(run) => run,
+            Err(why) => return state.phase.set(Phase::Failed(format!("{why}. Analyze again."))),
+        };
+        if let Some(f) = super::store::follow_up(&project).and_then(|json| FollowUp::parse(&json).ok()) {
+            run.analysis = crate::pipeline::kept::with_marks(run.analysis, &f);
+        }
+        let reopened = Some(super::store::kept_run(&project).map(|k| k.saved).unwrap_or_default());
+        let results = Arc::new(Results { report_md: recommendations_md(&run.analysis), run, project, reopened });
+        state.results.set(Some(results));
+        state.phase.set(Phase::Done);
+        super::nav::go(state, super::nav::View::Overview);
+    });
 }
 
 /// A PostHog project to analyse, as the connect panel gives it.

@@ -30,6 +30,8 @@ pub struct Results {
     pub report_md: String,
     /// The key the project's records are kept under in this browser ([`super::store::project_key`]).
     pub project: String,
+    /// When the results were reopened from this browser's copy: the time it was kept.
+    pub reopened: Option<String>,
 }
 
 impl std::ops::Deref for Results {
@@ -59,6 +61,8 @@ pub struct AppState {
     pub view: RwSignal<View>,
     /// The trace open in the Traces view.
     pub trace: RwSignal<Option<String>>,
+    /// Bumped when what this browser keeps of a project changes.
+    pub kept: RwSignal<u32>,
 }
 
 /// What the page shows of the query meter.
@@ -82,6 +86,7 @@ impl AppState {
             prior: RwSignal::new(None),
             view: RwSignal::new(View::Connect),
             trace: RwSignal::new(None),
+            kept: RwSignal::new(0),
         }
     }
 
@@ -126,6 +131,6 @@ impl Results {
     /// The same results with a changed analysis (the reader's tags), the
     /// report rewritten from it.
     pub fn with_analysis(&self, analysis: Analysis) -> Results {
-        Results { report_md: crate::report::recommendations_md(&analysis), run: Run { analysis, ..self.run.clone() }, project: self.project.clone() }
+        Results { report_md: crate::report::recommendations_md(&analysis), run: Run { analysis, ..self.run.clone() }, project: self.project.clone(), reopened: self.reopened.clone() }
     }
 }

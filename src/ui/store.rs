@@ -1,6 +1,7 @@
 //! What the page keeps in this browser's `localStorage`, never with the API
 //! key: the form's settings, and per project (keyed by host and project)
-//! the `analysis.json` the next run follows up on.
+//! the `analysis.json` the next run follows up on, and a record of its
+//! last run kept in Cache Storage (`kept_runs`).
 
 use serde::{Deserialize, Serialize};
 
@@ -72,7 +73,40 @@ pub fn save_follow_up(project: &str, json: &str) {
     set(&follow_up_key(project), json);
 }
 
-/// Forgets what is kept of `project` (start fresh).
+/// What is known of `project`'s kept run (the run itself is in Cache
+/// Storage: [`super::kept_runs`]).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct KeptRun {
+    /// When it was kept, in the browser's time (`YYYY-MM-DD HH:MM`).
+    pub saved: String,
+    /// The window the analysis covers, as the report writes it.
+    pub window: String,
+    /// Its size in the cache, gzipped.
+    pub bytes: u64,
+    /// Why the last run was not kept, when it was not.
+    pub not_kept: Option<String>,
+}
+
+fn kept_run_key(project: &str) -> String {
+    format!("{PROJECT}{project}.run")
+}
+
+/// What is known of `project`'s kept run, if anything.
+pub fn kept_run(project: &str) -> Option<KeptRun> {
+    get(&kept_run_key(project)).and_then(|s| serde_json::from_str(&s).ok())
+}
+
+/// Records what was kept of `project`'s last run.
+pub fn save_kept_run(project: &str, kept: &KeptRun) {
+    if let Ok(json) = serde_json::to_string(kept) {
+        set(&kept_run_key(project), &json);
+    }
+}
+
+/// Forgets what is kept of `project` (start fresh): its `analysis.json`
+/// and the record of its kept run (the caller drops the run itself).
 pub fn forget_project(project: &str) {
     remove(&follow_up_key(project));
+    remove(&kept_run_key(project));
 }

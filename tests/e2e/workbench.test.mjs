@@ -116,6 +116,9 @@ test('workbench: views, a trace tree, tags, marks, reload and the follow-up', as
   await page.emulateMedia({ colorScheme: 'light' });
   await page.setViewportSize({ width: 1440, height: 900 });
 
+  await open(page, 'overview');
+  const headline = await page.locator('#headline').textContent();
+
   // A reload: settings and marks kept, the key gone.
   await page.reload();
   await page.goto(`${ctx.base}#/connect`);
@@ -127,6 +130,31 @@ test('workbench: views, a trace tree, tags, marks, reload and the follow-up', as
   expect(!stored.includes(KEY), 'storage holds no key');
   const kept = await page.locator('#kept-project').textContent();
   expect(kept.includes('2 marked'), `the marks are kept: ${kept}`);
+
+  // The last analysis reopens from this browser's Cache Storage, marks and all, without asking PostHog.
+  const asked = [];
+  const onRequest = (r) => { if (r.url().startsWith(ctx.emulator)) asked.push(r.url()); };
+  page.on('request', onRequest);
+  await page.click('#reopen-project');
+  await page.waitForSelector('#view-overview:not(.hidden-view) #headline');
+  page.off('request', onRequest);
+  expect(asked.length === 0, `reopening asked PostHog: ${asked.join(', ')}`);
+  expect(await page.locator('#headline').textContent() === headline, 'the reopened overview is the one shown before the reload');
+  await open(page, 'recommendations');
+  expect(await page.locator(`#${shipCard}`).getAttribute('data-status') === 'shipped', 'the reopened run shows the marks');
+  const cached = await page.evaluate(async () => {
+    const cache = await caches.open('trace-optimizer.runs');
+    const texts = [];
+    for (const request of await cache.keys()) {
+      const body = (await cache.match(request)).body.pipeThrough(new DecompressionStream('gzip'));
+      texts.push(await new Response(body).text());
+    }
+    return texts;
+  });
+  expect(cached.length >= 1 && cached.every((t) => t.startsWith('{"format":"trace-optimizer/run@1"')), `Cache Storage holds the kept run: ${cached.map((t) => t.slice(0, 40))}`);
+  expect(cached.every((t) => !t.includes(KEY)), 'the kept run holds no key');
+  await page.goto(`${ctx.base}#/connect`);
+  await page.waitForSelector('#view-connect:not(.hidden-view)');
 
   // Analyze again: the follow-up, by itself.
   await page.fill('#api-key', KEY);

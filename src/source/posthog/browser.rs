@@ -83,17 +83,17 @@ async fn read_body(response: &Response) -> Result<String, TransportError> {
     let broken = |what: &str, e: JsValue| TransportError::Network(format!("{what}: {}", e.as_string().unwrap_or_else(|| format!("{e:?}"))));
     let Some(stream) = response.body() else { return Ok(String::new()) };
     let reader = stream.get_reader();
-    let read: Function = Reflect::get(&reader, &"read".into()).and_then(|f| f.dyn_into().map_err(JsValue::from)).map_err(|e| broken("the browser cannot read the answer", e))?;
+    let read: Function = Reflect::get(&reader, &"read".into()).and_then(|f| f.dyn_into()).map_err(|e| broken("the browser cannot read the answer", e))?;
     let mut bytes = Vec::new();
     loop {
-        let promise: js_sys::Promise = read.call0(&reader).and_then(|p| p.dyn_into().map_err(JsValue::from)).map_err(|e| broken("the answer could not be read", e))?;
+        let promise: js_sys::Promise = read.call0(&reader).and_then(|p| p.dyn_into()).map_err(|e| broken("the answer could not be read", e))?;
         let chunk = JsFuture::from(promise).await.map_err(|e| broken("the connection dropped", e))?;
         if Reflect::get(&chunk, &"done".into()).ok().and_then(|d| d.as_bool()).unwrap_or(true) {
             break;
         }
-        let value: Uint8Array = Reflect::get(&chunk, &"value".into()).and_then(|v| v.dyn_into().map_err(JsValue::from)).map_err(|e| broken("the answer is not bytes", e))?;
+        let value: Uint8Array = Reflect::get(&chunk, &"value".into()).and_then(|v| v.dyn_into()).map_err(|e| broken("the answer is not bytes", e))?;
         if bytes.len() as u64 + u64::from(value.length()) > MAX_RESPONSE_BYTES {
-            if let Ok(cancel) = Reflect::get(&reader, &"cancel".into()).and_then(|f| f.dyn_into::<Function>().map_err(JsValue::from)) {
+            if let Ok(cancel) = Reflect::get(&reader, &"cancel".into()).and_then(|f| f.dyn_into::<Function>()) {
                 let _ = cancel.call0(&reader);
             }
             return Err(TransportError::TooLarge);

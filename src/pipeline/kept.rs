@@ -1,0 +1,101 @@
+//! A finished run as the page keeps it, so the last analysis of a project
+//! can be reopened without asking the source again: what the run fetched
+//! (the compact rows of the dataset), what it was asked (settings, origin,
+//! the prior analysis it followed up on), its warnings and timing, as
+//! gzipped JSON. Reopening analyses those rows again, which gives the same
+//! analysis when the prices are the same (the analysis is deterministic),
+//! and needs no reader for the whole analysis in the page. Nothing kept
+//! holds the API key: no part of a dataset or a request does.
+
+use super::{analyse, choose, Prices, Request, Run, Timing};
+use crate::analysis::dataset::Dataset;
+use crate::analysis::history::{FollowUp, Mark};
+use crate::analysis::{Analysis, Origin, Settings};
+use serde::{Deserialize, Serialize};
+use std::io::Read;
+
+/// The format tag of a kept run.
+pub const FORMAT: &str = "trace-optimizer/run@1";
+
+/// The largest kept run, compressed. Larger runs are not kept (the page
+/// says so): Cache Storage allows more, but reading a larger record back
+/// would hold the page about as long as a new analysis.
+pub const MAX_BYTES: usize = 32 << 20;
+
+/// The largest a kept run may grow when read back: a guard against a
+/// record that inflates without bound.
+const MAX_INFLATED: u64 = 512 << 20;
+
+#[derive(Serialize, Deserialize)]
+struct Record<F, D, S, O, P, W> {
+    format: F,
+    dataset: D,
+    settings: S,
+    origin: O,
+    prior: P,
+    warnings: W,
+    fetch_ms: f64,
+    compute_ms: f64,
+    rounds: u32,
+}
+
+/// What `run` fetched and was asked, as gzipped JSON, or why it is not
+/// kept (past [`MAX_BYTES`]).
+pub fn pack(dataset: &Dataset, request: &Request, warnings: &[String], timing: &Timing) -> Result<Vec<u8>, String> {
+    let record = Record {
+        format: FORMAT,
+        dataset,
+        settings: &request.settings,
+        origin: &request.origin,
+        prior: request.prior,
+        warnings,
+        fetch_ms: timing.fetch_ms,
+        compute_ms: timing.compute_ms,
+        rounds: timing.rounds,
+    };
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    serde_json::to_writer(&mut gz, &record).map_err(|e| e.to_string())?;
+    let bytes = gz.finish().map_err(|e| e.to_string())?;
+    if bytes.len() > MAX_BYTES {
+        return Err(format!("it takes {} compressed, above the {} this browser keeps", crate::format::bytes(bytes.len() as u64), crate::format::bytes(MAX_BYTES as u64)));
+    }
+    Ok(bytes)
+}
+
+/// The run kept in `bytes`, analysed again with `prices`; an unreadable
+/// or foreign record is an error, never a panic.
+pub fn unpack(bytes: &[u8], prices: Prices) -> Result<Run, String> {
+    #[derive(Deserialize)]
+    struct Tag {
+        format: String,
+    }
+    let damaged = |e: &dyn std::fmt::Display| format!("the kept analysis is damaged ({e})");
+    let mut json = Vec::new();
+    flate2::read::GzDecoder::new(bytes).take(MAX_INFLATED).read_to_end(&mut json).map_err(|e| damaged(&e))?;
+    let tag: Tag = serde_json::from_slice(&json).map_err(|e| damaged(&e))?;
+    if tag.format != FORMAT {
+        return Err(format!("the kept analysis was written by another version ({})", tag.format));
+    }
+    let r: Record<String, Dataset, Settings, Origin, Option<FollowUp>, Vec<String>> = serde_json::from_slice(&json).map_err(|e| damaged(&e))?;
+    let request = Request { window: r.dataset.window, settings: r.settings, origin: r.origin, prior: r.prior.as_ref() };
+    let (selection, _) = choose(&r.dataset.rollup, &r.dataset.trace_ops, &request.settings);
+    let analysis = analyse(&r.dataset, &request, &prices);
+    let timing = Timing { fetch_ms: r.fetch_ms, compute_ms: r.compute_ms, rounds: r.rounds };
+    Ok(Run { analysis, selection, generations: r.dataset.generations, warnings: r.warnings, prices: prices.table, timing })
+}
+
+/// `analysis` with the reader's marks of `follow_up` (the project's kept
+/// `analysis.json`, written on every mark), when that file is this
+/// analysis's own (same window): a reopened run shows the marks made since
+/// it was kept.
+pub fn with_marks(mut analysis: Analysis, follow_up: &FollowUp) -> Analysis {
+    if follow_up.window_start != analysis.window.start || follow_up.window_end != analysis.window.end {
+        return analysis;
+    }
+    for r in &follow_up.recommendations {
+        if analysis.recommendations.items.iter().any(|x| x.id == r.id) {
+            analysis.history = analysis.history.with_mark(Mark { id: r.id.clone(), status: r.status, on: r.on, reason: r.reason.clone() });
+        }
+    }
+    analysis
+}
