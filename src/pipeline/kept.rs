@@ -1,8 +1,8 @@
 //! A finished run as the page keeps it, so the last analysis of a project
 //! can be reopened without asking the source again: what the run fetched
 //! (the compact rows of the dataset), what it was asked (settings, origin,
-//! the prior analysis it followed up on), its warnings and timing, as
-//! gzipped JSON. Reopening analyses those rows again, which gives the same
+//! the prior analysis it followed up on), its warnings and timing, in
+//! postcard's compact binary form behind a format tag, gzipped. Reopening analyses those rows again, which gives the same
 //! analysis when the prices are the same (the analysis is deterministic),
 //! and needs no reader for the whole analysis in the page. Nothing kept
 //! holds the API key: no part of a dataset or a request does.
@@ -12,10 +12,11 @@ use crate::analysis::dataset::Dataset;
 use crate::analysis::history::{FollowUp, Mark};
 use crate::analysis::{Analysis, Origin, Settings};
 use serde::{Deserialize, Serialize};
-use std::io::Read;
+use std::io::{Read, Write};
 
-/// The format tag of a kept run.
-pub const FORMAT: &str = "trace-optimizer/run@1";
+/// The format tag a kept run starts with. Postcard does not describe its
+/// own shape, so a change to any row type of the dataset must change it.
+pub const FORMAT: &[u8] = b"trace-optimizer/run@1\n";
 
 /// The largest kept run, compressed. Larger runs are not kept (the page
 /// says so): Cache Storage allows more, but reading a larger record back
@@ -27,34 +28,35 @@ pub const MAX_BYTES: usize = 32 << 20;
 const MAX_INFLATED: u64 = 512 << 20;
 
 #[derive(Serialize, Deserialize)]
-struct Record<F, D, S, O, P, W> {
-    format: F,
+struct Record<D, S, O, W> {
     dataset: D,
     settings: S,
     origin: O,
-    prior: P,
+    /// The prior's `analysis.json` (its optional fields are left out when
+    /// empty, which a format without field names cannot read back).
+    prior: Option<String>,
     warnings: W,
     fetch_ms: f64,
     compute_ms: f64,
     rounds: u32,
 }
 
-/// What `run` fetched and was asked, as gzipped JSON, or why it is not
-/// kept (past [`MAX_BYTES`]).
+/// What a run fetched and was asked, packed, or why it is not kept (past
+/// [`MAX_BYTES`]).
 pub fn pack(dataset: &Dataset, request: &Request, warnings: &[String], timing: &Timing) -> Result<Vec<u8>, String> {
     let record = Record {
-        format: FORMAT,
         dataset,
         settings: &request.settings,
         origin: &request.origin,
-        prior: request.prior,
+        prior: request.prior.map(serde_json::to_string).transpose().map_err(|e| e.to_string())?,
         warnings,
         fetch_ms: timing.fetch_ms,
         compute_ms: timing.compute_ms,
         rounds: timing.rounds,
     };
+    let body = postcard::to_allocvec(&record).map_err(|e| e.to_string())?;
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    serde_json::to_writer(&mut gz, &record).map_err(|e| e.to_string())?;
+    gz.write_all(FORMAT).and_then(|()| gz.write_all(&body)).map_err(|e| e.to_string())?;
     let bytes = gz.finish().map_err(|e| e.to_string())?;
     if bytes.len() > MAX_BYTES {
         return Err(format!("it takes {} compressed, above the {} this browser keeps", crate::format::bytes(bytes.len() as u64), crate::format::bytes(MAX_BYTES as u64)));
@@ -65,19 +67,16 @@ pub fn pack(dataset: &Dataset, request: &Request, warnings: &[String], timing: &
 /// The run kept in `bytes`, analysed again with `prices`; an unreadable
 /// or foreign record is an error, never a panic.
 pub fn unpack(bytes: &[u8], prices: Prices) -> Result<Run, String> {
-    #[derive(Deserialize)]
-    struct Tag {
-        format: String,
-    }
     let damaged = |e: &dyn std::fmt::Display| format!("the kept analysis is damaged ({e})");
-    let mut json = Vec::new();
-    flate2::read::GzDecoder::new(bytes).take(MAX_INFLATED).read_to_end(&mut json).map_err(|e| damaged(&e))?;
-    let tag: Tag = serde_json::from_slice(&json).map_err(|e| damaged(&e))?;
-    if tag.format != FORMAT {
-        return Err(format!("the kept analysis was written by another version ({})", tag.format));
-    }
-    let r: Record<String, Dataset, Settings, Origin, Option<FollowUp>, Vec<String>> = serde_json::from_slice(&json).map_err(|e| damaged(&e))?;
-    let request = Request { window: r.dataset.window, settings: r.settings, origin: r.origin, prior: r.prior.as_ref() };
+    let mut raw = Vec::new();
+    flate2::read::GzDecoder::new(bytes).take(MAX_INFLATED).read_to_end(&mut raw).map_err(|e| damaged(&e))?;
+    let Some(body) = raw.strip_prefix(FORMAT) else {
+        let tag = raw.split(|&b| b == b'\n').next().unwrap_or_default();
+        return Err(format!("the kept analysis was written by another version ({})", crate::format::truncate(&String::from_utf8_lossy(tag), 40)));
+    };
+    let r: Record<Dataset, Settings, Origin, Vec<String>> = postcard::from_bytes(body).map_err(|e| damaged(&e))?;
+    let prior = r.prior.map(|json| FollowUp::parse(&json)).transpose().map_err(|e| damaged(&e))?;
+    let request = Request { window: r.dataset.window, settings: r.settings, origin: r.origin, prior: prior.as_ref() };
     let (selection, _) = choose(&r.dataset.rollup, &r.dataset.trace_ops, &request.settings);
     let analysis = analyse(&r.dataset, &request, &prices);
     let timing = Timing { fetch_ms: r.fetch_ms, compute_ms: r.compute_ms, rounds: r.rounds };

@@ -1,6 +1,6 @@
 //! The last finished run of each project, kept in this browser's Cache
 //! Storage (`pipeline::kept`: the fetched rows, gzipped, at most 32 MiB; about
-//! 0.8 MB for the demo) so it can be reopened without asking PostHog again. Cache Storage
+//! 0.7 MB for the demo) so it can be reopened without asking PostHog again. Cache Storage
 //! is per origin, survives reloads, and holds far more than `localStorage`'s
 //! 5 MB; what is kept never holds the API key. A short record of it (when,
 //! how large, or why it was not kept) sits beside the project's other

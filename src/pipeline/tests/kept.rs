@@ -50,16 +50,23 @@ fn a_damaged_or_foreign_record_is_refused_with_a_message() {
     let (_, bytes) = demo_run();
     for (what, bad) in [
         ("cut short", bytes[..bytes.len() / 2].to_vec()),
-        ("not gzip", b"{\"format\":\"trace-optimizer/run@1\"}".to_vec()),
+        ("not gzip", b"trace-optimizer/run@1\n".to_vec()),
         ("empty", Vec::new()),
-        ("another version", gzip(b"{\"format\":\"trace-optimizer/run@0\",\"analysis\":{}}")),
-        ("not json", gzip(b"\x00\x01 not json")),
-        ("right tag, wrong shape", gzip(b"{\"format\":\"trace-optimizer/run@1\",\"analysis\":[]}")),
+        ("another version", gzip(b"trace-optimizer/run@0\n\x00\x00")),
+        ("no tag", gzip(b"\x00\x01 no tag")),
+        ("right tag, no body", gzip(b"trace-optimizer/run@1\n")),
+        ("right tag, wrong shape", gzip(b"trace-optimizer/run@1\n\xff\xff\xff\xff\xff\xff\x01")),
     ] {
         let err = unpack(&bad, Prices::bundled()).err().unwrap_or_else(|| panic!("{what}: accepted"));
         assert!(err.starts_with("the kept analysis"), "{what}: {err}");
     }
-    assert!(unpack(&gzip(b"{\"format\":\"x\"}"), Prices::bundled()).unwrap_err().contains("another version (x)"));
+    assert!(unpack(&gzip(b"x\nrest"), Prices::bundled()).unwrap_err().contains("another version (x)"));
+    // A body cut anywhere is refused, never a panic.
+    let mut raw = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut raw).unwrap();
+    for cut in [raw.len() / 7, raw.len() / 2, raw.len() - 1] {
+        assert!(unpack(&gzip(&raw[..cut]), Prices::bundled()).is_err(), "cut at {cut}");
+    }
 }
 
 #[test]
