@@ -7,12 +7,14 @@
 //! - [`pipeline`]: the one path from a source to the report (fetch, select,
 //!   analyse, write), shared by the page, the command line and the tests.
 //! - [`contract`]: the caps and vocabularies both sources apply alike;
-//!   [`format`]: how numbers are written.
+//!   [`format`]: how numbers are written; [`order`]: stable sorts that
+//!   compile once in the wasm.
 //! - `ui` (wasm32 only): Leptos components that render state.
 
 pub mod analysis;
 pub mod contract;
 pub mod format;
+pub mod order;
 pub mod pipeline;
 pub mod report;
 pub mod source;

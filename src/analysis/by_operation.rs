@@ -45,7 +45,7 @@ impl<'a> ByOperation<'a> {
             });
             groups[i].1.push(Priced { row, cost: costing.trace_op_cost(row) });
         }
-        groups.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        crate::order::sort_by(&mut groups, |a, b| a.0.cmp(b.0));
         debug_assert!(
             groups.iter().all(|(_, rows)| rows.windows(2).all(|w| compare_ids(&w[0].row.trace_id, &w[1].row.trace_id).is_le())),
             "per-trace rows must come sorted by trace id"

@@ -340,5 +340,5 @@ pub struct Dataset {
 
 /// Puts per-trace rows in the order [`Dataset::trace_ops`] keeps: by trace id, then operation.
 pub fn sort_trace_ops(rows: &mut [TraceOpRow]) {
-    rows.sort_by(|a, b| (&a.trace_id, &a.operation).cmp(&(&b.trace_id, &b.operation)));
+    crate::order::sort_by(rows, |a, b| (&a.trace_id, &a.operation).cmp(&(&b.trace_id, &b.operation)));
 }

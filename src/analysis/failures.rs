@@ -150,7 +150,7 @@ pub fn compute(data: &Dataset, by_op: &ByOperation, metrics: &Metrics) -> Failur
             g
         })
         .collect();
-    errors.sort_by(|a, b| b.calls.cmp(&a.calls).then((&a.operation, a.http_status).cmp(&(&b.operation, b.http_status))));
+    crate::order::sort_by(&mut errors, |a, b| b.calls.cmp(&a.calls).then((&a.operation, a.http_status).cmp(&(&b.operation, b.http_status))));
     Failures { errors, by_kind, outputs: outputs(by_op), error_rows: data.errors.len() }
 }
 
@@ -172,12 +172,12 @@ fn outputs(by_op: &ByOperation) -> Vec<OutputHealth> {
                     h.trace_ids.push(r.trace_id.clone());
                 }
             }
-            h.trace_ids.sort();
+            crate::order::sort(&mut h.trace_ids);
             h.output_cv = (per_trace.len() >= MIN_TRACES_FOR_CV).then(|| ratio(std_pop(&per_trace).unwrap_or(0.0), mean(&per_trace).unwrap_or(0.0)));
             h
         })
         .collect();
-    out.sort_by(|a, b| b.truncation_rate().total_cmp(&a.truncation_rate()).then(b.empty.cmp(&a.empty)).then(a.operation.cmp(&b.operation)));
+    crate::order::sort_by(&mut out, |a, b| b.truncation_rate().total_cmp(&a.truncation_rate()).then(b.empty.cmp(&a.empty)).then(a.operation.cmp(&b.operation)));
     out
 }
 

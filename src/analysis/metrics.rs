@@ -122,7 +122,7 @@ impl Metrics {
     /// Operations by calls, most called first.
     pub fn most_called(&self) -> Vec<&GroupMetrics> {
         let mut v: Vec<_> = self.by_operation.iter().collect();
-        v.sort_by(|a, b| b.totals.calls.cmp(&a.totals.calls).then(a.name.cmp(&b.name)));
+        crate::order::sort_by(&mut v, |a, b| b.totals.calls.cmp(&a.totals.calls).then(a.name.cmp(&b.name)));
         v
     }
 }
@@ -156,7 +156,7 @@ pub fn compute(data: &Dataset, costing: &Costing) -> Metrics {
     let mut by_operation: Vec<_> = ops.into_iter().map(|(op, t)| group(op, "", t, LatencyScope::Operation)).collect();
     let mut by_model: Vec<_> = models.into_iter().map(|((m, p), t)| group(m, p, t, LatencyScope::Model)).collect();
     for v in [&mut by_operation, &mut by_model] {
-        v.sort_by(|a, b| b.totals.cost_usd.total_cmp(&a.totals.cost_usd).then(a.name.cmp(&b.name)));
+        crate::order::sort_by(v, |a, b| b.totals.cost_usd.total_cmp(&a.totals.cost_usd).then(a.name.cmp(&b.name)));
     }
     let daily: Vec<Day> = days.into_values().collect();
     let complete: Vec<&Day> = daily.iter().filter(|d| is_complete_day(&data.window, d.day)).collect();

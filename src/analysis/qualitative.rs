@@ -151,7 +151,7 @@ fn sampled(id: &str, stratum: Stratum, rows: &[&TraceOpRow], gens: &[&Generation
     if auto_tags.is_empty() {
         auto_tags.insert(Tag::Clean);
     }
-    reasons.sort();
+    crate::order::sort(&mut reasons);
     reasons.dedup();
     let shown = gens.iter().max_by(|a, b| a.cost_usd.unwrap_or(0.0).total_cmp(&b.cost_usd.unwrap_or(0.0)).then(b.timestamp.cmp(&a.timestamp)));
     SampledTrace {

@@ -263,7 +263,7 @@ fn reach(op: &str, rows: &[Priced], base: &Baseline, premium: &[&str]) -> Vec<Ca
         .into_iter()
         .map(|(cause, (traces, cost_usd))| CauseReach { operation: op.to_string(), cause, traces, of: rows.len() as u64, cost_usd, share_of_operation: super::metrics::ratio(cost_usd, total) })
         .collect();
-    out.sort_by(|a, b| b.cost_usd.total_cmp(&a.cost_usd).then(a.cause.cmp(&b.cause)));
+    crate::order::sort_by(&mut out, |a, b| b.cost_usd.total_cmp(&a.cost_usd).then(a.cause.cmp(&b.cause)));
     out
 }
 
@@ -292,7 +292,7 @@ pub fn compute(by_op: &ByOperation, costing: &Costing, selection: &Selection, to
             });
         }
     }
-    diagnoses.sort_by(|a, b| b.cost_usd.total_cmp(&a.cost_usd).then(a.trace_id.cmp(&b.trace_id)));
+    crate::order::sort_by(&mut diagnoses, |a, b| b.cost_usd.total_cmp(&a.cost_usd).then(a.trace_id.cmp(&b.trace_id)));
     let mut by_cause: BTreeMap<Cause, CauseSummary> = BTreeMap::new();
     for d in &diagnoses {
         for (cause, _) in &d.causes {
@@ -306,10 +306,10 @@ pub fn compute(by_op: &ByOperation, costing: &Costing, selection: &Selection, to
     }
     let mut summary: Vec<CauseSummary> = by_cause.into_values().map(|mut s| {
         s.share_of_spend = super::metrics::ratio(s.cost_usd, total_cost);
-        s.operations.sort();
+        crate::order::sort(&mut s.operations);
         s
     }).collect();
-    summary.sort_by(|a, b| b.cost_usd.total_cmp(&a.cost_usd).then(a.cause.cmp(&b.cause)));
+    crate::order::sort_by(&mut summary, |a, b| b.cost_usd.total_cmp(&a.cost_usd).then(a.cause.cmp(&b.cause)));
     RootCauses { diagnoses, summary, population }
 }
 

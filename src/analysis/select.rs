@@ -64,7 +64,7 @@ pub fn top_operations(rollup: &[RollupRow], n: usize) -> Vec<String> {
         *cost.entry(&r.operation).or_default() += r.cost_usd;
     }
     let mut ops: Vec<_> = cost.into_iter().collect();
-    ops.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+    crate::order::sort_by(&mut ops, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
     ops.into_iter().take(n).map(|(o, _)| o.to_string()).collect()
 }
 
@@ -80,7 +80,7 @@ pub fn select(rollup: &[RollupRow], by_op: &ByOperation, trace_ops: &[TraceOpRow
         let cut = t.sd_rule.min(t.mad_rule);
         // Rows without a trace id count in the thresholds but are never read or cited.
         rows.retain(|r| r.cost_usd > cut && !r.trace_id.is_empty());
-        rows.sort_by(|a, b| b.cost_usd.total_cmp(&a.cost_usd).then(a.trace_id.cmp(&b.trace_id)));
+        crate::order::sort_by(&mut rows, |a, b| b.cost_usd.total_cmp(&a.cost_usd).then(a.trace_id.cmp(&b.trace_id)));
         let ids: Vec<String> = rows.iter().take(OUTLIERS_PER_OPERATION).map(|r| r.trace_id.clone()).collect();
         if !ids.is_empty() {
             sel.outliers.insert(op, ids);
@@ -127,7 +127,7 @@ fn trace_totals(trace_ops: &[TraceOpRow]) -> Vec<TraceTotal<'_>> {
             add(by_id.entry(&r.trace_id).or_insert_with(|| empty(&r.trace_id)), r);
         }
         runs = by_id.into_values().collect();
-        runs.sort_unstable_by(|a, b| compare_ids(a.id, b.id));
+        crate::order::sort_by(&mut runs, |a, b| compare_ids(a.id, b.id));
     }
     for (pos, t) in runs.iter_mut().enumerate() {
         t.pos = pos;
@@ -156,7 +156,7 @@ fn ranks<'a>(mut v: Vec<&'a TraceTotal<'a>>, cmp: impl Fn(&&TraceTotal<'a>, &&Tr
         rest.select_nth_unstable_by(k - 1, cmp);
     }
     let window = &mut rest[..k];
-    window.sort_by(cmp);
+    crate::order::sort_by(window, cmp);
     window.iter().map(|t| t.id).collect()
 }
 
@@ -241,7 +241,7 @@ mod tests {
         }
         let rank = |key: &dyn Fn(&(f64, f64, u64)) -> f64, keep: &dyn Fn(&(f64, f64, u64)) -> bool| {
             let mut v: Vec<(&str, (f64, f64, u64))> = t.iter().filter(|(_, x)| keep(x)).map(|(k, x)| (*k, *x)).collect();
-            v.sort_by(|a, b| key(&b.1).total_cmp(&key(&a.1)).then(a.0.cmp(b.0)));
+            crate::order::sort_by(&mut v, |a, b| key(&b.1).total_cmp(&key(&a.1)).then(a.0.cmp(b.0)));
             v.into_iter().map(|(k, _)| k).collect::<Vec<_>>()
         };
         let cost = rank(&|x| x.0, &|_| true);
@@ -284,7 +284,7 @@ mod tests {
                 })
                 .collect();
             let mut in_plan_order = rows.clone();
-            in_plan_order.sort_by(|a, b| a.trace_id.cmp(&b.trace_id));
+            crate::order::sort_by(&mut in_plan_order, |a, b| a.trace_id.cmp(&b.trace_id));
             for size in [1, 3, 15] {
                 assert_eq!(sample(&rows, size), sample_by_sorting(&rows, size), "seed {seed} size {size}");
                 assert_eq!(sample(&in_plan_order, size), sample_by_sorting(&rows, size), "sorted, seed {seed} size {size}");

@@ -88,7 +88,7 @@ fn operation(op: &str, rows: &[Priced]) -> Option<OperationVariance> {
         order.select_nth_unstable_by(k - 1, cmp);
     }
     order.truncate(k);
-    order.sort_by(cmp);
+    crate::order::sort_by(&mut order, cmp);
     let top_traces = order
         .into_iter()
         .map(|i| {

@@ -67,7 +67,7 @@ pub fn project(a: &Analysis, operation: &str, candidate: &PriceEntry) -> Option<
 pub fn candidates<'t>(a: &Analysis, table: &'t PriceTable) -> Vec<&'t PriceEntry> {
     let families: BTreeSet<String> = a.metrics.by_model.iter().map(|g| provider_family(&g.provider)).collect();
     let mut out: Vec<&PriceEntry> = table.entries().iter().filter(|e| families.contains(&provider_family(&e.provider))).collect();
-    out.sort_by(|x, y| x.key.cmp(&y.key));
+    crate::order::sort_by(&mut out, |x, y| x.key.cmp(&y.key));
     out
 }
 

@@ -56,7 +56,7 @@ fn top_names<'a>(gens: impl Iterator<Item = &'a Generation>, name: fn(&Generatio
         return None;
     }
     let mut names: Vec<_> = spend.into_iter().collect();
-    names.sort_by(|a, b| b.1 .0.total_cmp(&a.1 .0).then(b.1 .1.cmp(&a.1 .1)).then(a.0.cmp(b.0)));
+    crate::order::sort_by(&mut names, |a, b| b.1 .0.total_cmp(&a.1 .0).then(b.1 .1.cmp(&a.1 .1)).then(a.0.cmp(b.0)));
     Some(names.into_iter().take(top).map(|(n, _)| n).collect())
 }
 
@@ -128,7 +128,7 @@ impl MemorySource {
             *cost.entry(g.trace_id.as_str()).or_default() += g.cost_usd.unwrap_or(0.0);
         }
         let mut traces: Vec<_> = cost.into_iter().collect();
-        traces.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+        crate::order::sort_by(&mut traces, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
         traces.into_iter().take(n as usize).map(|(t, _)| t).collect()
     }
 }
@@ -189,7 +189,7 @@ impl DataSource for MemorySource {
         o.traces = traces.len() as u64;
         o.trace_operations = pairs.len() as u64;
         let mut libs: Vec<_> = libs.into_iter().collect();
-        libs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        crate::order::sort_by(&mut libs, |a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
         o.libs = libs.into_iter().take(5).map(|(l, _)| l.to_string()).collect();
         Ok(o)
     }
@@ -308,7 +308,7 @@ impl DataSource for MemorySource {
                 }
             })
             .collect();
-        rows.sort_by(|a, b| b.generations.cmp(&a.generations).then_with(|| (&a.operation, &a.model, &a.prefix_hash).cmp(&(&b.operation, &b.model, &b.prefix_hash))));
+        crate::order::sort_by(&mut rows, |a, b| b.generations.cmp(&a.generations).then_with(|| (&a.operation, &a.model, &a.prefix_hash).cmp(&(&b.operation, &b.model, &b.prefix_hash))));
         rows.truncate(PREFIX_ROWS);
         Ok(rows)
     }
@@ -333,7 +333,7 @@ impl DataSource for MemorySource {
                 trace_ids: gens.iter().map(|g| g.trace_id.clone()).collect::<BTreeSet<_>>().into_iter().take(3).collect(),
             })
             .collect();
-        rows.sort_by(|a, b| b.generations.cmp(&a.generations).then_with(|| (&a.operation, &a.model, a.http_status, &a.message).cmp(&(&b.operation, &b.model, b.http_status, &b.message))));
+        crate::order::sort_by(&mut rows, |a, b| b.generations.cmp(&a.generations).then_with(|| (&a.operation, &a.model, a.http_status, &a.message).cmp(&(&b.operation, &b.model, b.http_status, &b.message))));
         rows.truncate(ERROR_ROWS);
         Ok(rows)
     }
@@ -366,7 +366,7 @@ impl DataSource for MemorySource {
                 output_head: g.output.as_ref().map(|d| d.head.clone()).unwrap_or_default(),
             })
             .collect();
-        rows.sort_by(|a, b| (&a.trace_id, a.timestamp, &a.uuid).cmp(&(&b.trace_id, b.timestamp, &b.uuid)));
+        crate::order::sort_by(&mut rows, |a, b| (&a.trace_id, a.timestamp, &a.uuid).cmp(&(&b.trace_id, b.timestamp, &b.uuid)));
         let cap = generations_per_trace(wanted.len()) as usize;
         let mut seen: HashMap<String, usize> = HashMap::new();
         rows.retain(|r| {
@@ -406,14 +406,14 @@ fn shared_prefix(inputs: &[&super::digest::TextDigest], min_chars: u64) -> u64 {
 /// successful call, and the other successful calls (a failed call writes no cache).
 fn cache_calls(gens: &[&Generation]) -> (u64, u64) {
     let mut times: Vec<i64> = gens.iter().filter(|g| !g.is_error).map(|g| g.timestamp.timestamp_millis()).collect();
-    times.sort_unstable();
+    crate::order::sort(&mut times);
     let warm = times.windows(2).filter(|w| w[1] - w[0] <= CACHE_WINDOW_S * 1000).count() as u64;
     (warm, times.len() as u64 - warm)
 }
 
 /// Aggregates one trace's generations within one operation.
 fn trace_op_row(mut gens: Vec<&Generation>) -> TraceOpRow {
-    gens.sort_by(|a, b| (a.timestamp, &a.uuid).cmp(&(b.timestamp, &b.uuid)));
+    crate::order::sort_by(&mut gens, |a, b| (a.timestamp, &a.uuid).cmp(&(b.timestamp, &b.uuid)));
     let first = gens[0];
     let last = gens[gens.len() - 1];
     let mut row = TraceOpRow {

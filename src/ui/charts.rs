@@ -1,15 +1,18 @@
-//! The dashboard's charts: ECharts options built with `charming` from the
-//! analysis (plain data), and [`ChartView`], which draws one into the page.
+//! The dashboard's charts: ECharts options written as JSON data from the
+//! analysis, and [`ChartView`], which draws one into the page. The options
+//! are `serde_json` values rather than `charming`'s typed builders: the
+//! builders serialise through charming's `Chart` and `Series` types (every
+//! series kind ECharts has, with serde-wasm-bindgen behind them), 62 KB of
+//! the gzipped build for six charts that use bars, scatter points, axes, a
+//! grid, a legend and a tooltip.
 
 use crate::analysis::metrics::Metrics;
 use crate::analysis::variance::OperationVariance;
 use crate::format::visible;
-use charming::component::{Axis, Grid, Legend, LegendType, Title};
-use charming::element::{AxisLabel, AxisType, Tooltip, Trigger};
-use charming::series::{Bar, Scatter};
-use charming::Chart;
 use leptos::html::Div;
 use leptos::prelude::*;
+use serde_json::{json, Value};
+use wasm_bindgen::prelude::*;
 
 /// Rounds for display in tooltips (ECharts shows values as given).
 fn round(x: f64, digits: i32) -> f64 {
@@ -17,90 +20,154 @@ fn round(x: f64, digits: i32) -> f64 {
     (x * f).round() / f
 }
 
-fn base(title: &str) -> Chart {
-    Chart::new().animation(false).title(Title::new().text(title).left("center")).tooltip(Tooltip::new().trigger(Trigger::Axis))
+/// A chart without animation, its title centred, a tooltip on `trigger`
+/// (`axis` or `item`), its grid's labels inside the box.
+fn base(title: &str, trigger: &str, right: &str, bottom: Option<&str>) -> Value {
+    let mut grid = json!({"left": "3%", "right": right, "containLabel": true});
+    if let Some(b) = bottom {
+        grid["bottom"] = b.into();
+    }
+    json!({"animation": false, "title": {"text": title, "left": "center"}, "tooltip": {"trigger": trigger}, "grid": grid})
+}
+
+/// A category axis with these labels, turned by `rotate` degrees when given.
+fn categories(labels: Vec<String>, rotate: Option<u32>) -> Value {
+    let mut axis = json!({"type": "category", "data": labels});
+    if let Some(r) = rotate {
+        axis["axisLabel"] = json!({"rotate": r});
+    }
+    axis
+}
+
+/// A value axis (`value` or `log`), named when `name` is given.
+fn values(kind: &str, name: Option<&str>) -> Value {
+    let mut axis = json!({"type": kind});
+    if let Some(n) = name {
+        axis["name"] = n.into();
+    }
+    axis
+}
+
+/// One bar series.
+fn bars(name: &str, data: Vec<f64>) -> Value {
+    json!({"type": "bar", "name": name, "data": data})
+}
+
+/// The legend under the plot, scrolling when it is wider than the box.
+fn legend() -> Value {
+    json!({"type": "scroll", "top": "bottom"})
 }
 
 /// Horizontal bars of cost (USD) by operation, most expensive on top.
-pub fn cost_by_operation(m: &Metrics) -> Chart {
+pub fn cost_by_operation(m: &Metrics) -> Value {
     let ops: Vec<_> = m.by_operation.iter().rev().collect();
-    base("Cost by operation (USD)")
-        .grid(Grid::new().left("3%").right("6%").contain_label(true))
-        .x_axis(Axis::new().type_(AxisType::Value))
-        .y_axis(Axis::new().type_(AxisType::Category).data(ops.iter().map(|g| visible(&g.name).into_owned()).collect()))
-        .series(Bar::new().name("Cost").data(ops.iter().map(|g| round(g.totals.cost_usd, 4)).collect()))
+    let mut c = base("Cost by operation (USD)", "axis", "6%", None);
+    c["xAxis"] = values("value", None);
+    c["yAxis"] = categories(ops.iter().map(|g| visible(&g.name).into_owned()).collect(), None);
+    c["series"] = json!([bars("Cost", ops.iter().map(|g| round(g.totals.cost_usd, 4)).collect())]);
+    c
 }
 
 /// Bars of cost (USD) by model.
-pub fn cost_by_model(m: &Metrics) -> Chart {
-    base("Cost by model (USD)")
-        .grid(Grid::new().left("3%").right("4%").contain_label(true))
-        .x_axis(Axis::new().type_(AxisType::Category).axis_label(AxisLabel::new().rotate(20)).data(m.by_model.iter().map(|g| visible(&g.name).into_owned()).collect()))
-        .y_axis(Axis::new().type_(AxisType::Value))
-        .series(Bar::new().name("Cost").data(m.by_model.iter().map(|g| round(g.totals.cost_usd, 4)).collect()))
+pub fn cost_by_model(m: &Metrics) -> Value {
+    let mut c = base("Cost by model (USD)", "axis", "4%", None);
+    c["xAxis"] = categories(m.by_model.iter().map(|g| visible(&g.name).into_owned()).collect(), Some(20));
+    c["yAxis"] = values("value", None);
+    c["series"] = json!([bars("Cost", m.by_model.iter().map(|g| round(g.totals.cost_usd, 4)).collect())]);
+    c
 }
 
 /// Stacked daily cost (USD) by model.
-pub fn daily_cost_by_model(m: &Metrics) -> Chart {
+pub fn daily_cost_by_model(m: &Metrics) -> Value {
     let days: Vec<String> = m.daily.iter().map(|d| d.day.format("%m-%d").to_string()).collect();
-    let mut chart = base("Daily cost by model (USD)")
-        .legend(Legend::new().type_(LegendType::Scroll).top("bottom"))
-        .grid(Grid::new().left("3%").right("4%").bottom("15%").contain_label(true))
-        .x_axis(Axis::new().type_(AxisType::Category).data(days))
-        .y_axis(Axis::new().type_(AxisType::Value));
-    for model in m.by_model.iter().map(|g| &g.name) {
-        let data: Vec<f64> = m.daily.iter().map(|d| round(d.cost_by_model.get(model).copied().unwrap_or(0.0), 4)).collect();
-        chart = chart.series(Bar::new().name(visible(model)).stack("cost").data(data));
-    }
-    chart
+    let mut c = base("Daily cost by model (USD)", "axis", "4%", Some("15%"));
+    c["legend"] = legend();
+    c["xAxis"] = categories(days, None);
+    c["yAxis"] = values("value", None);
+    let series: Vec<Value> = m
+        .by_model
+        .iter()
+        .map(|g| {
+            let data: Vec<f64> = m.daily.iter().map(|d| round(d.cost_by_model.get(&g.name).copied().unwrap_or(0.0), 4)).collect();
+            let mut s = bars(&visible(&g.name), data);
+            s["stack"] = "cost".into();
+            s
+        })
+        .collect();
+    c["series"] = series.into();
+    c
 }
 
 /// Bars of error rate (%) by operation.
-pub fn error_rate_by_operation(m: &Metrics) -> Chart {
-    base("Error rate by operation (%)")
-        .grid(Grid::new().left("3%").right("4%").contain_label(true))
-        .x_axis(Axis::new().type_(AxisType::Category).axis_label(AxisLabel::new().rotate(20)).data(m.by_operation.iter().map(|g| visible(&g.name).into_owned()).collect()))
-        .y_axis(Axis::new().type_(AxisType::Value))
-        .series(Bar::new().name("Error rate %").data(m.by_operation.iter().map(|g| round(g.totals.error_rate() * 100.0, 2)).collect()))
+pub fn error_rate_by_operation(m: &Metrics) -> Value {
+    let mut c = base("Error rate by operation (%)", "axis", "4%", None);
+    c["xAxis"] = categories(m.by_operation.iter().map(|g| visible(&g.name).into_owned()).collect(), Some(20));
+    c["yAxis"] = values("value", None);
+    c["series"] = json!([bars("Error rate %", m.by_operation.iter().map(|g| round(g.totals.error_rate() * 100.0, 2)).collect())]);
+    c
 }
 
 /// One point per operation: average cost per call against p95 latency.
-pub fn latency_vs_cost(m: &Metrics) -> Chart {
-    let mut chart = Chart::new()
-        .animation(false)
-        .title(Title::new().text("p95 latency (s) vs average cost per call (USD)").left("center"))
-        .tooltip(Tooltip::new().trigger(Trigger::Item))
-        .legend(Legend::new().type_(LegendType::Scroll).top("bottom"))
-        .grid(Grid::new().left("3%").right("6%").bottom("15%").contain_label(true))
-        .x_axis(Axis::new().type_(AxisType::Log).name("USD per call"))
-        .y_axis(Axis::new().type_(AxisType::Value).name("p95 s"));
-    for g in &m.by_operation {
-        chart = chart.series(Scatter::new().name(visible(&g.name)).symbol_size(12).data(vec![vec![round(g.totals.avg_cost().max(1e-7), 7), round(g.p95_latency_s, 3)]]));
-    }
-    chart
+pub fn latency_vs_cost(m: &Metrics) -> Value {
+    let mut c = base("p95 latency (s) vs average cost per call (USD)", "item", "6%", Some("15%"));
+    c["legend"] = legend();
+    c["xAxis"] = values("log", Some("USD per call"));
+    c["yAxis"] = values("value", Some("p95 s"));
+    let series: Vec<Value> = m
+        .by_operation
+        .iter()
+        .map(|g| json!({"type": "scatter", "name": visible(&g.name), "symbolSize": 12, "data": [[round(g.totals.avg_cost().max(1e-7), 7), round(g.p95_latency_s, 3)]]}))
+        .collect();
+    c["series"] = series.into();
+    c
 }
 
 /// Histogram of one operation's per-trace cost on log-spaced bins, with
 /// the outlier thresholds named in the title.
-pub fn trace_cost_distribution(v: &OperationVariance) -> Chart {
+pub fn trace_cost_distribution(v: &OperationVariance) -> Value {
     let label = |x: f64| if x >= 0.01 { format!("${x:.2}") } else { format!("${x:.4}") };
     let bins: Vec<String> = v.histogram.iter().map(|b| format!("{}-{}", label(b.lo), label(b.hi))).collect();
-    base(&format!("{}: cost per trace (outlier above {})", visible(&v.operation), label(v.thresholds.sd_rule.min(v.thresholds.mad_rule))))
-        .grid(Grid::new().left("3%").right("4%").contain_label(true))
-        .x_axis(Axis::new().type_(AxisType::Category).axis_label(AxisLabel::new().rotate(30)).data(bins))
-        .y_axis(Axis::new().type_(AxisType::Value).name("traces"))
-        .series(Bar::new().name("Traces").data(v.histogram.iter().map(|b| b.count as f64).collect()))
+    let title = format!("{}: cost per trace (outlier above {})", visible(&v.operation), label(v.thresholds.sd_rule.min(v.thresholds.mad_rule)));
+    let mut c = base(&title, "axis", "4%", None);
+    c["xAxis"] = categories(bins, Some(30));
+    c["yAxis"] = values("value", Some("traces"));
+    c["series"] = json!([bars("Traces", v.histogram.iter().map(|b| b.count as f64).collect())]);
+    c
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// A chart ECharts drew (`echarts.init`'s answer).
+    type Echarts;
+
+    /// `echarts.init(el, theme, {width, height})`.
+    #[wasm_bindgen(catch, js_namespace = echarts, js_name = init)]
+    fn init(el: &web_sys::Element, theme: &str, size: &JsValue) -> Result<Echarts, JsValue>;
+
+    /// `chart.setOption(option)`.
+    #[wasm_bindgen(catch, method, js_name = setOption)]
+    fn set_option(this: &Echarts, option: &JsValue) -> Result<(), JsValue>;
+}
+
+/// Draws `option` into `el`, `width` by `height` pixels, in ECharts' dark
+/// theme or its default one.
+fn draw(el: &web_sys::Element, option: &Value, width: u32, height: u32, dark: bool) -> Result<(), JsValue> {
+    let size = js_sys::Object::new();
+    js_sys::Reflect::set(&size, &"width".into(), &width.into())?;
+    js_sys::Reflect::set(&size, &"height".into(), &height.into())?;
+    let option = js_sys::JSON::parse(&option.to_string())?;
+    init(el, if dark { "dark" } else { "" }, &size)?.set_option(&option)
 }
 
 /// Draws `chart` into a box of the given height once the box is in the page.
 /// `name` marks the box (`data-chart`); its element id is made unique, since
-/// ECharts finds its box by id and a page may show a chart twice.
+/// a page may show a chart twice.
 #[component]
-pub fn ChartView(#[prop(into)] name: String, chart: Chart, #[prop(default = 320)] height: u32) -> impl IntoView {
+pub fn ChartView(#[prop(into)] name: String, chart: Value, #[prop(default = 320)] height: u32) -> impl IntoView {
     static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let id = format!("chart-{name}-{}", NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
     let node = NodeRef::<Div>::new();
-    let (dom_id, label) = (id.clone(), name.clone());
+    let label = name.clone();
     // Drawn again in the other theme when the page switches.
     let dark = use_context::<super::app::Dark>().map(|d| d.0);
     Effect::new(move |_| {
@@ -110,7 +177,7 @@ pub fn ChartView(#[prop(into)] name: String, chart: Chart, #[prop(default = 320)
             el.set_text_content(Some("Charts need ECharts (echarts.min.js), which did not load."));
             return;
         }
-        let (dom_id, label, chart) = (dom_id.clone(), label.clone(), chart.clone());
+        let (label, mut chart) = (label.clone(), chart.clone());
         // Drawn once the page has painted: a dozen charts take hundreds of
         // milliseconds, and the tables and report need not wait for them.
         request_animation_frame(move || {
@@ -121,9 +188,10 @@ pub fn ChartView(#[prop(into)] name: String, chart: Chart, #[prop(default = 320)
                     }
                     let width = el.client_width().max(300) as u32;
                     dispose(&el);
-                    let theme = if dark { charming::theme::Theme::Dark } else { charming::theme::Theme::Default };
-                    let chart = if dark { chart.background_color("transparent") } else { chart };
-                    if let Err(e) = charming::WasmRenderer::new(width, height).theme(theme).render(&dom_id, &chart) {
+                    if dark {
+                        chart["backgroundColor"] = "transparent".into();
+                    }
+                    if let Err(e) = draw(&el, &chart, width, height, dark) {
                         leptos::logging::error!("chart {label}: {e:?}");
                     }
                 },

@@ -74,7 +74,7 @@ pub fn SortableTable(id: &'static str, columns: Vec<&'static str>, rows: Vec<Vec
         let q = query.get().trim().to_lowercase();
         let mut rows: Vec<Vec<Cell>> = rows.iter().filter(|r| q.is_empty() || r.iter().any(|c| matches!(&c.key, SortKey::Text(t) if t.contains(&q)))).cloned().collect();
         if let Some((col, ascending)) = sort.get() {
-            rows.sort_by(|a, b| {
+            crate::order::sort_by(&mut rows, |a, b| {
                 let o = compare(&a[col].key, &b[col].key);
                 if ascending { o } else { o.reverse() }
             });

@@ -44,7 +44,7 @@ fn picked(results: &Results) -> Vec<Picked> {
             Picked { trace_id: id.to_string(), why: reasons, operations, cost: gens.iter().filter_map(|g| g.cost_usd).sum(), generations: gens.len() }
         })
         .collect();
-    out.sort_by(|a, b| b.cost.total_cmp(&a.cost).then(a.trace_id.cmp(&b.trace_id)));
+    crate::order::sort_by(&mut out, |a, b| b.cost.total_cmp(&a.cost).then(a.trace_id.cmp(&b.trace_id)));
     out
 }
 
@@ -144,7 +144,7 @@ fn FilterSelect(id: &'static str, label: &'static str, any: &'static str, choice
 /// reads no span ids, so every generation hangs from the trace itself, in
 /// time order (PostHog's own order for a trace without spans).
 fn in_order(gens: &mut [GenerationRow]) {
-    gens.sort_by(|a, b| a.timestamp.cmp(&b.timestamp).then(a.uuid.cmp(&b.uuid)));
+    crate::order::sort_by(gens, |a, b| a.timestamp.cmp(&b.timestamp).then(a.uuid.cmp(&b.uuid)));
 }
 
 /// One trace's tree.

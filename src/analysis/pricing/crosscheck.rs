@@ -168,7 +168,7 @@ pub fn price_rollup(table: &PriceTable, rollup: &[RollupRow]) -> (Costing, Prici
         }
         models.push(mp);
     }
-    models.sort_by(|a, b| (b.posthog_usd + b.backfilled_usd).total_cmp(&(a.posthog_usd + a.backfilled_usd)).then_with(|| (&a.model, &a.provider).cmp(&(&b.model, &b.provider))));
+    crate::order::sort_by(&mut models, |a, b| (b.posthog_usd + b.backfilled_usd).total_cmp(&(a.posthog_usd + a.backfilled_usd)).then_with(|| (&a.model, &a.provider).cmp(&(&b.model, &b.provider))));
     let totals = totals(&models);
     let report = PricingReport { source: table.source().clone(), totals, models, notes: notes.into_lines() };
     (costing, report)

@@ -105,7 +105,7 @@ impl<'a> Context<'a> {
             rows.select_nth_unstable_by(EVIDENCE_TRACES - 1, order);
             rows.truncate(EVIDENCE_TRACES);
         }
-        rows.sort_by(order);
+        crate::order::sort_by(&mut rows, order);
         rows.into_iter()
             .map(|Priced { row: r, cost }| EvidenceTrace { trace_id: r.trace_id.clone(), first_seen: r.first_seen, cost_usd: cost, input_tokens: r.tokens.input, output_tokens: r.tokens.output, issue: issue(r) })
             .collect()

@@ -210,7 +210,7 @@ pub fn compute(data: &Dataset, by_op: &ByOperation, a: &Analysis, prices: &Price
         .flatten()
         .filter(|r| !settled.iter().any(|(id, _)| *id == r.id))
         .collect();
-    items.sort_by(|x, y| y.score.total_cmp(&x.score).then_with(|| x.id.cmp(&y.id)));
+    crate::order::sort_by(&mut items, |x, y| y.score.total_cmp(&x.score).then_with(|| x.id.cmp(&y.id)));
     let savings_usd: f64 = items.iter().map(|r| r.savings_usd).sum();
     let min_wanted = a.settings.min_recommendations;
     let shortfall = (items.len() < min_wanted).then(|| {
@@ -239,7 +239,7 @@ pub fn roadmap(items: &[Recommendation]) -> Vec<RoadmapStep> {
             phase: if r.effort == Effort::Low { "quick win" } else { "larger change" }.into(),
         })
         .collect();
-    steps.sort_by_key(|s| (s.effort, s.priority));
+    crate::order::sort_by_key(&mut steps, |s| (s.effort, s.priority));
     steps
 }
 

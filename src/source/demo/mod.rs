@@ -399,7 +399,7 @@ impl DemoGenerator {
             return;
         }
         let mut calls = std::mem::take(&mut self.draft_calls);
-        calls.sort();
+        crate::order::sort(&mut calls);
         let m = CLAUDE_SONNET;
         let per_token_saving = |hit: bool| if hit { m.input - m.cache_read } else { m.input - m.cache_write };
         let waste: f64 = calls

@@ -164,7 +164,7 @@ fn from_me(me: MeBody, scoped: &[u64], orgs: &[String]) -> (Vec<ProjectChoice>, 
             out.push(c);
         }
     }
-    out.sort_by_key(|c| (Some(c.id) != current, c.id));
+    crate::order::sort_by_key(&mut out, |c| (Some(c.id) != current, c.id));
     let name = if org_name.is_empty() { "your current organization".to_string() } else { format!("your current organization ({org_name})") };
     let note = if out.is_empty() && other_org > 0 {
         Some(format!(
