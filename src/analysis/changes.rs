@@ -320,9 +320,7 @@ pub fn compute(data: &Dataset, costing: &Costing) -> Changes {
     }
     let series = build_series(data, costing, &days);
     for s in &series {
-        if let Some(c) = detect(s, &days, base, costing) {
-            out.items.push(c);
-        }
+        out.items.extend(detect(s, &days, base, costing));
     }
     out.items.sort_by(|a, b| {
         let (x, y) = ((a.daily_cost.after - a.daily_cost.before).abs(), (b.daily_cost.after - b.daily_cost.before).abs());
@@ -404,26 +402,57 @@ fn pooled(days: &[Sums]) -> Sums {
     s
 }
 
-/// The first sustained change of `s`, if any.
-fn detect(s: &Series, days: &[NaiveDate], base: usize, costing: &Costing) -> Option<Change> {
-    let n = days.len();
+/// A run found by [`find`]: its baseline's first day, its first day, the
+/// day after its last, and the cost that crossed.
+#[derive(Clone, Copy)]
+struct Run {
+    from: usize,
+    start: usize,
+    end: usize,
+    metric: Metric,
+}
+
+/// The first candidate day in `candidates` that begins a run of at least
+/// [`MIN_RUN_DAYS`] days (counted up to `cap`) against the baseline days `baseline(d)`.
+fn find(s: &Series, candidates: std::ops::Range<usize>, cap: usize, baseline: &dyn Fn(usize) -> usize) -> Option<Run> {
     let crosses = |v: f64, b: f64| v >= CHANGE_RATIO * b || v * CHANGE_RATIO <= b;
     let same_side = |v: f64, b: f64, up: bool| if up { v >= CHANGE_RATIO * b } else { v * CHANGE_RATIO <= b };
-    for d in base..n.saturating_sub(MIN_RUN_DAYS - 1) {
-        let baseline = pooled(&s.days[d - base..d]);
+    for d in candidates.start..candidates.end.min(cap.saturating_sub(MIN_RUN_DAYS - 1)) {
+        let from = baseline(d);
+        let before = pooled(&s.days[from..d]);
         let metrics: [(Metric, u64, Option<f64>, fn(&Sums) -> Option<f64>); 2] =
-            [(Metric::PerCall, baseline.calls(), baseline.per_call(), Sums::per_call), (Metric::PerTrace, baseline.traces, baseline.per_trace(), Sums::per_trace)];
+            [(Metric::PerCall, before.calls(), before.per_call(), Sums::per_call), (Metric::PerTrace, before.traces, before.per_trace(), Sums::per_trace)];
         for (metric, units, value, daily) in metrics {
             let Some(b) = value.filter(|b| *b > 0.0 && units >= MIN_BASELINE_UNITS) else { continue };
             let Some(first) = daily(&s.days[d]).filter(|v| crosses(*v, b)) else { continue };
             let up = first > b;
-            let run = s.days[d..].iter().take_while(|day| daily(day).is_some_and(|v| same_side(v, b, up))).count();
+            let run = s.days[d..cap].iter().take_while(|day| daily(day).is_some_and(|v| same_side(v, b, up))).count();
             if run >= MIN_RUN_DAYS {
-                return Some(describe(s, days, d - base, d, d + run, metric, &baseline, costing));
+                return Some(Run { from, start: d, end: d + run, metric });
             }
         }
     }
     None
+}
+
+/// Every sustained change of `s`, oldest first. A change found inside
+/// another (a new level that stays past the threshold against the first
+/// change's own days, at most the baseline's length of them, for
+/// [`MIN_RUN_DAYS`] days) ends the first and begins the next, so each keeps
+/// its own day and driver; after a change ends, the search goes on with the
+/// usual baseline.
+fn detect(s: &Series, days: &[NaiveDate], base: usize, costing: &Costing) -> Vec<Change> {
+    let n = days.len();
+    let mut out = Vec::new();
+    let mut next = find(s, base..n, n, &|d| d - base);
+    while let Some(run) = next {
+        let inner = find(s, run.start + MIN_RUN_DAYS..run.end, n, &|c| run.start.max(c - base));
+        let end = inner.map_or(run.end, |r| r.start);
+        let before = pooled(&s.days[run.from..run.start]);
+        out.push(describe(s, days, run.from, run.start, end, run.metric, &before, costing));
+        next = inner.or_else(|| find(s, run.end.max(base)..n, n, &|d| d - base));
+    }
+    out
 }
 
 #[allow(clippy::too_many_arguments)]

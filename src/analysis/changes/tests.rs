@@ -80,3 +80,17 @@ fn a_price_change_is_the_price_driver_and_the_parts_add_up() {
     assert!((x.daily_cost.after - 1.0).abs() < 1e-9 && (x.daily_cost.before - 0.5).abs() < 1e-9);
     assert!((x.extra_usd - 0.5 * 12.0).abs() < 1e-9, "{}", x.extra_usd);
 }
+
+#[test]
+fn a_second_change_inside_a_first_ends_it_and_keeps_its_own_day() {
+    let data = project(30, 50, &|d| if d >= 22 { 0.04 } else if d >= 16 { 0.02 } else { 0.01 });
+    let c = compute(&data, &Costing::default());
+    let mut found: Vec<&Change> = operations(&c);
+    found.sort_by_key(|x| x.began);
+    let day = |d: i64| data.window.start.date_naive() + Duration::days(d);
+    let [first, second] = found[..] else { panic!("{:?}", c.items) };
+    assert_eq!((first.began, first.last_day, first.ongoing), (day(16), day(21), false));
+    assert_eq!((second.began, second.last_day, second.ongoing), (day(22), day(29), true));
+    assert_eq!((second.baseline_from, second.baseline_to), (day(16), day(21)), "the second is measured against the first's days");
+    assert!((second.per_call.ratio() - 2.0).abs() < 1e-9);
+}
