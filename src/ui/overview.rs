@@ -126,6 +126,7 @@ pub fn Overview(results: Arc<Results>) -> impl IntoView {
                 <p class="hint" id="trend-calls">{trend_words("Calls", &m.calls_trend, false)}</p>
             </section>
         </div>
+        <super::changes_view::ChangesList results=results.clone() />
         {(!warnings.is_empty()).then(|| view! {
             <div class="warnings" role="status">
                 <strong>"Some questions went unanswered; the rest of the analysis stands:"</strong>
