@@ -412,6 +412,9 @@ struct Run {
     metric: Metric,
 }
 
+/// A cost of one day (per call or per trace), when the day has any.
+type Daily = fn(&Sums) -> Option<f64>;
+
 /// The first candidate day in `candidates` that begins a run of at least
 /// [`MIN_RUN_DAYS`] days (counted up to `cap`) against the baseline days `baseline(d)`.
 fn find(s: &Series, candidates: std::ops::Range<usize>, cap: usize, baseline: &dyn Fn(usize) -> usize) -> Option<Run> {
@@ -420,7 +423,7 @@ fn find(s: &Series, candidates: std::ops::Range<usize>, cap: usize, baseline: &d
     for d in candidates.start..candidates.end.min(cap.saturating_sub(MIN_RUN_DAYS - 1)) {
         let from = baseline(d);
         let before = pooled(&s.days[from..d]);
-        let metrics: [(Metric, u64, Option<f64>, fn(&Sums) -> Option<f64>); 2] =
+        let metrics: [(Metric, u64, Option<f64>, Daily); 2] =
             [(Metric::PerCall, before.calls(), before.per_call(), Sums::per_call), (Metric::PerTrace, before.traces, before.per_trace(), Sums::per_trace)];
         for (metric, units, value, daily) in metrics {
             let Some(b) = value.filter(|b| *b > 0.0 && units >= MIN_BASELINE_UNITS) else { continue };
@@ -583,7 +586,7 @@ fn factors(x: &Sums, days: f64, keys: &[String], prices: &[ModelPrice]) -> Facto
         .iter()
         .zip(prices)
         .map(|(k, p)| {
-            let Some(c) = x.cells.get(k).filter(|c| c.ok > 0) else { return None };
+            let c = x.cells.get(k).filter(|c| c.ok > 0)?;
             let n = c.ok as f64;
             let (u, r, w) = c.prompt();
             let all = u + r + w;

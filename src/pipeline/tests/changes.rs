@@ -164,7 +164,7 @@ fn code_review_bot() -> (Window, Vec<Generation>) {
             let (input, output) = ((500.0 * j) as u64, (300.0 * j) as u64);
             if day >= CACHE_DAY {
                 bot.call(&trace, at, "explain_failure", "claude-sonnet-4-20250514", input + 3_000, output, 0, 0, false);
-            } else if bot.n % 20 == 0 {
+            } else if bot.n.is_multiple_of(20) {
                 bot.call(&trace, at, "explain_failure", "claude-sonnet-4-20250514", input, output, 0, 3_000, false);
             } else {
                 bot.call(&trace, at, "explain_failure", "claude-sonnet-4-20250514", input, output, 3_000, 0, false);

@@ -28,7 +28,7 @@ const HIT_RATE: f64 = 0.9;
 /// Days of the baseline the truth compares with (the "previous 14 days").
 const BASELINE_DAYS: i64 = 14;
 /// Mixed into the demo's seed for this plant's own random stream.
-const SEED_SALT: u64 = 0x6368_616e_6765_73;
+const SEED_SALT: u64 = 0x0063_6861_6e67_6573;
 
 /// What caused a planted change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
