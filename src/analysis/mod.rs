@@ -2,6 +2,7 @@
 //! compact rows ([`dataset::Dataset`]) into findings, stage by stage.
 
 pub mod by_operation;
+pub mod changes;
 pub mod dataset;
 pub mod failures;
 pub mod history;
@@ -73,6 +74,9 @@ pub struct Analysis {
     /// When each cited trace starts and ends, for its link into PostHog.
     #[serde(default)]
     pub trace_times: links::TraceTimes,
+    /// Sustained changes of cost per call or per trace, and their drivers.
+    #[serde(default)]
+    pub changes: changes::Changes,
 }
 
 impl Analysis {
@@ -99,6 +103,7 @@ pub fn analyze_following(data: &Dataset, settings: &Settings, origin: &Origin, p
     let root_causes = root_causes::compute(&by_op, &costing, &selection, &top, metrics.totals.cost_usd);
     let failures = failures::compute(data, &by_op, &metrics);
     let qualitative = qualitative::compute(data, &by_op, &costing, &selection);
+    let changes = changes::compute(data, &costing);
     let mut a = Analysis {
         settings: settings.clone(),
         origin: origin.clone(),
@@ -115,6 +120,7 @@ pub fn analyze_following(data: &Dataset, settings: &Settings, origin: &Origin, p
         history: history::History::default(),
         recommendations: recommend::Recommendations::default(),
         trace_times: links::TraceTimes::default(),
+        changes,
     };
     a.history = history::compare(prior, &a);
     let settled: Vec<(String, history::Status)> = a.history.settled.iter().map(|r| (r.id.clone(), r.status)).collect();

@@ -16,17 +16,19 @@ mod qualitative_findings;
 mod recommendations;
 mod summary;
 pub mod validation;
+pub mod what_changed;
 
 pub use recommendations::recommendations_md;
 pub use summary::summary_md;
 
 /// The report's sections, in order (PRODUCT.md, stage 10).
-pub const SECTIONS: [&str; 9] = [
+pub const SECTIONS: [&str; 10] = [
     "Executive Summary",
     "Cost Analysis",
     "High-Variance Investigation",
     "Failure-Mode Analysis",
     "Data Quality",
+    "What Changed",
     "Qualitative Findings",
     "Recommendations",
     "Implementation Roadmap",

@@ -14,6 +14,7 @@ pub fn recommendations_md(a: &Analysis) -> String {
     md.push_str(&super::investigation::high_variance_investigation(a));
     md.push_str(&super::failure_modes::failure_mode_analysis(a));
     md.push_str(&super::data_quality::data_quality(a));
+    md.push_str(&super::what_changed::what_changed(a));
     md.push_str(&super::qualitative_findings::qualitative_findings(a));
     md.push_str(&super::fixes::recommendations_section(&a.recommendations, &a.origin, &a.trace_times));
     md.push_str(&super::fixes::roadmap_section(&a.recommendations));
@@ -51,6 +52,10 @@ fn executive_summary(a: &Analysis) -> String {
     ));
     if m.totals.unpriced_calls > 0 {
         s.push_str(&format!("- **Unpriced:** {} calls have no known price and count as $0\n", count(m.totals.unpriced_calls)));
+    }
+    if let Some(c) = super::what_changed::headline(a) {
+        s.push_str(&format!("- **Largest change:** {}
+", super::what_changed::sentence(c)));
     }
     s.push_str(&super::history_notes::since_prior(a));
     s.push('\n');

@@ -82,6 +82,7 @@ pub fn CostView(results: Arc<Results>) -> impl IntoView {
                 columns=vec!["Day", "Calls", "Cost", "Avg cost/call", "Tokens", "Error rate"]
                 rows=m.daily.iter().map(day_row).collect() />
         </section>
+        <super::changes_view::ChangesPanel results=results.clone() />
         <section class="panel">
             <h3>"Cost per trace in the top operations"</h3>
             <div class="charts">

@@ -127,6 +127,7 @@ pub fn Overview(results: Arc<Results>) -> impl IntoView {
             </section>
         </div>
         {results.reopened.clone().map(|saved| view! { <p id="reopened" class="hint" role="status">{format!("Reopened from the copy this browser kept on {saved}; nothing was fetched again.")}</p> })}
+        <super::changes_view::ChangesList results=results.clone() />
         {(!warnings.is_empty()).then(|| view! {
             <div class="warnings" role="status">
                 <strong>"Some questions went unanswered; the rest of the analysis stands:"</strong>

@@ -6,13 +6,15 @@
 //! never sits in memory. The same seed always gives the same events.
 
 mod catalog;
+mod changes;
 mod text;
 
 pub use catalog::{DemoModel, Usage, MODELS};
+pub use changes::{ChangeCause, ChangeTruth};
 
 use crate::source::digest::{DigestWriter, TextDigest};
 use crate::source::event::{Event, Generation, AI_GENERATION};
-use catalog::{ops, CLAUDE_HAIKU, CLAUDE_SONNET, GEMINI_FLASH, GPT_4O, GPT_4O_MINI};
+use catalog::{ops, CLAUDE_HAIKU, CLAUDE_SONNET, GPT_4O, GPT_4O_MINI};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, LogNormal};
@@ -35,13 +37,15 @@ pub struct Plants {
     pub uncached_prompt: bool,
     /// `generate_title` runs with `max_tokens` 12 and many titles are cut off.
     pub truncation: bool,
+    /// `extract_entities` switches to a dearer model, and `safety_check`'s cache stops hitting, on known days.
+    pub changes: bool,
 }
 
 impl Plants {
     /// Every problem planted.
-    pub const ALL: Plants = Plants { retry_storm: true, model_misuse: true, prompt_bloat: true, uncached_prompt: true, truncation: true };
+    pub const ALL: Plants = Plants { retry_storm: true, model_misuse: true, prompt_bloat: true, uncached_prompt: true, truncation: true, changes: true };
     /// A clean control project.
-    pub const NONE: Plants = Plants { retry_storm: false, model_misuse: false, prompt_bloat: false, uncached_prompt: false, truncation: false };
+    pub const NONE: Plants = Plants { retry_storm: false, model_misuse: false, prompt_bloat: false, uncached_prompt: false, truncation: false, changes: false };
 }
 
 /// What to generate.
@@ -98,6 +102,9 @@ pub struct Truth {
     /// Cost at list prices, including the calls PostHog left unpriced.
     pub cost_usd: f64,
     pub plants: Vec<PlantTruth>,
+    /// The planted changes of cost per call.
+    #[serde(default)]
+    pub changes: Vec<ChangeTruth>,
 }
 
 /// Streams the demo project's records; [`DemoGenerator::truth`] is complete
@@ -114,6 +121,7 @@ pub struct DemoGenerator {
     /// Start of every uncached `draft_answer` call, to price caching at the end.
     draft_calls: Vec<DateTime<Utc>>,
     done: bool,
+    changes: changes::ChangePlant,
 }
 
 /// Tokens of the `draft_answer` system prompt, and its characters.
@@ -143,7 +151,8 @@ impl DemoGenerator {
                 .collect(),
             ..Truth::default()
         };
-        DemoGenerator { cfg, rng, emitted: 0, trace_no: 0, buffer: VecDeque::new(), prompts: HashMap::new(), truth, draft_calls: vec![], done: false }
+        let changes = changes::ChangePlant::new(cfg.plants.changes, cfg.seed, cfg.end, cfg.days);
+        DemoGenerator { cfg, rng, emitted: 0, trace_no: 0, buffer: VecDeque::new(), prompts: HashMap::new(), truth, draft_calls: vec![], done: false, changes }
     }
 
     /// The ground truth of what was emitted so far (final once exhausted).
@@ -233,6 +242,7 @@ impl DemoGenerator {
     fn safety_check(&mut self, t: &mut Trace) {
         let call = Call::new(ops::SAFETY_CHECK, CLAUDE_HAIKU, self.prompt(ops::SAFETY_CHECK, 600), t.customer.clone());
         let usage = Usage { input: self.tokens(230.0, 0.15), output: self.tokens(8.0, 0.2), ..Usage::default() };
+        let usage = self.changes.safety_usage(t.clock, usage);
         self.emit(t, call, usage, Outcome::text("{\"safe\": true}"));
     }
 
@@ -329,7 +339,7 @@ impl DemoGenerator {
     }
 
     fn extract_entities(&mut self, t: &mut Trace) {
-        let call = Call::new(ops::EXTRACT_ENTITIES, GEMINI_FLASH, self.prompt(ops::EXTRACT_ENTITIES, 1_000), t.customer.clone());
+        let call = Call::new(ops::EXTRACT_ENTITIES, self.changes.entities_model(t.clock), self.prompt(ops::EXTRACT_ENTITIES, 1_000), t.customer.clone());
         let usage = Usage { input: self.tokens(900.0, 0.25), output: self.tokens(140.0, 0.3), ..Usage::default() };
         self.emit(t, call, usage, Outcome::text("{\"order_id\": \"…\", \"product\": \"…\", \"sentiment\": \"negative\"}"));
     }
@@ -389,12 +399,14 @@ impl DemoGenerator {
         self.emitted += 1;
         self.truth.generations += 1;
         self.truth.cost_usd += input_cost + output_cost;
+        self.changes.observe(call.operation, t.clock, input_cost + output_cost);
     }
 
     /// Prices the uncached system prompt once every call is known: a cache
     /// hit reads it at the cache price; a call more than the cache lifetime
     /// after the previous one writes it instead.
     fn finish(&mut self) {
+        self.truth.changes = self.changes.truths();
         if self.plant(Problem::UncachedPrompt).is_none() {
             return;
         }
