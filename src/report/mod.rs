@@ -3,6 +3,7 @@
 
 mod appendix;
 pub mod bundle;
+pub mod cost_audit;
 mod csv_files;
 pub mod data_quality;
 mod failure_modes;
