@@ -181,7 +181,7 @@ fn the_demo_cost_pattern_is_found_with_its_true_overcharge() {
     let planted = truth.cost_pattern.clone().expect("the demo plants a cost pattern");
     let f = a.audit.patterns.iter().find(|f| f.pattern == Some(Pattern::CacheInsideInput)).expect("the planted pattern is found");
     println!("planted {planted:?}; found {f:?}; recorded {:.4}, audited {:.4}, truth {:.4}", a.audit.recorded_usd, a.audit.audited_usd, truth.cost_usd);
-    assert_eq!(f.operations, [planted.operation.clone()]);
+    assert_eq!(f.operations, std::slice::from_ref(&planted.operation));
     assert_eq!(f.tokens, planted.cache_tokens);
     assert!((f.recorded_minus_true_usd - planted.overcharge_usd).abs() <= 1e-9 * planted.overcharge_usd, "{} vs {}", f.recorded_minus_true_usd, planted.overcharge_usd);
     // The only other pattern is the Gemini model PostHog cannot price.
