@@ -10,12 +10,12 @@
 //! Needs an emulator with the demo project in project 1 and the SDK
 //! fixtures plus `tests/data/hostile_events.jsonl` and
 //! `tests/data/dirty_events.jsonl`, `tests/data/name_flood.jsonl` and
-//! `tests/data/sdk_stop_reasons.jsonl` in project 2:
+//! `tests/data/sdk_stop_reasons.jsonl` and `tests/data/audit_events.jsonl` in project 2:
 //! `POSTHOG_EMULATOR_URL=http://... cargo test --test equivalence -- --ignored`.
 //! The typed-properties cases also need `POSTHOG_EMULATOR_TYPED_URL`: an
 //! emulator started with `--typed-properties 1 --typed-properties 2`, the
 //! demo project in project 1 and the `sdk_*.jsonl` fixtures and
-//! `tests/data/sdk_stop_reasons.jsonl` in project 2 (project 2 of the first
+//! `tests/data/sdk_stop_reasons.jsonl` and `tests/data/audit_events.jsonl` in project 2 (project 2 of the first
 //! emulator holds every `sdk_*.jsonl` too).
 //! The agent project's case starts an emulator of its own.
 #![cfg(not(target_arch = "wasm32"))]
@@ -304,6 +304,43 @@ fn dirty_numbers_and_repeated_uuids_read_alike() {
     assert!(clean > 1_000.0 && (cost - clean).abs() < 1e-9, "the dirty model's summed cost {cost}, clean costs {clean}");
     let most = |r: &RollupRow| 10_000_000 * r.generations;
     assert!(dirty_cells.iter().all(|r| r.latency_s >= 0.0 && r.latency_s <= 86_400.0 * r.generations as f64 && r.tokens.input <= most(r) && r.tokens.output <= most(r)));
+}
+
+#[test]
+#[ignore = "needs the PostHog emulator (scripts/test starts one)"]
+fn the_cost_audit_sums_read_alike_in_text_and_typed_properties() {
+    // `tests/data/audit_events.jsonl` in project 2: LangChain and Vercel calls on
+    // Claude, 1-hour cache writes as numbers, strings and junk, every cost source.
+    for (mode, url) in [("text", emulator::url()), ("typed", typed_url())] {
+        let p = pair_at(&url, "2");
+        let [w, _] = windows(&p.events);
+        let whole = RollupPage { after: None, limit: PAGE_ROWS };
+        let (ph, mem) = (block_on(p.posthog.rollup(&w, &whole)).unwrap(), block_on(p.memory.rollup(&w, &whole)).unwrap());
+        same(&format!("rollup ({mode})"), &ph, &mem, 1e-9);
+        let sum = |op: &str, f: fn(&AuditSums) -> u64| ph.rows.iter().filter(|r| r.operation == op).map(|r| f(&r.audit)).sum::<u64>();
+        // Independently of both readers: the fixture's suspect cache tokens and clean 1-hour writes.
+        let num = |e: &Event, k: &str| match e.properties.get(k) {
+            Some(Value::Number(n)) => n.as_f64().unwrap_or(0.0),
+            Some(Value::String(s)) => s.parse().unwrap_or(0.0),
+            _ => 0.0,
+        };
+        let suspect: f64 = p
+            .events
+            .iter()
+            .filter(|e| e.distinct_id == "audit" && e.properties.get("$ai_total_cost_usd").is_some())
+            .filter(|e| e.properties.get("$ai_framework").and_then(Value::as_str).is_some_and(|f| ["langchain", "vercel"].contains(&f.to_lowercase().as_str())))
+            .filter(|e| e.properties.get("$ai_cache_reporting_exclusive").is_none())
+            .map(|e| (num(e, "$ai_input_tokens"), num(e, "$ai_cache_read_input_tokens") + num(e, "$ai_cache_creation_input_tokens")))
+            .filter(|(input, cache)| *cache > 0.0 && input >= cache)
+            .map(|(_, cache)| cache)
+            .sum();
+        assert_eq!(sum("clause_review", |a| a.framework_cache) as f64, suspect, "{mode}: the unflagged, priced calls whose input holds their cache");
+        assert_eq!(sum("memo_draft", |a| a.cache_write_1h), 5000 + 2500 + 1200, "{mode}: the readable 1-hour writes");
+        let (unsourced, sources) = ph.rows.iter().filter(|r| r.operation == "triage" || r.operation == "memo_draft").fold((0, 0.0), |(n, usd), r| {
+            (n + r.audit.unsourced_calls, usd + r.audit.custom_usd + r.audit.passthrough_usd)
+        });
+        assert!(unsourced == 2 && (sources - 2.0 * 0.0256).abs() < 1e-12, "{mode}: {unsourced} unsourced, {sources} custom and passthrough");
+    }
 }
 
 #[test]

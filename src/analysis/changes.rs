@@ -334,8 +334,8 @@ fn build_series(data: &Dataset, costing: &Costing, days: &[NaiveDate]) -> Vec<Se
     let mut map: BTreeMap<(Scope, String, String), Vec<Sums>> = BTreeMap::new();
     for row in &data.rollup {
         let Some(&i) = index.get(&row.day) else { continue };
-        let cost = row.cost_usd + costing.backfill_row(row).unwrap_or(0.0);
-        let cell = cell_of(row, cost);
+        let cost = costing.audited_row(row) + costing.backfill_row(row).unwrap_or(0.0);
+        let cell = cell_of(row, cost, costing.billed_tokens(row));
         let by_op = &mut map_entry(&mut map, Scope::Operation, &row.operation, "", days.len())[i];
         by_op.cells.entry(format!("{}\u{0}{}", row.model, row.provider)).or_insert_with(|| Cell { model: row.model.clone(), provider: row.provider.clone(), ..Cell::default() }).add(&cell);
         let by_model = &mut map_entry(&mut map, Scope::Model, &row.model, &row.provider, days.len())[i];
@@ -379,7 +379,7 @@ fn map_entry<'a>(map: &'a mut BTreeMap<(Scope, String, String), Vec<Sums>>, scop
     map.entry((scope, name.to_string(), provider.to_string())).or_insert_with(|| vec![Sums::default(); n])
 }
 
-fn cell_of(row: &RollupRow, cost: f64) -> Cell {
+fn cell_of(row: &RollupRow, cost: f64, tokens: TokenSums) -> Cell {
     let mut c = Cell { model: row.model.clone(), provider: row.provider.clone(), ..Cell::default() };
     if row.is_error {
         c.errors = row.generations;
@@ -387,7 +387,7 @@ fn cell_of(row: &RollupRow, cost: f64) -> Cell {
     } else {
         c.ok = row.generations;
         c.ok_cost = cost;
-        c.tokens = row.tokens;
+        c.tokens = tokens;
         c.exclusive = row.cache_reporting.exclusive;
         c.inclusive = row.cache_reporting.inclusive;
     }

@@ -116,6 +116,36 @@ pub struct RollupRow {
     /// provider's accounting.
     #[serde(default)]
     pub cache_reporting: CacheReporting,
+    /// What the cost audit needs beyond the token sums
+    /// (`analysis::pricing::audit`): the calls' cost sources and the tokens
+    /// PostHog's known pricing patterns touch.
+    #[serde(default)]
+    pub audit: AuditSums,
+}
+
+/// Sums of a rollup cell for the cost audit. "Priced" calls are those with
+/// `$ai_total_cost_usd` (`isNotNull(cost)`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AuditSums {
+    /// `$ai_cache_creation_1h_input_tokens` of the priced calls: cache writes
+    /// with Anthropic's 1-hour lifetime (part of `$ai_cache_creation_input_tokens`).
+    pub cache_write_1h: u64,
+    /// Cache tokens (read plus write) of the priced calls sent through
+    /// LangChain or the Vercel AI SDK (`lower($ai_framework)` `langchain` or
+    /// `vercel`) without `$ai_cache_reporting_exclusive`, whose input count
+    /// is at least their cache tokens (and these above 0): the shape of input
+    /// counted with the cache tokens inside.
+    pub framework_cache: u64,
+    /// Calls without `$ai_cost_model_source` (PostHog did not price them
+    /// itself), and `$ai_total_cost_usd` summed over them (a cost the caller sent).
+    pub unsourced_calls: u64,
+    pub unsourced_usd: f64,
+    /// `$ai_total_cost_usd` of the calls priced by each `$ai_cost_model_source`
+    /// PostHog writes; any other value is the rest of `cost_usd`.
+    pub openrouter_usd: f64,
+    pub manual_usd: f64,
+    pub custom_usd: f64,
+    pub passthrough_usd: f64,
 }
 
 /// Cache tokens (`$ai_cache_read_input_tokens` plus

@@ -12,10 +12,11 @@ use std::collections::BTreeMap;
 pub struct Totals {
     pub calls: u64,
     pub errors: u64,
-    /// PostHog's cost plus the backfilled cost of unpriced calls.
+    /// PostHog's cost (audited: [`Costing::audited_row`]) plus the backfilled cost of unpriced calls.
     pub cost_usd: f64,
     /// Calls without a cost even after backfilling (model with no known price).
     pub unpriced_calls: u64,
+    /// Tokens as billed ([`Costing::billed_tokens`]).
     pub tokens: TokenSums,
 }
 
@@ -24,11 +25,11 @@ impl Totals {
         self.calls += row.generations;
         self.errors += if row.is_error { row.generations } else { 0 };
         let backfill = costing.backfill_row(row);
-        self.cost_usd += row.cost_usd + backfill.unwrap_or(0.0);
+        self.cost_usd += costing.audited_row(row) + backfill.unwrap_or(0.0);
         if backfill.is_none() {
             self.unpriced_calls += row.unpriced;
         }
-        self.tokens.add(&row.tokens);
+        self.tokens.add(&costing.billed_tokens(row));
     }
 
     /// Errors per call (0 when there are no calls).

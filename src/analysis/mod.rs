@@ -56,6 +56,9 @@ pub struct Analysis {
     pub overview: Overview,
     pub costing: pricing::Costing,
     pub pricing: pricing::PricingReport,
+    /// PostHog's recorded cost against the cost recomputed from tokens and prices.
+    #[serde(default)]
+    pub audit: pricing::audit::CostAudit,
     pub metrics: metrics::Metrics,
     /// How the per-trace rows were sampled, when the project was too large to read whole.
     pub sampling: Option<Sampling>,
@@ -94,7 +97,9 @@ pub fn analyze(data: &Dataset, settings: &Settings, origin: &Origin, prices: &pr
 /// Runs every stage on `data`, following up on `prior` (the `analysis.json`
 /// of an earlier results bundle) when given.
 pub fn analyze_following(data: &Dataset, settings: &Settings, origin: &Origin, prices: &pricing::PriceTable, prior: Option<&history::FollowUp>) -> Analysis {
-    let (costing, pricing) = pricing::price_rollup(prices, &data.rollup);
+    let (mut costing, pricing) = pricing::price_rollup(prices, &data.rollup);
+    let audit = pricing::audit::audit(&data.rollup, &costing);
+    costing.audit_factors = audit.factors();
     let metrics = metrics::compute(data, &costing);
     let by_op = by_operation::ByOperation::new(&data.trace_ops, &costing);
     let selection = select::select(&data.rollup, &by_op, &data.trace_ops, settings);
@@ -111,6 +116,7 @@ pub fn analyze_following(data: &Dataset, settings: &Settings, origin: &Origin, p
         overview: data.overview.clone(),
         costing,
         pricing,
+        audit,
         metrics,
         sampling: data.sampling.clone(),
         variance,

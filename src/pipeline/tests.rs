@@ -11,6 +11,7 @@ use crate::pipeline::{self, Prices, Request};
 use crate::source::demo::{DemoConfig, DemoGenerator, Plants, Problem, Truth};
 use crate::source::memory::MemorySource;
 
+mod audit;
 mod changes;
 mod kept;
 mod limits;

@@ -3,6 +3,7 @@
 
 mod appendix;
 pub mod bundle;
+pub mod cost_audit;
 mod csv_files;
 pub mod data_quality;
 mod failure_modes;
@@ -22,13 +23,14 @@ pub use recommendations::recommendations_md;
 pub use summary::summary_md;
 
 /// The report's sections, in order (PRODUCT.md, stage 10).
-pub const SECTIONS: [&str; 10] = [
+pub const SECTIONS: [&str; 11] = [
     "Executive Summary",
     "Cost Analysis",
     "High-Variance Investigation",
     "Failure-Mode Analysis",
     "Data Quality",
     "What Changed",
+    "Cost Audit",
     "Qualitative Findings",
     "Recommendations",
     "Implementation Roadmap",

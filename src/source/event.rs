@@ -135,6 +135,12 @@ pub struct Generation {
     pub cache_read_tokens: Option<u64>,
     pub cache_write_tokens: Option<u64>,
     pub reasoning_tokens: Option<u64>,
+    /// `$ai_cache_creation_1h_input_tokens`: the cache writes of the 1-hour lifetime.
+    pub cache_write_1h_tokens: Option<u64>,
+    /// `$ai_framework` lower-cased (ASCII, as ClickHouse's `lower`), `""` when absent.
+    pub framework: String,
+    /// `$ai_cost_model_source`: which of PostHog's paths priced the call.
+    pub cost_source: Option<String>,
     pub cost_usd: Option<f64>,
     /// `$ai_input_cost_usd` and `$ai_output_cost_usd`: PostHog's cost of the
     /// prompt and of the output, which give the per-token rate it recorded.
@@ -180,6 +186,9 @@ impl Generation {
             cache_read_tokens: prop_u64(p, "$ai_cache_read_input_tokens"),
             cache_write_tokens: prop_u64(p, "$ai_cache_creation_input_tokens"),
             reasoning_tokens: prop_u64(p, "$ai_reasoning_tokens"),
+            cache_write_1h_tokens: prop_u64(p, "$ai_cache_creation_1h_input_tokens"),
+            framework: text("$ai_framework").unwrap_or_default().to_ascii_lowercase(),
+            cost_source: text("$ai_cost_model_source"),
             cost_usd: prop_f64(p, "$ai_total_cost_usd"),
             input_cost_usd: prop_f64(p, "$ai_input_cost_usd"),
             output_cost_usd: prop_f64(p, "$ai_output_cost_usd"),

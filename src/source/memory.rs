@@ -223,6 +223,7 @@ impl DataSource for MemorySource {
                 row.recorded.add(&RecordedCost { calls: 1, input_usd, output_usd, input_tokens: t.input, output_tokens: t.output });
             }
             let cache = t.cache_read + t.cache_write;
+            audit_sums(&mut row.audit, g, &t);
             let unpriced = if g.cost_usd.is_none() { cache } else { 0 };
             let r = &mut row.cache_reporting;
             let (all, of_unpriced) = match g.cache_exclusive {
@@ -375,6 +376,30 @@ impl DataSource for MemorySource {
             *n <= cap
         });
         Ok(rows)
+    }
+}
+
+/// Adds one generation to its cell's [`AuditSums`], as the rollup's HogQL does.
+fn audit_sums(a: &mut AuditSums, g: &Generation, t: &TokenSums) {
+    let cache = t.cache_read + t.cache_write;
+    if g.cost_usd.is_some() {
+        a.cache_write_1h += g.cache_write_1h_tokens.unwrap_or(0);
+        let framework = matches!(g.framework.as_str(), "langchain" | "vercel");
+        if framework && g.cache_exclusive.is_none() && cache > 0 && t.input >= cache {
+            a.framework_cache += cache;
+        }
+    }
+    let cost = g.cost_usd.unwrap_or(0.0);
+    match g.cost_source.as_deref() {
+        None => {
+            a.unsourced_calls += 1;
+            a.unsourced_usd += cost;
+        }
+        Some("openrouter") => a.openrouter_usd += cost,
+        Some("manual") => a.manual_usd += cost,
+        Some("custom") => a.custom_usd += cost,
+        Some("passthrough") => a.passthrough_usd += cost,
+        Some(_) => {}
     }
 }
 

@@ -91,6 +91,7 @@ pub fn CostView(results: Arc<Results>) -> impl IntoView {
                 }).collect_view()}
             </div>
         </section>
+        <super::audit_view::AuditSection results=results.clone() />
         <WhatIf results=results.clone() />
     }
 }

@@ -3,6 +3,7 @@
 //! analysis, and the components show what it leaves in [`state::AppState`].
 
 mod app;
+mod audit_view;
 mod changes_view;
 pub mod charts;
 mod connect_panel;

@@ -11,6 +11,7 @@
 //! [`resolve`], and [`price_rollup`] runs the whole stage over the rollup:
 //! resolution, backfill, and the cross-check against PostHog's cost.
 
+pub mod audit;
 mod crosscheck;
 mod names;
 pub use names::provider_family;
@@ -30,6 +31,9 @@ use std::collections::BTreeMap;
 pub const ANTHROPIC_CACHE_READ_RATIO: f64 = 0.1;
 /// Anthropic's cache write price (5-minute cache), as a share of the input price.
 pub const ANTHROPIC_CACHE_WRITE_RATIO: f64 = 1.25;
+/// Anthropic's cache write price with the 1-hour lifetime, as a share of the
+/// input price (its prompt-caching price list: 2x base input).
+pub const ANTHROPIC_CACHE_WRITE_1H_RATIO: f64 = 2.0;
 
 /// Prices in USD per token.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -46,6 +50,10 @@ pub struct ModelPrice {
     pub output_above_200k: Option<f64>,
     /// Reasoning-token price, when billed apart from output.
     pub reasoning: Option<f64>,
+    /// Price of a cache write with Anthropic's 1-hour lifetime
+    /// (`cache_creation_input_token_cost_above_1hr`), when the table gives it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_write_1h: Option<f64>,
 }
 
 impl ModelPrice {
@@ -151,6 +159,11 @@ pub struct Costing {
     /// `{model, provider, resolution}` (JSON keys must be strings).
     #[serde(with = "prices_as_list")]
     pub prices: BTreeMap<(String, String), Resolution>,
+    /// Audited over recorded cost where the cost audit found PostHog's cost
+    /// wrong by a known pattern ([`audit::CostAudit::factors`]); the costs
+    /// below are audited costs (see [`audit`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub audit_factors: Vec<audit::AuditFactor>,
 }
 
 impl Costing {
@@ -188,12 +201,47 @@ impl Costing {
     /// the first of its models that has a price (a trace-operation almost
     /// always runs one model). Rows carry model names only, so the price is
     /// looked up by name whatever the provider.
+    ///
+    /// PostHog's cost is the audited one: scaled by the audit factor of the
+    /// row's operation and the first of its models that has one (whatever
+    /// the provider).
     pub fn trace_op_cost(&self, row: &TraceOpRow) -> f64 {
+        let recorded = match self.audit_factors.iter().find(|f| f.operation == row.operation && row.models.contains(&f.model)) {
+            Some(f) => row.cost_usd * f.factor,
+            None => row.cost_usd,
+        };
         if row.unpriced_tokens == TokenSums::default() {
-            return row.cost_usd;
+            return recorded;
         }
         let priced = row.models.iter().find_map(|m| self.prices.iter().find(|((model, _), _)| model == m).map(|((_, provider), r)| (provider, &r.price)));
-        row.cost_usd + priced.map_or(0.0, |(provider, price)| price.cost(&row.unpriced_tokens, provider, false))
+        recorded + priced.map_or(0.0, |(provider, price)| price.cost(&row.unpriced_tokens, provider, false))
+    }
+
+    /// A rollup row's tokens as the provider bills them: where the audit
+    /// found input counted with the cache tokens inside, without those.
+    pub fn billed_tokens(&self, row: &RollupRow) -> TokenSums {
+        let inside = self.audit_factors.iter().any(|f| f.cache_inside_input && f.operation == row.operation && f.model == row.model && f.provider == row.provider);
+        let mut t = row.tokens;
+        if inside {
+            t.input = t.input.saturating_sub(row.audit.framework_cache.min(t.cache_read + t.cache_write));
+        }
+        t
+    }
+
+    /// A rollup row's PostHog cost, audited where the audit found a known
+    /// pattern for its (operation, model, provider): cache tokens counted
+    /// inside the input come off at the input price, row by row (so a day
+    /// whose calls read the cache more than others is audited by its own
+    /// tokens); any other pattern scales the cost by the cell's factor.
+    pub fn audited_row(&self, row: &RollupRow) -> f64 {
+        match self.audit_factors.iter().find(|f| f.operation == row.operation && f.model == row.model && f.provider == row.provider) {
+            Some(f) if f.cache_inside_input => match self.price(&row.model, &row.provider) {
+                Some(p) => (row.cost_usd - row.tokens.input.saturating_sub(self.billed_tokens(row).input) as f64 * p.input).max(0.0),
+                None => row.cost_usd * f.factor,
+            },
+            Some(f) => row.cost_usd * f.factor,
+            None => row.cost_usd,
+        }
     }
 }
 

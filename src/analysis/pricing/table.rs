@@ -173,6 +173,7 @@ fn entry<'a>(key: &str, field: impl Fn(&str) -> Option<&'a Value>) -> Option<Pri
         input_above_200k: number("input_cost_per_token_above_200k_tokens"),
         output_above_200k: number("output_cost_per_token_above_200k_tokens"),
         reasoning: number("output_cost_per_reasoning_token"),
+        cache_write_1h: number("cache_creation_input_token_cost_above_1hr"),
     };
     let cache_prices_derived = price.fill_claude_cache_prices(key, provider);
     let limit = |f: &str| field(f).and_then(as_price).filter(|x| x.fract() == 0.0 && *x <= u64::MAX as f64).map(|x| x as u64);

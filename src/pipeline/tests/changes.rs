@@ -125,6 +125,9 @@ impl Bot {
             reasoning_tokens: None,
             max_tokens: None,
             cache_exclusive: None,
+            cache_write_1h_tokens: None,
+            framework: String::new(),
+            cost_source: Some("openrouter".into()),
             dirty_numbers: 0,
         });
     }

@@ -5,9 +5,12 @@
 //! Events stream out one trace at a time, so a million-generation export
 //! never sits in memory. The same seed always gives the same events.
 
+mod audit;
 mod catalog;
 mod changes;
 mod text;
+
+pub use audit::CostPatternTruth;
 
 pub use catalog::{DemoModel, Usage, MODELS};
 pub use changes::{ChangeCause, ChangeTruth};
@@ -39,13 +42,16 @@ pub struct Plants {
     pub truncation: bool,
     /// `extract_entities` switches to a dearer model, and `safety_check`'s cache stops hitting, on known days.
     pub changes: bool,
+    /// `safety_check` runs through LangChain, which counts Claude's cache
+    /// tokens inside the input, so PostHog's recorded cost is too high (`audit.rs`).
+    pub cost_pattern: bool,
 }
 
 impl Plants {
     /// Every problem planted.
-    pub const ALL: Plants = Plants { retry_storm: true, model_misuse: true, prompt_bloat: true, uncached_prompt: true, truncation: true, changes: true };
+    pub const ALL: Plants = Plants { retry_storm: true, model_misuse: true, prompt_bloat: true, uncached_prompt: true, truncation: true, changes: true, cost_pattern: true };
     /// A clean control project.
-    pub const NONE: Plants = Plants { retry_storm: false, model_misuse: false, prompt_bloat: false, uncached_prompt: false, truncation: false, changes: false };
+    pub const NONE: Plants = Plants { retry_storm: false, model_misuse: false, prompt_bloat: false, uncached_prompt: false, truncation: false, changes: false, cost_pattern: false };
 }
 
 /// What to generate.
@@ -105,6 +111,9 @@ pub struct Truth {
     /// The planted changes of cost per call.
     #[serde(default)]
     pub changes: Vec<ChangeTruth>,
+    /// The cost-audit plant's truth, when planted.
+    #[serde(default)]
+    pub cost_pattern: Option<CostPatternTruth>,
 }
 
 /// Streams the demo project's records; [`DemoGenerator::truth`] is complete
@@ -120,6 +129,8 @@ pub struct DemoGenerator {
     truth: Truth,
     /// Start of every uncached `draft_answer` call, to price caching at the end.
     draft_calls: Vec<DateTime<Utc>>,
+    /// The cost-audit plant, with its own random draws.
+    cache_plant: Option<audit::CachePlant>,
     done: bool,
     changes: changes::ChangePlant,
 }
@@ -152,7 +163,8 @@ impl DemoGenerator {
             ..Truth::default()
         };
         let changes = changes::ChangePlant::new(cfg.plants.changes, cfg.seed, cfg.end, cfg.days);
-        DemoGenerator { cfg, rng, emitted: 0, trace_no: 0, buffer: VecDeque::new(), prompts: HashMap::new(), truth, draft_calls: vec![], done: false, changes }
+        let cache_plant = cfg.plants.cost_pattern.then(|| audit::CachePlant::new(cfg.seed, ops::SAFETY_CHECK));
+        DemoGenerator { cfg, rng, emitted: 0, trace_no: 0, buffer: VecDeque::new(), prompts: HashMap::new(), truth, draft_calls: vec![], cache_plant, done: false, changes }
     }
 
     /// The ground truth of what was emitted so far (final once exhausted).
@@ -240,10 +252,19 @@ impl DemoGenerator {
     }
 
     fn safety_check(&mut self, t: &mut Trace) {
-        let call = Call::new(ops::SAFETY_CHECK, CLAUDE_HAIKU, self.prompt(ops::SAFETY_CHECK, 600), t.customer.clone());
+        let mut call = Call::new(ops::SAFETY_CHECK, CLAUDE_HAIKU, self.prompt(ops::SAFETY_CHECK, 600), t.customer.clone());
         let usage = Usage { input: self.tokens(230.0, 0.15), output: self.tokens(8.0, 0.2), ..Usage::default() };
-        let usage = self.changes.safety_usage(t.clock, usage);
-        self.emit(t, call, usage, Outcome::text("{\"safe\": true}"));
+        let mut usage = self.changes.safety_usage(t.clock, usage);
+        if let Some(plant) = &mut self.cache_plant {
+            usage = plant.usage(usage);
+            call.inclusive_cache = true;
+        }
+        let inclusive = call.inclusive_cache;
+        if self.emit(t, call, usage, Outcome::text("{\"safe\": true}")).is_some() && inclusive {
+            if let Some(plant) = &mut self.cache_plant {
+                plant.record(&CLAUDE_HAIKU, &usage);
+            }
+        }
     }
 
     fn classify_intent(&mut self, t: &mut Trace) {
@@ -375,7 +396,9 @@ impl DemoGenerator {
             self.push(t, &call, Usage::default(), &failed, latency);
         }
         let ttft = self.lognormal(0.5, 0.4);
-        let latency = ttft + usage.output as f64 / call.model.tokens_per_s + usage.input as f64 / 20_000.0;
+        // Cache tokens a LangChain input count holds are not read again: the latency is that of the billed input.
+        let read = if call.inclusive_cache { audit::billed(&usage).input } else { usage.input };
+        let latency = ttft + usage.output as f64 / call.model.tokens_per_s + read as f64 / 20_000.0;
         self.push(t, &call, usage, &outcome, latency);
         Some(call.model.total_cost(&usage))
     }
@@ -398,8 +421,9 @@ impl DemoGenerator {
         t.events.push(DemoRecord(Record::Generation(Box::new(record))));
         self.emitted += 1;
         self.truth.generations += 1;
-        self.truth.cost_usd += input_cost + output_cost;
-        self.changes.observe(call.operation, t.clock, input_cost + output_cost);
+        let true_cost = if call.inclusive_cache { call.model.total_cost(&audit::billed(&usage)) } else { input_cost + output_cost };
+        self.truth.cost_usd += true_cost;
+        self.changes.observe(call.operation, t.clock, true_cost);
     }
 
     /// Prices the uncached system prompt once every call is known: a cache
@@ -407,6 +431,7 @@ impl DemoGenerator {
     /// after the previous one writes it instead.
     fn finish(&mut self) {
         self.truth.changes = self.changes.truths();
+        self.truth.cost_pattern = self.cache_plant.as_ref().map(|p| p.truth.clone());
         if self.plant(Problem::UncachedPrompt).is_none() {
             return;
         }
@@ -538,6 +563,9 @@ impl GenerationRecord {
         p.insert("$ai_latency".into(), json!(self.latency));
         p.insert("$ai_lib".into(), json!("posthog-python"));
         p.insert("$ai_lib_version".into(), json!("6.7.0"));
+        if self.call.inclusive_cache {
+            p.insert("$ai_framework".into(), json!(LANGCHAIN));
+        }
         p.insert("$ai_base_url".into(), json!(format!("https://api.{}.example", m.provider)));
         match outcome.error {
             Some((status, message)) => {
@@ -568,6 +596,7 @@ impl GenerationRecord {
             p.insert("$ai_input_cost_usd".into(), json!(input_cost));
             p.insert("$ai_output_cost_usd".into(), json!(output_cost));
             p.insert("$ai_total_cost_usd".into(), json!(input_cost + output_cost));
+            p.insert("$ai_cost_model_source".into(), json!(COST_SOURCE));
         }
         Event { uuid: self.uuid.clone(), event: AI_GENERATION.into(), distinct_id: self.distinct_id.clone(), timestamp: self.timestamp, properties: p }
     }
@@ -588,6 +617,9 @@ impl GenerationRecord {
             cache_read_tokens: failed.map_or(nonzero(usage.cache_read), |_| None),
             cache_write_tokens: failed.map_or(nonzero(usage.cache_write), |_| None),
             reasoning_tokens: None,
+            cache_write_1h_tokens: None,
+            framework: if self.call.inclusive_cache { LANGCHAIN.into() } else { String::new() },
+            cost_source: self.cost.map(|_| COST_SOURCE.to_string()),
             cost_usd: self.cost.map(|(i, o)| i + o),
             input_cost_usd: self.cost.map(|(i, _)| i),
             output_cost_usd: self.cost.map(|(_, o)| o),
@@ -604,6 +636,11 @@ impl GenerationRecord {
         }
     }
 }
+
+/// `$ai_framework` of the calls sent through LangChain.
+const LANGCHAIN: &str = "langchain";
+/// `$ai_cost_model_source` of the calls PostHog priced (its OpenRouter-based table first).
+const COST_SOURCE: &str = "openrouter";
 
 /// A value's compact JSON, as HogQL reads a JSON property, ready to digest.
 fn digest<T: Serialize>(value: &T) -> DigestWriter {
@@ -622,11 +659,13 @@ struct Call {
     user: String,
     max_tokens: u64,
     tools: bool,
+    /// Sent through LangChain, whose input counts hold the cache tokens.
+    inclusive_cache: bool,
 }
 
 impl Call {
     fn new(operation: &'static str, model: DemoModel, system: Arc<str>, user: String) -> Self {
-        Call { operation, model, system, user, max_tokens: 1_024, tools: false }
+        Call { operation, model, system, user, max_tokens: 1_024, tools: false, inclusive_cache: false }
     }
 
     fn with_tools(mut self) -> Self {

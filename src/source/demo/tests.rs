@@ -88,3 +88,20 @@ fn clean_control_plants_nothing() {
     assert!(gens.iter().all(|g| g.stop_reason.as_deref() != Some("length")));
     assert!(gens.iter().filter(|g| g.operation == ops::CLASSIFY_INTENT).all(|g| g.model == CLAUDE_HAIKU.name));
 }
+
+#[test]
+fn the_cost_pattern_truth_matches_the_events() {
+    let mut gen = DemoGenerator::new(small(Plants::ALL));
+    let gens: Vec<Generation> = gen.by_ref().filter_map(|r| r.generation()).collect();
+    let truth = gen.truth().cost_pattern.clone().expect("planted");
+    // LangChain's input holds the cache tokens; PostHog billed them again at Haiku's input price.
+    let planted: Vec<&Generation> = gens.iter().filter(|g| g.operation == ops::SAFETY_CHECK && !g.is_error).collect();
+    let cache: u64 = planted.iter().map(|g| g.cache_read_tokens.unwrap_or(0) + g.cache_write_tokens.unwrap_or(0)).sum();
+    assert!(planted.iter().all(|g| g.framework == "langchain" && g.input_tokens.unwrap() >= g.cache_read_tokens.unwrap_or(0) + g.cache_write_tokens.unwrap_or(0)));
+    assert_eq!((truth.calls, truth.cache_tokens), (planted.len() as u64, cache));
+    assert!((truth.overcharge_usd - cache as f64 * CLAUDE_HAIKU.input / 1e6).abs() < 1e-12);
+    // Every other operation's events are those of a project without the plant.
+    let mut plain = DemoGenerator::new(small(Plants { cost_pattern: false, ..Plants::ALL }));
+    let others: Vec<Generation> = plain.by_ref().filter_map(|r| r.generation()).filter(|g| g.operation != ops::SAFETY_CHECK).collect();
+    assert_eq!(others, gens.into_iter().filter(|g| g.operation != ops::SAFETY_CHECK).collect::<Vec<_>>());
+}

@@ -157,6 +157,16 @@ pub fn rollup(body: &str) -> Result<Vec<RollupRow>, SourceError> {
             latency_s: float(c)?,
             recorded: RecordedCost { calls: int(c)?, input_usd: float(c)?, output_usd: float(c)?, input_tokens: int(c)?, output_tokens: int(c)? },
             cache_reporting: CacheReporting { exclusive: int(c)?, inclusive: int(c)?, unpriced_exclusive: int(c)?, unpriced_inclusive: int(c)? },
+            audit: AuditSums {
+                cache_write_1h: int(c)?,
+                framework_cache: int(c)?,
+                unsourced_calls: int(c)?,
+                unsourced_usd: float(c)?,
+                openrouter_usd: float(c)?,
+                manual_usd: float(c)?,
+                custom_usd: float(c)?,
+                passthrough_usd: float(c)?,
+            },
         })
     })
 }

@@ -31,11 +31,12 @@ pub fn overview(w: &Window) -> Query {
 }
 
 /// Sums and counts by day, operation, model, provider and error status,
-/// with the cost PostHog recorded for prompt and output apart:
+/// with the cost PostHog recorded for prompt and output apart and the
+/// cost audit's sums ([`crate::analysis::dataset::AuditSums`]):
 /// one page, after its keyset cursor, `limit + 1` rows so that the answer
 /// tells whether more follow.
 pub fn rollup(w: &Window, page: &RollupPage) -> Query {
-    let mut cols = vec![Col::Ts, Col::Operation, Col::Model, Col::Provider, Col::IsError, Col::Cost, Col::InputCost, Col::OutputCost, Col::Latency, Col::CacheExclusive];
+    let mut cols = vec![Col::Ts, Col::Operation, Col::Model, Col::Provider, Col::IsError, Col::Cost, Col::InputCost, Col::OutputCost, Col::Latency, Col::CacheExclusive, Col::CacheWrite1hTokens, Col::Framework, Col::CostSource];
     cols.extend(super::TOKENS);
     let recorded = "isNotNull(input_cost) AND isNotNull(output_cost)";
     let cache = "coalesce(tok_cache_read, 0) + coalesce(tok_cache_write, 0)";
@@ -45,6 +46,20 @@ pub fn rollup(w: &Window, page: &RollupPage) -> Query {
         flagged("false", "", "cache_inclusive_tokens"),
         flagged("true", " AND isNull(cost)", "unpriced_cache_exclusive_tokens"),
         flagged("false", " AND isNull(cost)", "unpriced_cache_inclusive_tokens"),
+    ]
+    .join(", ");
+    let by_source = |source: &str| format!("coalesce(sumIf(cost, cost_source = '{source}'), 0) AS {source}_usd");
+    let audit = [
+        "coalesce(sumIf(tok_cache_write_1h, isNotNull(cost)), 0) AS cache_write_1h_tokens".to_string(),
+        format!(
+            "coalesce(sumIf({cache}, isNotNull(cost) AND framework IN ('langchain', 'vercel') AND coalesce(cache_exclusive, '') NOT IN ('true', 'false') \
+             AND {cache} > 0 AND coalesce(tok_in, 0) >= {cache}), 0) AS framework_cache_tokens"
+        ),
+        "countIf(isNull(cost_source)) AS unsourced_calls, coalesce(sumIf(cost, isNull(cost_source)), 0) AS unsourced_usd".to_string(),
+        by_source("openrouter"),
+        by_source("manual"),
+        by_source("custom"),
+        by_source("passthrough"),
     ]
     .join(", ");
     let mut values = window_values(w);
@@ -66,7 +81,7 @@ pub fn rollup(w: &Window, page: &RollupPage) -> Query {
          countIf({recorded}) AS recorded_calls, coalesce(sumIf(input_cost, {recorded}), 0) AS recorded_input_usd, \
          coalesce(sumIf(output_cost, {recorded}), 0) AS recorded_output_usd, \
          coalesce(sumIf(tok_in, {recorded}), 0) AS recorded_input_tokens, coalesce(sumIf(tok_out, {recorded}), 0) AS recorded_output_tokens, \
-         {cache_reporting} FROM ({}) {after} GROUP BY day, operation, model, provider, is_error \
+         {cache_reporting}, {audit} FROM ({}) {after} GROUP BY day, operation, model, provider, is_error \
          ORDER BY day, operation, model, provider, is_error LIMIT {}",
         token_sums("", None),
         token_sums("unpriced_", Some("isNull(cost)")),
