@@ -12,6 +12,7 @@ pub mod qualitative;
 pub mod recommend;
 pub mod root_causes;
 pub mod select;
+pub mod signals;
 pub mod stats;
 pub mod variance;
 pub mod what_if;
@@ -73,6 +74,9 @@ pub struct Analysis {
     /// When each cited trace starts and ends, for its link into PostHog.
     #[serde(default)]
     pub trace_times: links::TraceTimes,
+    /// Evaluations, feedback, metrics and embedding spend.
+    #[serde(default)]
+    pub signals: signals::Signals,
 }
 
 impl Analysis {
@@ -115,6 +119,7 @@ pub fn analyze_following(data: &Dataset, settings: &Settings, origin: &Origin, p
         history: history::History::default(),
         recommendations: recommend::Recommendations::default(),
         trace_times: links::TraceTimes::default(),
+        signals: signals::compute(&data.signals),
     };
     a.history = history::compare(prior, &a);
     let settled: Vec<(String, history::Status)> = a.history.settled.iter().map(|r| (r.id.clone(), r.status)).collect();
