@@ -108,7 +108,7 @@ pub fn generate(seed: u64) -> Vec<Event> {
             run += 1;
             let pass = g.rng.random_bool(if small { 0.62 } else { 0.88 });
             let mut p = json!({"$ai_evaluation_name": "faithful", "$ai_target_event_id": answer, "$ai_target_event_type": "$ai_generation", "$ai_model": "gpt-4.1-nano", "$ai_input_tokens": 700, "$ai_total_cost_usd": 0.0001});
-            if run % 11 == 0 {
+            if run.is_multiple_of(11) {
                 p["$ai_evaluation_applicable"] = json!(false);
             } else {
                 p["$ai_evaluation_result"] = result(run, pass);
@@ -140,8 +140,8 @@ pub fn meaning(v: &Value) -> Option<bool> {
     match v {
         Value::Bool(b) => Some(*b),
         Value::Number(n) => match n.as_f64() {
-            Some(x) if x == 1.0 => Some(true),
-            Some(x) if x == 0.0 => Some(false),
+            Some(1.0) => Some(true),
+            Some(0.0) => Some(false),
             _ => None,
         },
         Value::String(s) => match s.to_lowercase().as_str() {
