@@ -188,3 +188,25 @@ pub fn rank_cost(cost_usd: Option<f64>) -> f64 {
 /// aggregates per group (the smallest and largest prompt, cut to this length)
 /// and what the in-memory source keeps per prompt.
 pub const SHARED_PREFIX_MAX_CHARS: u64 = 131_072;
+
+/// The events the quality-signals query reads beside the generations:
+/// evaluations, user feedback, custom metrics and embedding calls.
+pub const SIGNAL_EVENTS: [&str; 4] = ["$ai_evaluation", "$ai_feedback", "$ai_metric", "$ai_embedding"];
+
+/// Rows of the quality-signals answer kept (kind, name, operation, model,
+/// provider groups, in that order): far above what a project sends (a few
+/// evaluations over tens of operations and models), yet bounded against a
+/// flood of made-up evaluation or metric names.
+pub const SIGNAL_ROWS: usize = 2_000;
+
+/// A verdict read as a pass: `$ai_evaluation_result` (PostHog's evaluations
+/// send a JSON boolean; typed as a boolean its text is `true` as well), a
+/// `$ai_feedback_text` or `$ai_metric_value` that is a verdict word. Lower-cased
+/// (ASCII, as ClickHouse's `lower`); anything else is no verdict.
+pub const PASS_WORDS: [&str; 5] = ["true", "pass", "passed", "positive", "yes"];
+/// A verdict read as a failure, as [`PASS_WORDS`].
+pub const FAIL_WORDS: [&str; 5] = ["false", "fail", "failed", "negative", "no"];
+
+/// Largest magnitude of a numeric signal value (an evaluation's numeric
+/// score, a metric's value) summed; past it, or not finite, it is missing.
+pub const MAX_SIGNAL_VALUE: f64 = 1e12;

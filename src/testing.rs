@@ -12,7 +12,7 @@ use crate::source::memory::MemorySource;
 pub fn demo_dataset(hostile: bool) -> Dataset {
     let cfg = DemoConfig { generations: 3_000, ..DemoConfig::default() };
     let window = Window::ending_at(cfg.end, cfg.days);
-    let mut gens: Vec<_> = DemoGenerator::new(cfg).filter_map(|r| r.generation()).collect();
+    let (mut gens, signals) = crate::source::demo::split(DemoGenerator::new(cfg));
     if hostile {
         for g in &mut gens {
             if g.operation == "summarize_thread" {
@@ -22,7 +22,7 @@ pub fn demo_dataset(hostile: bool) -> Dataset {
             g.input = Some(TextDigest::of("<script>steal()</script> ```\n# not a heading\n| cell |"));
         }
     }
-    let source = MemorySource::from_generations(gens);
+    let source = MemorySource::from_generations(gens).with_signals(signals);
     futures::executor::block_on(pipeline::fetch(&source, window, &Settings::default(), &mut |_| {})).expect("demo fetch").dataset
 }
 

@@ -91,7 +91,8 @@ async fn the_client_reads_what_the_memory_source_computes() {
     no_faults().await;
     let cfg = demo_config();
     let window = Window::ending_at(cfg.end, cfg.days);
-    let memory = MemorySource::from_generations(DemoGenerator::new(cfg).filter_map(|r| r.generation()).collect());
+    let (generations, signals) = trace_optimizer::source::demo::split(DemoGenerator::new(cfg));
+    let memory = MemorySource::from_generations(generations).with_signals(signals);
     let client = Client::new(BrowserTransport, ApiKey::new("phx_emulator_all"), Host::Custom(url().into()));
     let posthog = PostHogSource::new(client, "1").unwrap();
     let settings = Settings::default();
@@ -105,6 +106,7 @@ async fn the_client_reads_what_the_memory_source_computes() {
     assert_eq!(g.trace_ops.len(), w.trace_ops.len());
     assert_eq!(want.selection.trace_ids(), got.selection.trace_ids(), "the same traces are read closely");
     assert_eq!(g.generations.len(), w.generations.len());
+    assert_eq!(g.signals.iter().map(|r| (r.events, r.passed)).collect::<Vec<_>>(), w.signals.iter().map(|r| (r.events, r.passed)).collect::<Vec<_>>(), "the same quality signals");
     assert_eq!(posthog.client().meter().used(), trace_optimizer::source::plan::planned_queries(&g.overview), "no query beyond the plan");
 }
 

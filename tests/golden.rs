@@ -16,7 +16,8 @@ const SNAPSHOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/demo_r
 fn demo_report() -> String {
     let cfg = DemoConfig::default();
     let window = Window::ending_at(cfg.end, cfg.days);
-    let source = MemorySource::from_generations(DemoGenerator::new(cfg).filter_map(|r| r.generation()).collect());
+    let (generations, signals) = trace_optimizer::source::demo::split(DemoGenerator::new(cfg));
+    let source = MemorySource::from_generations(generations).with_signals(signals);
     let request = Request { window, settings: Settings::default(), origin: Origin { label: "Demo project".into(), posthog: None }, prior: None };
     let run = futures::executor::block_on(pipeline::run(&source, &request, async { Prices::bundled() }, &mut pipeline::Quiet)).expect("demo run");
     let files = pipeline::write(&run.analysis);

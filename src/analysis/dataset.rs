@@ -366,9 +366,81 @@ pub struct Dataset {
     pub errors: Vec<ErrorRow>,
     pub generations: Vec<GenerationRow>,
     pub sampling: Option<Sampling>,
+    /// Evaluations, feedback, metrics and embedding calls ([`SignalRow`]).
+    #[serde(default)]
+    pub signals: Vec<SignalRow>,
 }
 
 /// Puts per-trace rows in the order [`Dataset::trace_ops`] keeps: by trace id, then operation.
 pub fn sort_trace_ops(rows: &mut [TraceOpRow]) {
     crate::order::sort_by(rows, |a, b| (&a.trace_id, &a.operation).cmp(&(&b.trace_id, &b.operation)));
+}
+
+/// What a [`SignalRow`] counts: the event it comes from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignalKind {
+    /// `$ai_embedding` calls.
+    #[default]
+    Embedding,
+    /// `$ai_evaluation` results.
+    Evaluation,
+    /// `$ai_feedback` from users.
+    Feedback,
+    /// `$ai_metric` values.
+    Metric,
+}
+
+impl SignalKind {
+    /// The kind as the query names it (the answers are ordered by this text).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignalKind::Embedding => "embedding",
+            SignalKind::Evaluation => "evaluation",
+            SignalKind::Feedback => "feedback",
+            SignalKind::Metric => "metric",
+        }
+    }
+
+    /// The kind named `s` ([`SignalKind::as_str`]).
+    pub fn parse(s: &str) -> Option<Self> {
+        [SignalKind::Embedding, SignalKind::Evaluation, SignalKind::Feedback, SignalKind::Metric].into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// The quality-signal events of the window grouped by kind, name, operation,
+/// model and provider (ordered so, at most [`crate::contract::SIGNAL_ROWS`]).
+/// An evaluation, feedback or metric is placed on the generation it judges:
+/// the `$ai_generation` whose uuid is its `$ai_target_event_id`, else the last
+/// generation (by time, then uuid) of its `$ai_trace_id`, both in the window
+/// (operation, model and provider `""` when there is none). An embedding
+/// keeps its own span name, model and provider.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SignalRow {
+    pub kind: SignalKind,
+    /// `$ai_evaluation_name` (else `$ai_evaluation_id`, else `unnamed`),
+    /// `$ai_metric_name` (else `unnamed`); `""` for feedback and embeddings.
+    pub name: String,
+    pub operation: String,
+    pub model: String,
+    pub provider: String,
+    /// `count()`.
+    pub events: u64,
+    /// Events whose verdict is a pass or a failure
+    /// ([`crate::contract::PASS_WORDS`], [`crate::contract::FAIL_WORDS`]; an
+    /// evaluation's number 1 or 0 too); an evaluation marked
+    /// `$ai_evaluation_applicable` false has none.
+    pub passed: u64,
+    pub failed: u64,
+    /// Sum and count of the numeric values: `$ai_evaluation_numeric_result`,
+    /// `$ai_metric_value` (within [`crate::contract::MAX_SIGNAL_VALUE`]).
+    pub value_sum: f64,
+    pub valued: u64,
+    /// `$ai_input_tokens` summed: an embedding's input, an evaluation's judge prompt.
+    pub input_tokens: u64,
+    /// `$ai_total_cost_usd` summed (an evaluation's: its judge call), the
+    /// events without one, and their input tokens.
+    pub cost_usd: f64,
+    pub unpriced: u64,
+    pub unpriced_tokens: u64,
 }

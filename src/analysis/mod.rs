@@ -13,6 +13,7 @@ pub mod qualitative;
 pub mod recommend;
 pub mod root_causes;
 pub mod select;
+pub mod signals;
 pub mod stats;
 pub mod variance;
 pub mod what_if;
@@ -80,6 +81,9 @@ pub struct Analysis {
     /// Sustained changes of cost per call or per trace, and their drivers.
     #[serde(default)]
     pub changes: changes::Changes,
+    /// Evaluations, feedback, metrics and embedding spend.
+    #[serde(default)]
+    pub signals: signals::Signals,
 }
 
 impl Analysis {
@@ -127,6 +131,7 @@ pub fn analyze_following(data: &Dataset, settings: &Settings, origin: &Origin, p
         recommendations: recommend::Recommendations::default(),
         trace_times: links::TraceTimes::default(),
         changes,
+        signals: signals::compute(&data.signals),
     };
     a.history = history::compare(prior, &a);
     let settled: Vec<(String, history::Status)> = a.history.settled.iter().map(|r| (r.id.clone(), r.status)).collect();

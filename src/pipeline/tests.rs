@@ -15,6 +15,7 @@ mod audit;
 mod changes;
 mod kept;
 mod limits;
+mod signals;
 mod what_if;
 
 /// The demo project's dataset and its truth.
@@ -22,7 +23,8 @@ fn demo(plants: Plants) -> (Dataset, Truth) {
     let cfg = DemoConfig { plants, ..DemoConfig::default() };
     let window = Window::ending_at(cfg.end, cfg.days);
     let mut gen = DemoGenerator::new(cfg);
-    let source = MemorySource::from_generations(gen.by_ref().filter_map(|r| r.generation()).collect());
+    let (generations, signals) = crate::source::demo::split(gen.by_ref());
+    let source = MemorySource::from_generations(generations).with_signals(signals);
     let fetched = futures::executor::block_on(pipeline::fetch(&source, window, &Settings::default(), &mut |_| {})).expect("demo fetch");
     (fetched.dataset, gen.truth().clone())
 }

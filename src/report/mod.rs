@@ -14,6 +14,7 @@ mod investigation;
 mod json_files;
 pub mod markdown;
 mod qualitative_findings;
+pub mod quality_signals;
 mod recommendations;
 mod summary;
 pub mod validation;

@@ -13,6 +13,7 @@ pub fn recommendations_md(a: &Analysis) -> String {
     md.push_str(&cost_analysis(a));
     md.push_str(&super::investigation::high_variance_investigation(a));
     md.push_str(&super::failure_modes::failure_mode_analysis(a));
+    md.push_str(&super::quality_signals::quality_signals(a));
     md.push_str(&super::data_quality::data_quality(a));
     md.push_str(&super::what_changed::what_changed(a));
     md.push_str(&super::cost_audit::cost_audit(a));
@@ -40,6 +41,9 @@ fn executive_summary(a: &Analysis) -> String {
         usd(m.totals.cost_usd),
         usd(a.monthly(m.totals.cost_usd)),
     ));
+    if let Some(line) = super::quality_signals::embedding_line(a) {
+        s.push_str(&format!("- **Embeddings:** {line}\n"));
+    }
     s.push_str(&format!("- **Error rate:** {} ({} failed calls)\n", pct(m.totals.error_rate()), count(m.totals.errors)));
     let top: Vec<String> = m.by_operation.iter().take(3).map(|g| format!("`{}` {} ({})", escape_code(&g.name), usd(g.totals.cost_usd), pct(g.cost_share))).collect();
     if !top.is_empty() {
@@ -92,6 +96,9 @@ fn cost_analysis(a: &Analysis) -> String {
     s.push_str("\n### Cost by model\n\n");
     let model_rows: Vec<Vec<String>> = m.by_model.iter().map(model_row).collect();
     s.push_str(&table(&["Model", "Provider", "Calls", "Cost", "Share", "Tokens", "p50 latency", "Error rate"], &model_rows));
+    if let Some(line) = super::quality_signals::embedding_line(a) {
+        s.push_str(&format!("\nThe tables count generations only; {line} (by model under Quality Signals).\n"));
+    }
     s.push_str("\n### Most-called operations\n\n");
     let called: Vec<Vec<String>> = m.most_called().into_iter().take(5).map(|g| vec![escape(&g.name), count(g.totals.calls), usd(g.totals.cost_usd), usd(g.totals.avg_cost())]).collect();
     s.push_str(&table(&["Operation", "Calls", "Cost", "Avg cost/call"], &called));

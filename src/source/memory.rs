@@ -10,10 +10,15 @@ use crate::contract::*;
 use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
+mod signals;
+pub use signals::SignalEvent;
+
 /// Generations in memory, answering the query plan.
 #[derive(Clone, Debug, Default)]
 pub struct MemorySource {
     generations: Vec<Generation>,
+    /// Evaluations, feedback, metrics and embedding calls.
+    signals: Vec<SignalEvent>,
     /// When each dropped repeat of an earlier generation's uuid happened.
     repeated: Vec<chrono::DateTime<chrono::Utc>>,
     grouped: Grouped,
@@ -61,9 +66,23 @@ fn top_names<'a>(gens: impl Iterator<Item = &'a Generation>, name: fn(&Generatio
 }
 
 impl MemorySource {
-    /// Keeps the `$ai_generation` events of `events`, each uuid once.
+    /// Keeps the `$ai_generation` events of `events`, each uuid once, and
+    /// the quality-signal events ([`SignalEvent`]).
     pub fn from_events(events: impl IntoIterator<Item = Event>) -> Self {
-        Self::from_generations(events.into_iter().filter_map(|e| Generation::from_event(&e)).collect())
+        let (mut generations, mut signals) = (Vec::new(), Vec::new());
+        for e in events {
+            match Generation::from_event(&e) {
+                Some(g) => generations.push(g),
+                None => signals.extend(SignalEvent::from_event(&e)),
+            }
+        }
+        Self::from_generations(generations).with_signals(signals)
+    }
+
+    /// Adds quality-signal events to those held.
+    pub fn with_signals(mut self, signals: impl IntoIterator<Item = SignalEvent>) -> Self {
+        self.signals.extend(signals);
+        self
     }
 
     /// Holds already parsed generations, each uuid once: the first is kept
@@ -82,7 +101,7 @@ impl MemorySource {
                 repeated.push(g.timestamp);
             }
         }
-        MemorySource { generations: kept, repeated, grouped: Grouped::default() }
+        MemorySource { generations: kept, signals: Vec::new(), repeated, grouped: Grouped::default() }
     }
 
     /// All generations held, in input order (names cut, not grouped).
@@ -376,6 +395,10 @@ impl DataSource for MemorySource {
             *n <= cap
         });
         Ok(rows)
+    }
+
+    async fn signals(&self, w: &Window) -> Result<Vec<SignalRow>, SourceError> {
+        Ok(signals::answer(w, &self.signals, self.in_window(w)))
     }
 }
 

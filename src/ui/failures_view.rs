@@ -61,5 +61,6 @@ pub fn FailuresView(results: Arc<Results>) -> impl IntoView {
                 columns=vec!["Operation", "Generations", "Truncated", "Truncation rate", "Empty", "Output variation"]
                 rows=f.outputs.iter().map(output_row).collect() />
         </section>
+        <super::signals_view::SignalsPanel results=results.clone() />
     }
 }

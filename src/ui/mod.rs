@@ -24,6 +24,7 @@ mod qualitative_view;
 mod recommendations;
 mod report_view;
 pub mod run;
+mod signals_view;
 pub mod state;
 mod store;
 mod table;

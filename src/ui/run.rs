@@ -39,7 +39,7 @@ pub fn run_demo(state: AppState, settings: Settings) {
         let cfg = DemoConfig { days: settings.window_days, ..DemoConfig::default() };
         let (total, window) = (cfg.generations, Window::ending_at(cfg.end, settings.window_days));
         let mut demo = DemoGenerator::new(cfg);
-        let mut generations = Vec::with_capacity(total);
+        let (mut generations, mut signals) = (Vec::with_capacity(total), Vec::new());
         state.start(Step::Connect, &label, String::new());
         // The demo works offline: it prices with the bundled snapshot, from the page's own origin.
         let snapshot = match super::live_prices::snapshot().await {
@@ -54,13 +54,14 @@ pub fn run_demo(state: AppState, settings: Settings) {
             if state.cancelled() {
                 return;
             }
-            let before = generations.len();
-            generations.extend(demo.by_ref().take(DEMO_SLICE).filter_map(|r| r.generation()));
-            if generations.len() == before {
+            let (slice, quality) = crate::source::demo::split(demo.by_ref().take(DEMO_SLICE));
+            if slice.is_empty() && quality.is_empty() {
                 break;
             }
+            generations.extend(slice);
+            signals.extend(quality);
         }
-        let source = MemorySource::from_generations(generations);
+        let source = MemorySource::from_generations(generations).with_signals(signals);
         run(state, source, window, settings, Origin { label, posthog: None }, super::store::DEMO.into(), async move { Prices::from(snapshot) }).await;
     });
 }

@@ -27,6 +27,7 @@ fn project(days: i64, calls: u64, cost: &dyn Fn(i64) -> f64) -> Dataset {
         prefixes: vec![],
         errors: vec![],
         generations: vec![],
+        signals: vec![],
         sampling: None,
     }
 }

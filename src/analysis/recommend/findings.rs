@@ -270,7 +270,10 @@ pub fn model_downgrades(ctx: &Context) -> Vec<Recommendation> {
                 usd(now),
                 usd(now - savings)
             ),
-            risk: format!("Quality risk: a smaller model can misread hard cases; compare {candidate}'s answers with {model}'s on a sample of real inputs before switching, then watch the step's downstream error rate."),
+            risk: format!(
+                "Quality risk: a smaller model can misread hard cases; compare {candidate}'s answers with {model}'s on a sample of real inputs before switching, then watch the step's downstream error rate. {}",
+                ctx.a.signals.switch_note(op, model, &candidate)
+            ),
             excerpt: ctx.excerpt(op, &evidence, true),
             evidence,
             fix: format!("Switch {op} to {candidate}, keeping the prompt; evaluate on a few hundred logged inputs first."),

@@ -8,12 +8,14 @@
 mod audit;
 mod catalog;
 mod changes;
+mod signals;
 mod text;
 
 pub use audit::CostPatternTruth;
 
 pub use catalog::{DemoModel, Usage, MODELS};
 pub use changes::{ChangeCause, ChangeTruth};
+pub use signals::{key as signal_key, SignalTruth, Verdicts, EMBEDDING_MODEL};
 
 use crate::source::digest::{DigestWriter, TextDigest};
 use crate::source::event::{Event, Generation, AI_GENERATION};
@@ -45,13 +47,16 @@ pub struct Plants {
     /// `safety_check` runs through LangChain, which counts Claude's cache
     /// tokens inside the input, so PostHog's recorded cost is too high (`audit.rs`).
     pub cost_pattern: bool,
+    /// Evaluations whose pass rates differ by model, user feedback, a
+    /// metric, and embedding calls (`signals.rs`).
+    pub signals: bool,
 }
 
 impl Plants {
     /// Every problem planted.
-    pub const ALL: Plants = Plants { retry_storm: true, model_misuse: true, prompt_bloat: true, uncached_prompt: true, truncation: true, changes: true, cost_pattern: true };
+    pub const ALL: Plants = Plants { retry_storm: true, model_misuse: true, prompt_bloat: true, uncached_prompt: true, truncation: true, changes: true, cost_pattern: true, signals: true };
     /// A clean control project.
-    pub const NONE: Plants = Plants { retry_storm: false, model_misuse: false, prompt_bloat: false, uncached_prompt: false, truncation: false, changes: false, cost_pattern: false };
+    pub const NONE: Plants = Plants { retry_storm: false, model_misuse: false, prompt_bloat: false, uncached_prompt: false, truncation: false, changes: false, cost_pattern: false, signals: false };
 }
 
 /// What to generate.
@@ -114,6 +119,9 @@ pub struct Truth {
     /// The cost-audit plant's truth, when planted.
     #[serde(default)]
     pub cost_pattern: Option<CostPatternTruth>,
+    /// The evaluations, feedback, metric and embeddings emitted.
+    #[serde(default)]
+    pub signals: SignalTruth,
 }
 
 /// Streams the demo project's records; [`DemoGenerator::truth`] is complete
@@ -133,6 +141,7 @@ pub struct DemoGenerator {
     cache_plant: Option<audit::CachePlant>,
     done: bool,
     changes: changes::ChangePlant,
+    signals: signals::SignalPlant,
 }
 
 /// Tokens of the `draft_answer` system prompt, and its characters.
@@ -164,7 +173,8 @@ impl DemoGenerator {
         };
         let changes = changes::ChangePlant::new(cfg.plants.changes, cfg.seed, cfg.end, cfg.days);
         let cache_plant = cfg.plants.cost_pattern.then(|| audit::CachePlant::new(cfg.seed, ops::SAFETY_CHECK));
-        DemoGenerator { cfg, rng, emitted: 0, trace_no: 0, buffer: VecDeque::new(), prompts: HashMap::new(), truth, draft_calls: vec![], cache_plant, done: false, changes }
+        let signals = signals::SignalPlant::new(cfg.seed, cfg.plants.signals);
+        DemoGenerator { cfg, rng, emitted: 0, trace_no: 0, buffer: VecDeque::new(), prompts: HashMap::new(), truth, draft_calls: vec![], cache_plant, done: false, changes, signals }
     }
 
     /// The ground truth of what was emitted so far (final once exhausted).
@@ -191,10 +201,7 @@ impl DemoGenerator {
     }
 
     fn uuid(&mut self) -> String {
-        let a: u64 = self.rng.random();
-        let b: u64 = self.rng.random();
-        let (a, b) = ((a & !0xf000) | 0x4000, (b & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000);
-        format!("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", a >> 32, (a >> 16) & 0xffff, a & 0xffff, b >> 48, b & 0xffff_ffff_ffff)
+        uuid_of(&mut self.rng)
     }
 
     fn lognormal(&mut self, median: f64, sigma: f64) -> f64 {
@@ -246,6 +253,8 @@ impl DemoGenerator {
         }
         let latency = round3((t.clock - started).num_milliseconds() as f64 / 1000.0);
         let trace = Record::Trace { uuid: self.uuid(), distinct_id: t.user.clone(), timestamp: t.clock, trace_id: t.id.clone(), latency };
+        let after = self.signals.after_trace(&t.id, &t.user, t.clock);
+        t.events.extend(after.into_iter().map(DemoRecord::signal_event));
         self.truth.traces += 1;
         self.buffer.extend(t.events);
         self.buffer.push_back(DemoRecord(trace));
@@ -282,6 +291,7 @@ impl DemoGenerator {
     }
 
     fn retrieve_context(&mut self, t: &mut Trace) {
+        t.events.extend(self.signals.embed(&t.id, &t.user, t.clock).map(DemoRecord::signal_event));
         let call = Call::new(ops::RETRIEVE_CONTEXT, GPT_4O_MINI, self.prompt(ops::RETRIEVE_CONTEXT, 900), t.customer.clone());
         let usage = Usage { input: self.tokens(600.0, 0.3), output: self.tokens(60.0, 0.3), ..Usage::default() };
         let out = text::filler(&mut self.rng, 200);
@@ -418,7 +428,10 @@ impl DemoGenerator {
             cost: call.model.priced_by_posthog.then_some((input_cost, output_cost)),
         };
         t.clock += Duration::milliseconds((latency * 1000.0) as i64 + 5);
+        let judged = signals::Judged { uuid: &record.uuid, trace_id: &t.id, distinct_id: &t.user, operation: call.operation, model: call.model.name, at: record.timestamp };
+        let evaluation = if outcome.error.is_none() { self.signals.judge(&judged) } else { None };
         t.events.push(DemoRecord(Record::Generation(Box::new(record))));
+        t.events.extend(evaluation.map(DemoRecord::signal_event));
         self.emitted += 1;
         self.truth.generations += 1;
         let true_cost = if call.inclusive_cache { call.model.total_cost(&audit::billed(&usage)) } else { input_cost + output_cost };
@@ -461,6 +474,7 @@ impl Iterator for DemoGenerator {
             if self.emitted >= self.cfg.generations {
                 if !self.done {
                     self.done = true;
+                    self.truth.signals = self.signals.truth.clone();
                     self.finish();
                 }
                 return None;
@@ -487,6 +501,8 @@ pub struct DemoRecord(Record);
 
 enum Record {
     Generation(Box<GenerationRecord>),
+    /// An evaluation, feedback, metric or embedding event.
+    Signal(Box<Event>),
     Trace { uuid: String, distinct_id: String, timestamp: DateTime<Utc>, trace_id: String, latency: f64 },
 }
 
@@ -526,6 +542,19 @@ impl DemoRecord {
                 Event { uuid: uuid.clone(), event: "$ai_trace".into(), distinct_id: distinct_id.clone(), timestamp: *timestamp, properties: p }
             }
             Record::Generation(g) => g.event(),
+            Record::Signal(e) => (**e).clone(),
+        }
+    }
+
+    fn signal_event(e: Event) -> Self {
+        DemoRecord(Record::Signal(Box::new(e)))
+    }
+
+    /// The record as the in-memory source reads a quality-signal event; `None` for the others.
+    pub fn signal(&self) -> Option<crate::source::memory::SignalEvent> {
+        match &self.0 {
+            Record::Signal(e) => crate::source::memory::SignalEvent::from_event(e),
+            _ => None,
         }
     }
 
@@ -533,7 +562,7 @@ impl DemoRecord {
     pub fn generation(&self) -> Option<Generation> {
         match &self.0 {
             Record::Generation(g) => Some(g.generation()),
-            Record::Trace { .. } => None,
+            Record::Trace { .. } | Record::Signal(_) => None,
         }
     }
 }
@@ -695,6 +724,27 @@ impl Outcome {
     fn tool(name: &str, args: Value) -> Self {
         Outcome { output: text::tool_call(name, args), stop_reason: "tool_calls", error: None }
     }
+}
+
+/// The generations and the quality-signal events of `records`, as the
+/// in-memory source reads them.
+pub fn split(records: impl IntoIterator<Item = DemoRecord>) -> (Vec<Generation>, Vec<crate::source::memory::SignalEvent>) {
+    let (mut generations, mut signals) = (Vec::new(), Vec::new());
+    for r in records {
+        match r.generation() {
+            Some(g) => generations.push(g),
+            None => signals.extend(r.signal()),
+        }
+    }
+    (generations, signals)
+}
+
+/// A version-4 uuid drawn from `rng`.
+fn uuid_of(rng: &mut Pcg64) -> String {
+    let a: u64 = rng.random();
+    let b: u64 = rng.random();
+    let (a, b) = ((a & !0xf000) | 0x4000, (b & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000);
+    format!("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", a >> 32, (a >> 16) & 0xffff, a & 0xffff, b >> 48, b & 0xffff_ffff_ffff)
 }
 
 fn round3(x: f64) -> f64 {

@@ -45,7 +45,8 @@ fn query_budget_holds_at_100k_and_1m_generations() {
     let pages = trace_ops_pages(&at_100k);
     assert_partition(&pages);
     assert_eq!((pages.len(), pages[0].sample), (2, None));
-    assert!(planned_queries(&at_100k) <= 8);
+    // Seven aggregate and detail queries, the quality signals among them, and the two pages.
+    assert!(planned_queries(&at_100k) <= 9);
     // At 1M: about 131k traces and 807k rows, sampled.
     let at_1m = overview(131_400, 806_700);
     let pages = trace_ops_pages(&at_1m);
@@ -167,6 +168,10 @@ impl DataSource for Scripted<'_> {
         self.generations_asked.set(true);
         self.check("generations").await?;
         self.inner.generations(w, ids).await
+    }
+    async fn signals(&self, w: &Window) -> Result<Vec<SignalRow>, SourceError> {
+        self.check("signals").await?;
+        self.inner.signals(w).await
     }
 }
 
@@ -301,6 +306,7 @@ fn a_full_capped_answer_is_said_to_be_cut() {
             Ok(vec![one; crate::contract::ERROR_ROWS])
         }
         async fn generations(&self, w: &Window, ids: &[String]) -> Result<Vec<GenerationRow>, SourceError> { self.0.generations(w, ids).await }
+        async fn signals(&self, w: &Window) -> Result<Vec<SignalRow>, SourceError> { self.0.signals(w).await }
     }
     let f = block_on(fetch_some(&Full(&mem), w, &mut |_| {})).unwrap();
     assert_eq!(f.cuts, [format!("errors: the {} most frequent error groups only", crate::contract::ERROR_ROWS)]);

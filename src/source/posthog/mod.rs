@@ -120,6 +120,10 @@ impl<T: Transport> DataSource for PostHogSource<T> {
         // The queries name traces by hash: a trace that shares one is not ours.
         Ok(rows.into_iter().filter(|g| ids.contains(&g.trace_id)).collect())
     }
+
+    async fn signals(&self, w: &Window) -> Result<Vec<SignalRow>, SourceError> {
+        self.run(hogql::signals(w), Rank::Background, decode::signals).await
+    }
 }
 
 impl<T: Transport> PostHogSource<T> {

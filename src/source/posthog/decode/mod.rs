@@ -255,6 +255,29 @@ pub fn errors(body: &str) -> Result<Vec<ErrorRow>, SourceError> {
     })
 }
 
+/// The grouped quality signals.
+pub fn signals(body: &str) -> Result<Vec<SignalRow>, SourceError> {
+    rows(body, |c| {
+        let kind = text(c)?;
+        Ok(SignalRow {
+            kind: SignalKind::parse(&kind).ok_or_else(|| format!("unknown signal kind {kind:?}"))?,
+            name: text(c)?,
+            operation: text(c)?,
+            model: text(c)?,
+            provider: text(c)?,
+            events: int(c)?,
+            passed: int(c)?,
+            failed: int(c)?,
+            value_sum: float(c)?,
+            valued: int(c)?,
+            input_tokens: int(c)?,
+            cost_usd: float(c)?,
+            unpriced: int(c)?,
+            unpriced_tokens: int(c)?,
+        })
+    })
+}
+
 /// Generations of the selected traces.
 pub fn generations(body: &str) -> Result<Vec<GenerationRow>, SourceError> {
     rows(body, |c| {
@@ -361,7 +384,7 @@ mod tests {
 
     /// Every decoder on `body`; each answer is whatever it is, and none may panic.
     #[cfg(not(target_arch = "wasm32"))]
-    fn decode_all(body: &str) -> [bool; 7] {
+    fn decode_all(body: &str) -> [bool; 8] {
         [
             overview(body).is_ok(),
             rollup(body).is_ok(),
@@ -370,6 +393,7 @@ mod tests {
             prefixes(body).is_ok(),
             errors(body).is_ok(),
             generations(body).is_ok(),
+            signals(body).is_ok(),
         ]
     }
 
@@ -423,7 +447,7 @@ mod tests {
             fn a_truncated_answer_is_always_refused(body in answer_body(), cut in any::<prop::sample::Index>()) {
                 let cut = cut.index(body.len());
                 let cut = (0..=cut).rev().find(|&i| body.is_char_boundary(i)).unwrap_or(0);
-                prop_assert_eq!(decode_all(&body[..cut]), [false; 7]);
+                prop_assert_eq!(decode_all(&body[..cut]), [false; 8]);
             }
 
             #[test]
