@@ -188,3 +188,35 @@ pub fn rank_cost(cost_usd: Option<f64>) -> f64 {
 /// aggregates per group (the smallest and largest prompt, cut to this length)
 /// and what the in-memory source keeps per prompt.
 pub const SHARED_PREFIX_MAX_CHARS: u64 = 131_072;
+
+/// The pseudo-key the segments query answers each generation's
+/// `distinct_id` under (no custom property can be named so: keys starting
+/// with `$` are PostHog's own, see [`segment_key`]).
+pub const USER_KEY: &str = "$distinct_id";
+/// The value the values past a key's top ones are answered under.
+pub const OTHER_VALUES: &str = "(other values)";
+/// Property keys of one event read for segments: its first keys in byte
+/// order that [`segment_key`] accepts. Real instrumentation tags an event
+/// with a handful; the cap bounds what one event with thousands of keys adds.
+pub const SEGMENT_PAIRS_PER_EVENT: usize = 64;
+/// Property keys answered: the ones most generations carry (ties by key),
+/// counting a generation once per key it carries (its own or its trace's).
+pub const SEGMENT_KEYS: usize = 30;
+/// Values of one property answered by name: the most expensive (by
+/// [`rank_cost`] summed, then calls, then value); the rest are one
+/// [`OTHER_VALUES`] row. Experiments have two to a few variants and
+/// tiers a handful, so 25 names every real segment value.
+pub const SEGMENT_VALUES: usize = 25;
+/// Users (`distinct_id`s) answered by name, the most expensive first; the
+/// rest are one [`OTHER_VALUES`] row. The shares of the top 1% and 10% and
+/// the p95 cost per user stay exact up to 200,000, 20,000 and 40,000 users.
+pub const SEGMENT_USERS: usize = 10_000;
+/// The event whose properties describe a whole trace.
+pub const AI_TRACE: &str = "$ai_trace";
+
+/// Whether property key `key` is one the segments read: a custom key (not
+/// starting with `$`, PostHog's and the SDKs' own), or a feature flag's
+/// variant (`$feature/<flag>`).
+pub fn segment_key(key: &str) -> bool {
+    !key.starts_with('$') || key.starts_with("$feature/")
+}

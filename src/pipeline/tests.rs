@@ -12,6 +12,7 @@ use crate::source::demo::{DemoConfig, DemoGenerator, Plants, Problem, Truth};
 use crate::source::memory::MemorySource;
 
 mod limits;
+mod segments;
 mod what_if;
 
 /// The demo project's dataset and its truth.

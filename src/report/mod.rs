@@ -14,6 +14,7 @@ mod json_files;
 pub mod markdown;
 mod qualitative_findings;
 mod recommendations;
+pub mod segments;
 mod summary;
 pub mod validation;
 

@@ -14,6 +14,7 @@ pub fn recommendations_md(a: &Analysis) -> String {
     md.push_str(&super::investigation::high_variance_investigation(a));
     md.push_str(&super::failure_modes::failure_mode_analysis(a));
     md.push_str(&super::data_quality::data_quality(a));
+    md.push_str(&super::segments::segments(a));
     md.push_str(&super::qualitative_findings::qualitative_findings(a));
     md.push_str(&super::fixes::recommendations_section(&a.recommendations, &a.origin, &a.trace_times));
     md.push_str(&super::fixes::roadmap_section(&a.recommendations));

@@ -17,6 +17,8 @@ pub struct MemorySource {
     /// When each dropped repeat of an earlier generation's uuid happened.
     repeated: Vec<chrono::DateTime<chrono::Utc>>,
     grouped: Grouped,
+    /// The `$ai_trace` events' segment properties ([`segments::TraceProps`]).
+    trace_props: Vec<segments::TraceProps>,
 }
 
 /// For each window asked about, the generations answered under an "other"
@@ -63,7 +65,15 @@ fn top_names<'a>(gens: impl Iterator<Item = &'a Generation>, name: fn(&Generatio
 impl MemorySource {
     /// Keeps the `$ai_generation` events of `events`, each uuid once.
     pub fn from_events(events: impl IntoIterator<Item = Event>) -> Self {
-        Self::from_generations(events.into_iter().filter_map(|e| Generation::from_event(&e)).collect())
+        let mut trace_props = Vec::new();
+        let generations = events
+            .into_iter()
+            .filter_map(|e| {
+                trace_props.extend(segments::TraceProps::from_event(&e));
+                Generation::from_event(&e)
+            })
+            .collect();
+        MemorySource { trace_props, ..Self::from_generations(generations) }
     }
 
     /// Holds already parsed generations, each uuid once: the first is kept
@@ -82,7 +92,7 @@ impl MemorySource {
                 repeated.push(g.timestamp);
             }
         }
-        MemorySource { generations: kept, repeated, grouped: Grouped::default() }
+        MemorySource { generations: kept, repeated, grouped: Grouped::default(), trace_props: Vec::new() }
     }
 
     /// All generations held, in input order (names cut, not grouped).
@@ -376,6 +386,10 @@ impl DataSource for MemorySource {
         });
         Ok(rows)
     }
+
+    async fn segments(&self, w: &Window) -> Result<Vec<SegmentRow>, SourceError> {
+        Ok(self.segment_rows(w))
+    }
 }
 
 /// The first `limit` of `rows`, and whether more follow.
@@ -456,6 +470,8 @@ fn trace_op_row(mut gens: Vec<&Generation>) -> TraceOpRow {
     row
 }
 
+mod segments;
+pub use segments::TraceProps;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

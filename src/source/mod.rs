@@ -16,7 +16,7 @@ pub mod memory;
 pub mod plan;
 pub mod posthog;
 
-use crate::analysis::dataset::{ErrorRow, GenerationRow, LatencyRow, Overview, PrefixRow, RollupRow, TraceOpRow, Window};
+use crate::analysis::dataset::{ErrorRow, GenerationRow, LatencyRow, Overview, PrefixRow, RollupRow, SegmentRow, TraceOpRow, Window};
 use crate::contract::BUCKETS;
 pub use error::SourceError;
 
@@ -93,4 +93,7 @@ pub trait DataSource {
     /// Generations of the given traces, ordered by trace id, time, uuid: the
     /// first [`crate::contract::generations_per_trace`] of each trace.
     async fn generations(&self, w: &Window, trace_ids: &[String]) -> Result<Vec<GenerationRow>, SourceError>;
+    /// Spend by user and by custom or feature-flag property value, in
+    /// [`SegmentRow`]'s order.
+    async fn segments(&self, w: &Window) -> Result<Vec<SegmentRow>, SourceError>;
 }

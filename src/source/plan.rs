@@ -72,12 +72,12 @@ where
 {
     let fail = |step| move |error| Failure { step, error };
     progress(Step::Connect);
-    // Latency and errors need nothing from the overview: they go out beside
+    // Latency, errors and segments need nothing from the overview: they go out beside
     // it. The per-trace pages, prefixes and rollup follow it, the rollup
     // beside the longer pages. The generations of the selected traces need
     // only the pages and the rollup, so they do not wait for the prefixes,
     // latency or errors. A failed overview drops the others.
-    let aggregates = async { Ok(futures::join!(src.latency(&window), src.errors(&window))) };
+    let aggregates = async { Ok(futures::join!(src.latency(&window), src.errors(&window), src.segments(&window))) };
     let per_trace = async {
         let overview = src.overview(&window).await.map_err(fail(Step::Connect))?;
         if overview.generations == 0 {
@@ -104,13 +104,14 @@ where
         let (read, prefixes) = futures::join!(read_closely, src.prefixes(&window));
         Ok((overview, pages, read?, prefixes))
     };
-    let ((overview, pages, (rollup, rollup_pages, trace_ops, selection, generations, cut_traces), prefixes), (latency, errors)) = futures::try_join!(per_trace, aggregates)?;
+    let ((overview, pages, (rollup, rollup_pages, trace_ops, selection, generations, cut_traces), prefixes), (latency, errors, segments)) = futures::try_join!(per_trace, aggregates)?;
     let mut warnings = Vec::new();
     let latency = optional(&mut warnings, "latency", latency);
     let (trace_ops, pages_in_sequence) = optional(&mut warnings, "trace_ops", trace_ops);
     let prefixes = optional(&mut warnings, "prefixes", prefixes);
     let errors = optional(&mut warnings, "errors", errors);
     let generations = optional(&mut warnings, "generations", generations);
+    let segments = optional(&mut warnings, "segments", segments);
     if warnings.iter().any(|(_, e)| *e == SourceError::Cancelled) {
         return Err(Failure { step: Step::Details, error: SourceError::Cancelled });
     }
@@ -126,7 +127,7 @@ where
         cuts.push(format!("generations: {cut_traces} traces read closely were cut to their first generations"));
     }
     progress(Step::Done);
-    let dataset = Dataset { window, overview, rollup, latency, trace_ops, prefixes, errors, generations, sampling };
+    let dataset = Dataset { window, overview, rollup, latency, trace_ops, prefixes, errors, generations, sampling, segments };
     Ok(Fetched { dataset, selection, warnings, cuts, rounds: 1 + pages_in_sequence.max(rollup_pages).max(1) })
 }
 
@@ -135,8 +136,8 @@ where
 /// more, and so is each further chunk of the traces read closely, past
 /// `posthog::hogql::TRACES_PER_QUERY` of them).
 pub fn planned_queries(overview: &Overview) -> u32 {
-    // Overview, rollup, latency, prefixes, errors, the pages, generations.
-    5 + trace_ops_pages(overview).len() as u32 + 1
+    // Overview, rollup, latency, prefixes, errors, segments, the pages, generations.
+    6 + trace_ops_pages(overview).len() as u32 + 1
 }
 
 /// The bucket ranges the per-trace rows are read in, sampled past

@@ -90,6 +90,7 @@ pub fn CostView(results: Arc<Results>) -> impl IntoView {
                 }).collect_view()}
             </div>
         </section>
+        <super::segments_view::SegmentsPanel results=results.clone() />
         <WhatIf results=results.clone() />
     }
 }

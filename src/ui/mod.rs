@@ -20,6 +20,7 @@ mod progress;
 mod qualitative_view;
 mod recommendations;
 mod report_view;
+mod segments_view;
 pub mod run;
 pub mod state;
 mod store;

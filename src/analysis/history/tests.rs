@@ -27,6 +27,7 @@ fn analysis(calls: u64, cost: f64, errors: u64) -> Analysis {
         errors: vec![],
         generations: vec![],
         sampling: None,
+        segments: vec![],
     };
     analyze(&data, &Settings::default(), &Origin::default(), PriceTable::bundled())
 }

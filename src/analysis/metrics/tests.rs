@@ -28,6 +28,7 @@ fn dataset(rollup: Vec<RollupRow>) -> Dataset {
         errors: vec![],
         generations: vec![],
         sampling: None,
+        segments: vec![],
     }
 }
 

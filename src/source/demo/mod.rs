@@ -6,9 +6,11 @@
 //! never sits in memory. The same seed always gives the same events.
 
 mod catalog;
+mod segments;
 mod text;
 
 pub use catalog::{DemoModel, Usage, MODELS};
+pub use segments::{SegmentTruth, VariantTruth, COSTLY_USER, FLAG, PLAN};
 
 use crate::source::digest::{DigestWriter, TextDigest};
 use crate::source::event::{Event, Generation, AI_GENERATION};
@@ -35,13 +37,16 @@ pub struct Plants {
     pub uncached_prompt: bool,
     /// `generate_title` runs with `max_tokens` 12 and many titles are cut off.
     pub truncation: bool,
+    /// One user sends a large share of the traces, and the retrieval step's
+    /// flag experiment has a variant costing 2x per call (`segments.rs`).
+    pub segments: bool,
 }
 
 impl Plants {
     /// Every problem planted.
-    pub const ALL: Plants = Plants { retry_storm: true, model_misuse: true, prompt_bloat: true, uncached_prompt: true, truncation: true };
+    pub const ALL: Plants = Plants { retry_storm: true, model_misuse: true, prompt_bloat: true, uncached_prompt: true, truncation: true, segments: true };
     /// A clean control project.
-    pub const NONE: Plants = Plants { retry_storm: false, model_misuse: false, prompt_bloat: false, uncached_prompt: false, truncation: false };
+    pub const NONE: Plants = Plants { retry_storm: false, model_misuse: false, prompt_bloat: false, uncached_prompt: false, truncation: false, segments: false };
 }
 
 /// What to generate.
@@ -98,6 +103,9 @@ pub struct Truth {
     /// Cost at list prices, including the calls PostHog left unpriced.
     pub cost_usd: f64,
     pub plants: Vec<PlantTruth>,
+    /// The costly user and the flag experiment, when planted.
+    #[serde(default)]
+    pub segments: Option<SegmentTruth>,
 }
 
 /// Streams the demo project's records; [`DemoGenerator::truth`] is complete
@@ -114,6 +122,8 @@ pub struct DemoGenerator {
     /// Start of every uncached `draft_answer` call, to price caching at the end.
     draft_calls: Vec<DateTime<Utc>>,
     done: bool,
+    /// The segments plant's own random stream, when planted.
+    segment_plant: Option<segments::SegmentPlant>,
 }
 
 /// Tokens of the `draft_answer` system prompt, and its characters.
@@ -141,9 +151,11 @@ impl DemoGenerator {
                 .filter(|p| p.0)
                 .map(|&(_, problem, op)| PlantTruth { problem, operation: op.into(), traces: vec![], waste_usd: 0.0 })
                 .collect(),
+            segments: cfg.plants.segments.then(|| SegmentTruth { costly_user: COSTLY_USER.into(), flag: FLAG.into(), ..SegmentTruth::default() }),
             ..Truth::default()
         };
-        DemoGenerator { cfg, rng, emitted: 0, trace_no: 0, buffer: VecDeque::new(), prompts: HashMap::new(), truth, draft_calls: vec![], done: false }
+        let segment_plant = cfg.plants.segments.then(|| segments::SegmentPlant::new(cfg.seed));
+        DemoGenerator { cfg, rng, emitted: 0, trace_no: 0, buffer: VecDeque::new(), prompts: HashMap::new(), truth, draft_calls: vec![], done: false, segment_plant }
     }
 
     /// The ground truth of what was emitted so far (final once exhausted).
@@ -207,7 +219,12 @@ impl DemoGenerator {
             clock: self.trace_start(),
             customer: text::customer_message(&mut self.rng, self.trace_no),
             events: Vec::new(),
+            tags: None,
         };
+        if let Some(plant) = &mut self.segment_plant {
+            t.user = plant.user(std::mem::take(&mut t.user));
+            t.tags = Some(segments::SegmentPlant::tags(&t.user));
+        }
         let started = t.clock;
         self.safety_check(&mut t);
         self.classify_intent(&mut t);
@@ -252,7 +269,11 @@ impl DemoGenerator {
 
     fn retrieve_context(&mut self, t: &mut Trace) {
         let call = Call::new(ops::RETRIEVE_CONTEXT, GPT_4O_MINI, self.prompt(ops::RETRIEVE_CONTEXT, 900), t.customer.clone());
-        let usage = Usage { input: self.tokens(600.0, 0.3), output: self.tokens(60.0, 0.3), ..Usage::default() };
+        let mut usage = Usage { input: self.tokens(600.0, 0.3), output: self.tokens(60.0, 0.3), ..Usage::default() };
+        if matches!(t.tags, Some((_, "test"))) {
+            usage.input *= segments::TEST_TOKEN_FACTOR;
+            usage.output *= segments::TEST_TOKEN_FACTOR;
+        }
         let out = text::filler(&mut self.rng, 200);
         self.emit(t, call, usage, Outcome::text(&format!("search: {out}")));
     }
@@ -372,6 +393,12 @@ impl DemoGenerator {
 
     fn push(&mut self, t: &mut Trace, call: &Call, usage: Usage, outcome: &Outcome, latency: f64) {
         let (input_cost, output_cost) = call.model.cost(&usage);
+        let experiment = call.operation == ops::RETRIEVE_CONTEXT;
+        let segment: Vec<(&'static str, &'static str)> = t.tags.iter().flat_map(|&(plan, variant)| std::iter::once((PLAN, plan)).chain(experiment.then_some((FLAG, variant)))).collect();
+        if let (Some(plant), Some(truth)) = (&mut self.segment_plant, &mut self.truth.segments) {
+            let recorded = if call.model.priced_by_posthog { input_cost + output_cost } else { 0.0 };
+            plant.record(truth, &t.user, recorded, t.tags.filter(|_| experiment).map(|(_, v)| v));
+        }
         let record = GenerationRecord {
             uuid: self.uuid(),
             span_id: self.uuid(),
@@ -383,6 +410,7 @@ impl DemoGenerator {
             outcome: outcome.clone(),
             latency: round3(latency),
             cost: call.model.priced_by_posthog.then_some((input_cost, output_cost)),
+            segment,
         };
         t.clock += Duration::milliseconds((latency * 1000.0) as i64 + 5);
         t.events.push(DemoRecord(Record::Generation(Box::new(record))));
@@ -441,6 +469,8 @@ struct Trace {
     clock: DateTime<Utc>,
     customer: String,
     events: Vec<DemoRecord>,
+    /// The user's plan and flag variant, when the segments are planted.
+    tags: Option<(&'static str, &'static str)>,
 }
 
 /// One event of the demo project, as a PostHog [`Event`] (for export) or
@@ -466,6 +496,8 @@ struct GenerationRecord {
     latency: f64,
     /// PostHog's (input, output) cost; `None` when PostHog can't price the model.
     cost: Option<(f64, f64)>,
+    /// Custom and feature-flag properties (the segments plant).
+    segment: Vec<(&'static str, &'static str)>,
 }
 
 /// A chat message as the SDKs record it in `$ai_input`.
@@ -557,7 +589,13 @@ impl GenerationRecord {
             p.insert("$ai_output_cost_usd".into(), json!(output_cost));
             p.insert("$ai_total_cost_usd".into(), json!(input_cost + output_cost));
         }
+        p.extend(self.segment_props());
         Event { uuid: self.uuid.clone(), event: AI_GENERATION.into(), distinct_id: self.distinct_id.clone(), timestamp: self.timestamp, properties: p }
+    }
+
+    /// The custom and feature-flag properties, as the event carries them.
+    fn segment_props(&self) -> Map<String, Value> {
+        self.segment.iter().map(|(k, v)| (k.to_string(), json!(v))).collect()
     }
 
     fn generation(&self) -> Generation {
@@ -589,6 +627,8 @@ impl GenerationRecord {
             input: Some(digest(&self.messages()).finish_prompt()),
             output: failed.map_or(Some(digest(&self.outcome.output).finish()), |_| None::<TextDigest>),
             dirty_numbers: 0,
+            distinct_id: crate::source::digest::prefix(&self.distinct_id, crate::contract::NAME_CHARS).to_string(),
+            segment_props: crate::source::event::segment_props(&self.segment_props()),
         }
     }
 }

@@ -120,6 +120,10 @@ impl<T: Transport> DataSource for PostHogSource<T> {
         // The queries name traces by hash: a trace that shares one is not ours.
         Ok(rows.into_iter().filter(|g| ids.contains(&g.trace_id)).collect())
     }
+
+    async fn segments(&self, w: &Window) -> Result<Vec<SegmentRow>, SourceError> {
+        self.run(hogql::segments(w), Rank::Background, decode::segments).await
+    }
 }
 
 impl<T: Transport> PostHogSource<T> {
