@@ -18,6 +18,10 @@ pub const DEFAULT_CUSTOM_KEYS: usize = 3;
 /// Calls a value needs before its cost per call takes part in a property's
 /// spread: below it, a few calls' noise would pass for a segment.
 pub const MIN_VALUE_CALLS: u64 = 30;
+/// Highest over lowest cost per call a custom property's values must reach
+/// to be chosen by default: below a 25% difference, a tag does not split
+/// spend enough to be worth a table.
+pub const MIN_SPREAD: f64 = 1.25;
 /// A property with more distinct values than this share of its traces is an
 /// identifier (a request or session id), not a segment, and is not chosen by
 /// default.
@@ -119,7 +123,8 @@ impl Value {
 /// empty, the default rule picks them: every feature flag, plus the
 /// [`DEFAULT_CUSTOM_KEYS`] custom properties with the largest spread of
 /// cost per call between their values (at least two values of
-/// [`MIN_VALUE_CALLS`] calls, identifiers left out), so a tag that splits
+/// [`MIN_VALUE_CALLS`] calls, a spread of at least [`MIN_SPREAD`],
+/// identifiers left out), so a tag that splits
 /// spend shows and one that does not stays out of the way.
 pub fn compute(rows: &[SegmentRow], asked: &[String]) -> Segments {
     if rows.is_empty() {
@@ -130,7 +135,7 @@ pub fn compute(rows: &[SegmentRow], asked: &[String]) -> Segments {
     let mut properties: Vec<Property> = keys.iter().map(|k| property(k, rows)).collect();
     let missing: Vec<String> = asked.iter().filter(|a| !keys.contains(&a.as_str())).cloned().collect();
     if asked.is_empty() {
-        let mut custom: Vec<Property> = properties.iter().filter(|p| !p.flag && p.spread.is_some() && !identifier(p)).cloned().collect();
+        let mut custom: Vec<Property> = properties.iter().filter(|p| !p.flag && p.spread.is_some_and(|s| s >= MIN_SPREAD) && !identifier(p)).cloned().collect();
         custom.sort_by(|a, b| b.spread.unwrap_or(0.0).total_cmp(&a.spread.unwrap_or(0.0)).then(a.key.cmp(&b.key)));
         custom.truncate(DEFAULT_CUSTOM_KEYS);
         properties.retain(|p| p.flag);
@@ -211,3 +216,45 @@ fn users(rows: &[SegmentRow]) -> UserSpend {
     }
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(key: &str, value: &str, other: bool, members: u64, calls: u64, cost: f64) -> SegmentRow {
+        SegmentRow { key: key.into(), value: value.into(), other, members, generations: calls, traces: calls, cost_usd: cost, ..SegmentRow::default() }
+    }
+
+    #[test]
+    fn figures_past_the_named_users_are_bounds_and_those_within_are_exact() {
+        // Three named users and 97 more answered as one row: 100 users.
+        let rows = [row(USER_KEY, "a", false, 1, 10, 50.0), row(USER_KEY, "b", false, 1, 5, 20.0), row(USER_KEY, "c", false, 1, 2, 10.0), row(USER_KEY, "(other values)", true, 97, 97, 20.0)];
+        let u = compute(&rows, &[]).users.unwrap();
+        assert_eq!(u.users, 100);
+        // The top 1% is the first user; the top 10% (10 users) reaches into the rest.
+        assert_eq!(u.top_1pct_share, Some(0.5));
+        assert_eq!(u.top_10pct_share, None);
+        // p95 sits at ascending positions 94 and 95 of 0..99: from the top, 5 and 4, both in the rest.
+        assert_eq!(u.p95_usd, Bound::AtMost(10.0));
+        assert_eq!(u.p50_usd, Bound::AtMost(10.0));
+        // With every user named, the quantiles are exact.
+        let all = compute(&rows[..3], &[]).users.unwrap();
+        assert_eq!(all.p50_usd, Bound::Exact(20.0));
+        assert!(matches!(all.p95_usd, Bound::Exact(x) if (x - 47.0).abs() < 1e-12));
+    }
+
+    #[test]
+    fn by_default_flags_show_and_only_custom_keys_that_split_spend() {
+        let rows = [
+            row("$feature/f", "a", false, 1, 100, 1.0),
+            row("$feature/f", "b", false, 1, 100, 1.1),
+            row("even", "x", false, 1, 100, 1.0),
+            row("even", "y", false, 1, 100, 1.2),
+            row("split", "x", false, 1, 100, 1.0),
+            row("split", "y", false, 1, 100, 3.0),
+            row(USER_KEY, "u", false, 1, 200, 2.0),
+        ];
+        let keys: Vec<String> = compute(&rows, &[]).properties.into_iter().map(|p| p.key).collect();
+        assert_eq!(keys, ["$feature/f", "split"], "the flag whatever its spread; `even` splits spend by less than {MIN_SPREAD}x");
+    }
+}

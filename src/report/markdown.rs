@@ -74,7 +74,7 @@ pub fn link(text: &str, url: Option<String>) -> String {
 }
 
 fn is_numeric_header(h: &str) -> bool {
-    !matches!(h, "Operation" | "Model" | "Provider" | "Trace" | "Issue" | "Tag" | "Recommendation" | "Stage" | "Metric" | "File" | "Period" | "Message" | "Status" | "Kind" | "Causes" | "Tags" | "Stratum" | "Input excerpt" | "Output excerpt" | "By operation" | "Frequency" | "Operations" | "Example traces" | "Contents" | "Table entry" | "PostHog's cost" | "Effort" | "Phase" | "Property" | "What it could change")
+    !matches!(h, "Operation" | "Model" | "Provider" | "Trace" | "Issue" | "Tag" | "Recommendation" | "Stage" | "Metric" | "File" | "Period" | "Message" | "Status" | "Kind" | "Causes" | "Tags" | "Stratum" | "Input excerpt" | "Output excerpt" | "By operation" | "Frequency" | "Operations" | "Example traces" | "Contents" | "Table entry" | "PostHog's cost" | "Effort" | "Phase" | "Property" | "What it could change" | "User" | "Value")
 }
 
 /// Renders Markdown to HTML for the page. Raw HTML (block or inline) is

@@ -3,7 +3,7 @@
 //! there is nothing to show.
 
 use super::markdown::{escape, table};
-use crate::analysis::segments::{Bound, Property, Segments, UserSpend, Value};
+use crate::analysis::segments::{Bound, Property, Segments, UserSpend, Value, MIN_SPREAD};
 use crate::analysis::Analysis;
 use crate::format::{count, pct, usd};
 
@@ -21,7 +21,7 @@ fn body(seg: &Segments) -> String {
     let mut s = String::from("Spend by PostHog's recorded cost (calls it could not price count as $0).\n\n");
     s.push_str(&user_spend(users));
     if seg.properties.is_empty() {
-        s.push_str("No feature flag or custom property splits the spend: no `$feature/<flag>` property, and no custom property with two values of 30 calls or more whose cost per call differs.\n\n");
+        s.push_str("No feature flag or custom property splits the spend: no `$feature/<flag>` property, and no custom property with two values of 30 calls or more whose cost per call differs by 25% or more.\n\n");
     }
     for p in &seg.properties {
         s.push_str(&property(p));
@@ -71,7 +71,9 @@ fn property(p: &Property) -> String {
         Some(flag) => format!("### Feature flag `{}`\n\n", code(flag)),
         None => format!("### Property `{}`\n\n", code(&p.key)),
     };
-    if let (Some(spread), Some((hi, lo))) = (p.spread, extremes(&p.values)) {
+    if p.spread.is_some_and(|x| x < MIN_SPREAD) {
+        s.push_str("Cost per call differs by less than 25% between its values.\n\n");
+    } else if let (Some(spread), Some((hi, lo))) = (p.spread, extremes(&p.values)) {
         s.push_str(&format!(
             "Cost per call is {:.1}x higher for `{}` ({}) than for `{}` ({}).\n\n",
             spread,

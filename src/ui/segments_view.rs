@@ -44,6 +44,9 @@ fn value_row(p: &Property, v: &Value) -> Vec<Cell> {
 
 /// One sentence per property whose values' cost per call differ.
 fn spread_line(p: &Property) -> Option<String> {
+    if p.spread? < crate::analysis::segments::MIN_SPREAD {
+        return None;
+    }
     let (hi, lo) = crate::report::segments::extremes(&p.values)?;
     let kind = if p.flag { "Flag" } else { "Property" };
     Some(format!("{kind} {}: cost per call {:.1}x higher for {} ({}) than for {} ({}).", p.flag_name().unwrap_or(&p.key), p.spread?, hi.value, usd(hi.cost_per_call()), lo.value, usd(lo.cost_per_call())))

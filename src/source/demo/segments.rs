@@ -72,7 +72,7 @@ impl SegmentPlant {
     pub(super) fn tags(user: &str) -> (&'static str, &'static str) {
         let h = crate::source::digest::city_hash(user.as_bytes());
         let plan = if user == COSTLY_USER { "enterprise" } else { ["free", "free", "free", "free", "free", "pro", "pro", "pro", "team", "enterprise"][(h % 10) as usize] };
-        (plan, if (h >> 8) % 2 == 0 { "control" } else { "test" })
+        (plan, if (h >> 8).is_multiple_of(2) { "control" } else { "test" })
     }
 
     /// Counts one call of `user` with PostHog's recorded cost `cost`, in
