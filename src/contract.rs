@@ -210,3 +210,34 @@ pub const FAIL_WORDS: [&str; 5] = ["false", "fail", "failed", "negative", "no"];
 /// Largest magnitude of a numeric signal value (an evaluation's numeric
 /// score, a metric's value) summed; past it, or not finite, it is missing.
 pub const MAX_SIGNAL_VALUE: f64 = 1e12;
+/// The pseudo-key the segments query answers each generation's
+/// `distinct_id` under (no custom property can be named so: keys starting
+/// with `$` are PostHog's own, see [`segment_key`]).
+pub const USER_KEY: &str = "$distinct_id";
+/// The value the values past a key's top ones are answered under.
+pub const OTHER_VALUES: &str = "(other values)";
+/// Property keys of one event read for segments: its first keys in byte
+/// order that [`segment_key`] accepts. Real instrumentation tags an event
+/// with a handful; the cap bounds what one event with thousands of keys adds.
+pub const SEGMENT_PAIRS_PER_EVENT: usize = 64;
+/// Property keys answered: the ones most generations carry (ties by key),
+/// counting a generation once per key it carries (its own or its trace's).
+pub const SEGMENT_KEYS: usize = 30;
+/// Values of one property answered by name: the most expensive (by
+/// [`rank_cost`] summed, then calls, then value); the rest are one
+/// [`OTHER_VALUES`] row. Experiments have two to a few variants and
+/// tiers a handful, so 25 names every real segment value.
+pub const SEGMENT_VALUES: usize = 25;
+/// Users (`distinct_id`s) answered by name, the most expensive first; the
+/// rest are one [`OTHER_VALUES`] row. The shares of the top 1% and 10% and
+/// the p95 cost per user stay exact up to 200,000, 20,000 and 40,000 users.
+pub const SEGMENT_USERS: usize = 10_000;
+/// The event whose properties describe a whole trace.
+pub const AI_TRACE: &str = "$ai_trace";
+
+/// Whether property key `key` is one the segments read: a custom key (not
+/// starting with `$`, PostHog's and the SDKs' own), or a feature flag's
+/// variant (`$feature/<flag>`).
+pub fn segment_key(key: &str) -> bool {
+    !key.starts_with('$') || key.starts_with("$feature/")
+}

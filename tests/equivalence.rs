@@ -129,6 +129,7 @@ fn check_aggregates(p: &Pair, w: &Window) {
     same("prefixes", &block_on(ph.prefixes(w)).unwrap(), &block_on(mem.prefixes(w)).unwrap(), 1e-9);
     same("errors", &block_on(ph.errors(w)).unwrap(), &block_on(mem.errors(w)).unwrap(), 1e-9);
     same("signals", &block_on(ph.signals(w)).unwrap(), &block_on(mem.signals(w)).unwrap(), 1e-9);
+    same("segments", &block_on(ph.segments(w)).unwrap(), &block_on(mem.segments(w)).unwrap(), 1e-9);
     let (lp, lm) = (block_on(ph.latency(w)).unwrap(), block_on(mem.latency(w)).unwrap());
     let keys = |rows: &[LatencyRow]| rows.iter().map(|r| (r.scope, r.key.clone(), r.generations)).collect::<Vec<_>>();
     assert_eq!(keys(&lp), keys(&lm), "latency keys and counts");

@@ -369,6 +369,9 @@ pub struct Dataset {
     /// Evaluations, feedback, metrics and embedding calls ([`SignalRow`]).
     #[serde(default)]
     pub signals: Vec<SignalRow>,
+    /// Spend by user and by property value ([`SegmentRow`]).
+    #[serde(default)]
+    pub segments: Vec<SegmentRow>,
 }
 
 /// Puts per-trace rows in the order [`Dataset::trace_ops`] keeps: by trace id, then operation.
@@ -443,4 +446,31 @@ pub struct SignalRow {
     pub cost_usd: f64,
     pub unpriced: u64,
     pub unpriced_tokens: u64,
+}
+
+/// One value of one property (or of the pseudo-key
+/// [`USER_KEY`](crate::contract::USER_KEY), a user): the window's
+/// generations that carry it, on the generation or on its trace's
+/// `$ai_trace` event (the generation's own value first). Ordered by key, the
+/// named values before the [`OTHER_VALUES`](crate::contract::OTHER_VALUES)
+/// row, then by spend ([`rank_cost`](crate::contract::rank_cost) summed)
+/// most first, calls, value.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SegmentRow {
+    /// The property key, cut to [`NAME_CHARS`](crate::contract::NAME_CHARS).
+    pub key: String,
+    /// The value as HogQL reads a property as text, cut likewise.
+    pub value: String,
+    /// Whether the row stands for the key's values past its top ones.
+    pub other: bool,
+    /// Distinct values the row stands for (1 for a named value).
+    pub members: u64,
+    pub generations: u64,
+    /// Distinct trace ids (the missing id `""` counts as one).
+    pub traces: u64,
+    /// PostHog's recorded cost (unpriced calls count as 0).
+    pub cost_usd: f64,
+    pub errors: u64,
+    /// Generations stopped by the token limit.
+    pub truncated: u64,
 }

@@ -12,6 +12,7 @@ pub mod pricing;
 pub mod qualitative;
 pub mod recommend;
 pub mod root_causes;
+pub mod segments;
 pub mod select;
 pub mod signals;
 pub mod stats;
@@ -31,11 +32,15 @@ pub struct Settings {
     pub sample_size: usize,
     /// Recommendations wanted at least (never filled with invented findings).
     pub min_recommendations: usize,
+    /// Properties broken down in the segments (`--segment`); empty picks
+    /// them by [`segments::compute`]'s rule.
+    #[serde(default)]
+    pub segments: Vec<String>,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { window_days: 30, top_n: 5, sample_size: 15, min_recommendations: 3 }
+        Settings { window_days: 30, top_n: 5, sample_size: 15, min_recommendations: 3, segments: Vec::new() }
     }
 }
 
@@ -84,6 +89,9 @@ pub struct Analysis {
     /// Evaluations, feedback, metrics and embedding spend.
     #[serde(default)]
     pub signals: signals::Signals,
+    /// Spend by user and by property value.
+    #[serde(default)]
+    pub segments: segments::Segments,
 }
 
 impl Analysis {
@@ -132,6 +140,7 @@ pub fn analyze_following(data: &Dataset, settings: &Settings, origin: &Origin, p
         trace_times: links::TraceTimes::default(),
         changes,
         signals: signals::compute(&data.signals),
+        segments: segments::compute(&data.segments, &settings.segments),
     };
     a.history = history::compare(prior, &a);
     let settled: Vec<(String, history::Status)> = a.history.settled.iter().map(|r| (r.id.clone(), r.status)).collect();

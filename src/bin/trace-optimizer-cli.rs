@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! trace-optimizer-cli [analyze] --events FILE.jsonl[.gz] [--events ...] --out DIR
-//!     [--window-days 30] [--top-n 5] [--sample-size 15] [--min-recs 3] [--now RFC3339]
+//!     [--window-days 30] [--top-n 5] [--sample-size 15] [--min-recs 3] [--segment PROPERTY ...] [--now RFC3339]
 //!     [--prices model_prices_and_context_window.json]
 //! POSTHOG_PERSONAL_API_KEY=phx_... trace-optimizer-cli [analyze] --posthog-host us|eu|auto|URL
 //!     --project ID --out DIR [same options]
@@ -44,7 +44,7 @@ mod cli {
     use trace_optimizer::source::demo::{DemoConfig, DemoGenerator, Plants};
     use trace_optimizer::source::event::Generation;
     use trace_optimizer::source::jsonl::{self, Reader, Skips};
-    use trace_optimizer::source::memory::{MemorySource, SignalEvent};
+    use trace_optimizer::source::memory::{MemorySource, SignalEvent, TraceProps};
     use trace_optimizer::source::plan::Step;
     use trace_optimizer::source::posthog::native::NativeTransport;
     use trace_optimizer::source::posthog::{discover, ApiKey, Client, Host, Notice};
@@ -86,6 +86,7 @@ mod cli {
                 Long("top-n") => settings.top_n = p.value()?.parse()?,
                 Long("sample-size") => settings.sample_size = p.value()?.parse()?,
                 Long("min-recs") => settings.min_recommendations = p.value()?.parse()?,
+                Long("segment") => settings.segments.push(p.value()?.string()?),
                 Long("now") => now = Some(within_range(p.value()?.string()?.parse()?)?),
                 Long("prices") => prices = Some(p.value()?.into()),
                 Long("prior") => prior = Some(p.value()?.into()),
@@ -151,9 +152,9 @@ mod cli {
 
     /// The pipeline over JSONL exports (plain or gzip), answered in memory.
     fn run_files(files: &[PathBuf], now: Option<DateTime<Utc>>, settings: Settings, prior: Option<&FollowUp>, prices: Prices) -> Result<Run> {
-        let (mut generations, mut signals) = (Vec::new(), Vec::new());
+        let (mut generations, mut signals, mut traces) = (Vec::new(), Vec::new(), Vec::new());
         for path in files {
-            let skips = read_generations(path, &mut generations, &mut signals)?;
+            let skips = read_generations(path, &mut generations, &mut signals, &mut traces)?;
             if skips.count > 0 {
                 eprintln!("{}: {skips}", path.display());
             }
@@ -163,7 +164,7 @@ mod cli {
         // (kept timestamps lie far inside chrono's range, so this cannot overflow).
         let end = now.unwrap_or(newest + Duration::seconds(1));
         let window = Window::ending_at(end, settings.window_days);
-        let source = MemorySource::from_generations(generations).with_signals(signals);
+        let source = MemorySource::from_generations(generations).with_signals(signals).with_traces(traces);
         eprintln!("read {} generations from {} file(s)", source.all().len(), files.len());
         let label = files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
         let request = Request { window, settings, origin: Origin { label, posthog: None }, prior };
@@ -228,13 +229,14 @@ mod cli {
 
     /// Streams a JSONL file (gzip read directly), keeping only the digested
     /// generations; returns the lines skipped.
-    /// The generations and quality-signal events of one export.
-    fn read_generations(path: &PathBuf, into: &mut Vec<Generation>, signals: &mut Vec<SignalEvent>) -> Result<Skips> {
+    /// The generations, quality-signal events and trace properties of one export.
+    fn read_generations(path: &PathBuf, into: &mut Vec<Generation>, signals: &mut Vec<SignalEvent>, traces: &mut Vec<TraceProps>) -> Result<Skips> {
         let fail = |e: std::io::Error| format!("{}: {e}", path.display());
         let file = File::open(path).map_err(fail)?;
         let mut reader = Reader::new(jsonl::decompressed(BufReader::new(file)).map_err(fail)?);
         for event in reader.by_ref() {
             let event = event.map_err(fail)?;
+            traces.extend(TraceProps::from_event(&event));
             match Generation::from_event(&event) {
                 Some(g) => into.push(g),
                 None => signals.extend(SignalEvent::from_event(&event)),

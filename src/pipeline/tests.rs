@@ -15,6 +15,7 @@ mod audit;
 mod changes;
 mod kept;
 mod limits;
+mod segments;
 mod signals;
 mod what_if;
 

@@ -74,7 +74,7 @@ pub fn link(text: &str, url: Option<String>) -> String {
 }
 
 fn is_numeric_header(h: &str) -> bool {
-    !matches!(h, "Operation" | "Model" | "Provider" | "Trace" | "Issue" | "Tag" | "Recommendation" | "Stage" | "Metric" | "File" | "Period" | "Message" | "Status" | "Kind" | "Causes" | "Tags" | "Stratum" | "Input excerpt" | "Output excerpt" | "By operation" | "Frequency" | "Operations" | "Example traces" | "Contents" | "Table entry" | "PostHog's cost" | "Effort" | "Phase" | "Property" | "What it could change" | "Pattern" | "Recorded minus true" | "Where" | "Evaluation")
+    !matches!(h, "Operation" | "Model" | "Provider" | "Trace" | "Issue" | "Tag" | "Recommendation" | "Stage" | "Metric" | "File" | "Period" | "Message" | "Status" | "Kind" | "Causes" | "Tags" | "Stratum" | "Input excerpt" | "Output excerpt" | "By operation" | "Frequency" | "Operations" | "Example traces" | "Contents" | "Table entry" | "PostHog's cost" | "Effort" | "Phase" | "Property" | "What it could change" | "Pattern" | "Recorded minus true" | "Where" | "Evaluation" | "User" | "Value")
         && !matches!(h, "What" | "Began" | "Driver")
 }
 

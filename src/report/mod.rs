@@ -16,6 +16,7 @@ pub mod markdown;
 mod qualitative_findings;
 pub mod quality_signals;
 mod recommendations;
+pub mod segments;
 mod summary;
 pub mod validation;
 pub mod what_changed;

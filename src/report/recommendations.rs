@@ -15,6 +15,7 @@ pub fn recommendations_md(a: &Analysis) -> String {
     md.push_str(&super::failure_modes::failure_mode_analysis(a));
     md.push_str(&super::quality_signals::quality_signals(a));
     md.push_str(&super::data_quality::data_quality(a));
+    md.push_str(&super::segments::segments(a));
     md.push_str(&super::what_changed::what_changed(a));
     md.push_str(&super::cost_audit::cost_audit(a));
     md.push_str(&super::qualitative_findings::qualitative_findings(a));

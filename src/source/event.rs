@@ -117,6 +117,17 @@ fn name(s: &str) -> String {
     super::digest::prefix(s, NAME_CHARS).to_string()
 }
 
+/// The (key, value) pairs of `props` the segments read, as the HogQL reads
+/// them: the first [`SEGMENT_PAIRS_PER_EVENT`](crate::contract::SEGMENT_PAIRS_PER_EVENT)
+/// keys in byte order that [`segment_key`](crate::contract::segment_key)
+/// accepts, those with a value ([`prop_text`]), key and value cut to
+/// [`NAME_CHARS`](crate::contract::NAME_CHARS).
+pub fn segment_props(props: &Map<String, Value>) -> Vec<(String, String)> {
+    let mut keys: Vec<&String> = props.keys().filter(|k| crate::contract::segment_key(k)).collect();
+    keys.sort();
+    keys.into_iter().take(crate::contract::SEGMENT_PAIRS_PER_EVENT).filter_map(|k| Some((name(k), name(&prop_text(props, k)?)))).collect()
+}
+
 /// The operation of generations without a span name.
 pub const UNNAMED: &str = "unnamed";
 
@@ -163,6 +174,10 @@ pub struct Generation {
     /// Which number properties were read as missing because their value was
     /// dirty ([`dirty_numbers`]).
     pub dirty_numbers: u16,
+    /// The event's `distinct_id`, cut to [`NAME_CHARS`](crate::contract::NAME_CHARS).
+    pub distinct_id: String,
+    /// The custom and feature-flag properties the segments read ([`segment_props`]).
+    pub segment_props: Vec<(String, String)>,
 }
 
 impl Generation {
@@ -206,6 +221,8 @@ impl Generation {
             input: text("$ai_input").map(|t| TextDigest::of_prompt(&t)),
             output: text("$ai_output_choices").map(|t| TextDigest::of(&t)),
             dirty_numbers: dirty_numbers(p),
+            distinct_id: name(&event.distinct_id),
+            segment_props: segment_props(p),
         })
     }
 }

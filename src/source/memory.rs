@@ -22,6 +22,8 @@ pub struct MemorySource {
     /// When each dropped repeat of an earlier generation's uuid happened.
     repeated: Vec<chrono::DateTime<chrono::Utc>>,
     grouped: Grouped,
+    /// The `$ai_trace` events' segment properties ([`segments::TraceProps`]).
+    trace_props: Vec<segments::TraceProps>,
 }
 
 /// For each window asked about, the generations answered under an "other"
@@ -69,14 +71,15 @@ impl MemorySource {
     /// Keeps the `$ai_generation` events of `events`, each uuid once, and
     /// the quality-signal events ([`SignalEvent`]).
     pub fn from_events(events: impl IntoIterator<Item = Event>) -> Self {
-        let (mut generations, mut signals) = (Vec::new(), Vec::new());
+        let (mut generations, mut signals, mut trace_props) = (Vec::new(), Vec::new(), Vec::new());
         for e in events {
+            trace_props.extend(segments::TraceProps::from_event(&e));
             match Generation::from_event(&e) {
                 Some(g) => generations.push(g),
                 None => signals.extend(SignalEvent::from_event(&e)),
             }
         }
-        Self::from_generations(generations).with_signals(signals)
+        MemorySource { trace_props, ..Self::from_generations(generations).with_signals(signals) }
     }
 
     /// Adds quality-signal events to those held.
@@ -101,7 +104,7 @@ impl MemorySource {
                 repeated.push(g.timestamp);
             }
         }
-        MemorySource { generations: kept, signals: Vec::new(), repeated, grouped: Grouped::default() }
+        MemorySource { generations: kept, signals: Vec::new(), repeated, grouped: Grouped::default(), trace_props: Vec::new() }
     }
 
     /// All generations held, in input order (names cut, not grouped).
@@ -400,6 +403,10 @@ impl DataSource for MemorySource {
     async fn signals(&self, w: &Window) -> Result<Vec<SignalRow>, SourceError> {
         Ok(signals::answer(w, &self.signals, self.in_window(w)))
     }
+
+    async fn segments(&self, w: &Window) -> Result<Vec<SegmentRow>, SourceError> {
+        Ok(self.segment_rows(w))
+    }
 }
 
 /// Adds one generation to its cell's [`AuditSums`], as the rollup's HogQL does.
@@ -504,6 +511,8 @@ fn trace_op_row(mut gens: Vec<&Generation>) -> TraceOpRow {
     row
 }
 
+mod segments;
+pub use segments::TraceProps;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -16,7 +16,7 @@ pub mod memory;
 pub mod plan;
 pub mod posthog;
 
-use crate::analysis::dataset::{ErrorRow, GenerationRow, LatencyRow, Overview, PrefixRow, RollupRow, SignalRow, TraceOpRow, Window};
+use crate::analysis::dataset::{ErrorRow, GenerationRow, LatencyRow, Overview, PrefixRow, RollupRow, SegmentRow, SignalRow, TraceOpRow, Window};
 use crate::contract::BUCKETS;
 pub use error::SourceError;
 
@@ -96,4 +96,7 @@ pub trait DataSource {
     /// Evaluations, feedback, metrics and embedding calls grouped
     /// ([`SignalRow`]), in its order, at most [`crate::contract::SIGNAL_ROWS`].
     async fn signals(&self, w: &Window) -> Result<Vec<SignalRow>, SourceError>;
+    /// Spend by user and by custom or feature-flag property value, in
+    /// [`SegmentRow`]'s order.
+    async fn segments(&self, w: &Window) -> Result<Vec<SegmentRow>, SourceError>;
 }

@@ -72,13 +72,13 @@ where
 {
     let fail = |step| move |error| Failure { step, error };
     progress(Step::Connect);
-    // Latency and errors need nothing from the overview: they go out beside
+    // Latency, errors and segments need nothing from the overview: they go out beside
     // it. The per-trace pages, prefixes and rollup follow it, the rollup
     // beside the longer pages. The generations of the selected traces need
     // only the pages and the rollup, so they do not wait for the prefixes,
     // latency or errors. A failed overview drops the others.
-    // The quality signals (evaluations, feedback, embeddings) too.
-    let aggregates = async { Ok(futures::join!(src.latency(&window), src.errors(&window), src.signals(&window))) };
+    // The quality signals (evaluations, feedback, embeddings) and the segments too.
+    let aggregates = async { Ok(futures::join!(src.latency(&window), src.errors(&window), src.signals(&window), src.segments(&window))) };
     let per_trace = async {
         let overview = src.overview(&window).await.map_err(fail(Step::Connect))?;
         if overview.generations == 0 {
@@ -105,7 +105,7 @@ where
         let (read, prefixes) = futures::join!(read_closely, src.prefixes(&window));
         Ok((overview, pages, read?, prefixes))
     };
-    let ((overview, pages, (rollup, rollup_pages, trace_ops, selection, generations, cut_traces), prefixes), (latency, errors, signals)) = futures::try_join!(per_trace, aggregates)?;
+    let ((overview, pages, (rollup, rollup_pages, trace_ops, selection, generations, cut_traces), prefixes), (latency, errors, signals, segments)) = futures::try_join!(per_trace, aggregates)?;
     let mut warnings = Vec::new();
     let latency = optional(&mut warnings, "latency", latency);
     let (trace_ops, pages_in_sequence) = optional(&mut warnings, "trace_ops", trace_ops);
@@ -113,6 +113,7 @@ where
     let errors = optional(&mut warnings, "errors", errors);
     let generations = optional(&mut warnings, "generations", generations);
     let signals = optional(&mut warnings, "signals", signals);
+    let segments = optional(&mut warnings, "segments", segments);
     if warnings.iter().any(|(_, e)| *e == SourceError::Cancelled) {
         return Err(Failure { step: Step::Details, error: SourceError::Cancelled });
     }
@@ -131,7 +132,7 @@ where
         cuts.push(format!("generations: {cut_traces} traces read closely were cut to their first generations"));
     }
     progress(Step::Done);
-    let dataset = Dataset { window, overview, rollup, latency, trace_ops, prefixes, errors, generations, sampling, signals };
+    let dataset = Dataset { window, overview, rollup, latency, trace_ops, prefixes, errors, generations, sampling, signals, segments };
     Ok(Fetched { dataset, selection, warnings, cuts, rounds: 1 + pages_in_sequence.max(rollup_pages).max(1) })
 }
 
@@ -140,7 +141,7 @@ where
 /// more, and so is each further chunk of the traces read closely, past
 /// `posthog::hogql::TRACES_PER_QUERY` of them).
 pub fn planned_queries(overview: &Overview) -> u32 {
-    // Overview, rollup, latency, prefixes, errors, signals, the pages, generations.
+    // Overview, rollup, latency, prefixes, errors, signals, segments, the pages, generations.
     6 + trace_ops_pages(overview).len() as u32 + 1
 }
 

@@ -73,6 +73,7 @@ pub fn settings_from(days: &str, top_n: &str, sample: &str, min_recs: &str) -> R
         top_n: number("Top operations", top_n, 1..=20)?,
         sample_size: number("Sample size", sample, 1..=100)?,
         min_recommendations: number("Minimum recommendations", min_recs, 0..=10)?,
+        segments: Vec::new(),
     })
 }
 

@@ -92,6 +92,7 @@ pub fn CostView(results: Arc<Results>) -> impl IntoView {
             </div>
         </section>
         <super::audit_view::AuditSection results=results.clone() />
+        <super::segments_view::SegmentsPanel results=results.clone() />
         <WhatIf results=results.clone() />
     }
 }

@@ -23,6 +23,7 @@ mod progress;
 mod qualitative_view;
 mod recommendations;
 mod report_view;
+mod segments_view;
 pub mod run;
 mod signals_view;
 pub mod state;

@@ -28,6 +28,7 @@ fn project(days: i64, calls: u64, cost: &dyn Fn(i64) -> f64) -> Dataset {
         errors: vec![],
         generations: vec![],
         signals: vec![],
+        segments: vec![],
         sampling: None,
     }
 }

@@ -27,7 +27,7 @@ fn analysis(calls: u64, cost: f64, errors: u64) -> Analysis {
         errors: vec![],
         generations: vec![],
         sampling: None,
-        signals: vec![],
+        signals: vec![], segments: vec![],
     };
     analyze(&data, &Settings::default(), &Origin::default(), PriceTable::bundled())
 }

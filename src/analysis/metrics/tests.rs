@@ -28,7 +28,7 @@ fn dataset(rollup: Vec<RollupRow>) -> Dataset {
         errors: vec![],
         generations: vec![],
         sampling: None,
-        signals: vec![],
+        signals: vec![], segments: vec![],
     }
 }
 

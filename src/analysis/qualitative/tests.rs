@@ -16,7 +16,7 @@ fn run(extra: Vec<TraceOpRow>, gens: Vec<GenerationRow>, sample: &[&str]) -> Qua
     trace_ops.extend(extra);
     crate::analysis::dataset::sort_trace_ops(&mut trace_ops);
     let t = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
-    let data = Dataset { window: Window { start: t, end: t }, overview: Overview::default(), rollup: vec![], latency: vec![], trace_ops, prefixes: vec![], errors: vec![], generations: gens, sampling: None, signals: vec![] };
+    let data = Dataset { window: Window { start: t, end: t }, overview: Overview::default(), rollup: vec![], latency: vec![], trace_ops, prefixes: vec![], errors: vec![], generations: gens, sampling: None, signals: vec![], segments: vec![] };
     let selection = Selection { outliers: Default::default(), sample: sample.iter().map(|t| (t.to_string(), Stratum::Median)).collect() };
     compute(&data, &ByOperation::new(&data.trace_ops, &Costing::default()), &Costing::default(), &selection)
 }

@@ -129,6 +129,8 @@ impl Bot {
             framework: String::new(),
             cost_source: Some("openrouter".into()),
             dirty_numbers: 0,
+            distinct_id: format!("user-{}", self.n % 7),
+            segment_props: Vec::new(),
         });
     }
 }

@@ -8,6 +8,7 @@
 mod audit;
 mod catalog;
 mod changes;
+mod segments;
 mod signals;
 mod text;
 
@@ -15,6 +16,7 @@ pub use audit::CostPatternTruth;
 
 pub use catalog::{DemoModel, Usage, MODELS};
 pub use changes::{ChangeCause, ChangeTruth};
+pub use segments::{SegmentTruth, VariantTruth, COSTLY_USER, FLAG, PLAN};
 pub use signals::{key as signal_key, SignalTruth, Verdicts, EMBEDDING_MODEL};
 
 use crate::source::digest::{DigestWriter, TextDigest};
@@ -50,13 +52,16 @@ pub struct Plants {
     /// Evaluations whose pass rates differ by model, user feedback, a
     /// metric, and embedding calls (`signals.rs`).
     pub signals: bool,
+    /// One user sends a large share of the traces, and the retrieval step's
+    /// flag experiment has a variant costing 2x per call (`segments.rs`).
+    pub segments: bool,
 }
 
 impl Plants {
     /// Every problem planted.
-    pub const ALL: Plants = Plants { retry_storm: true, model_misuse: true, prompt_bloat: true, uncached_prompt: true, truncation: true, changes: true, cost_pattern: true, signals: true };
+    pub const ALL: Plants = Plants { retry_storm: true, model_misuse: true, prompt_bloat: true, uncached_prompt: true, truncation: true, changes: true, cost_pattern: true, signals: true, segments: true };
     /// A clean control project.
-    pub const NONE: Plants = Plants { retry_storm: false, model_misuse: false, prompt_bloat: false, uncached_prompt: false, truncation: false, changes: false, cost_pattern: false, signals: false };
+    pub const NONE: Plants = Plants { retry_storm: false, model_misuse: false, prompt_bloat: false, uncached_prompt: false, truncation: false, changes: false, cost_pattern: false, signals: false, segments: false };
 }
 
 /// What to generate.
@@ -122,6 +127,9 @@ pub struct Truth {
     /// The evaluations, feedback, metric and embeddings emitted.
     #[serde(default)]
     pub signals: SignalTruth,
+    /// The costly user and the flag experiment, when planted.
+    #[serde(default)]
+    pub segments: Option<SegmentTruth>,
 }
 
 /// Streams the demo project's records; [`DemoGenerator::truth`] is complete
@@ -142,6 +150,8 @@ pub struct DemoGenerator {
     done: bool,
     changes: changes::ChangePlant,
     signals: signals::SignalPlant,
+    /// The segments plant's own random stream, when planted.
+    segment_plant: Option<segments::SegmentPlant>,
 }
 
 /// Tokens of the `draft_answer` system prompt, and its characters.
@@ -169,12 +179,14 @@ impl DemoGenerator {
                 .filter(|p| p.0)
                 .map(|&(_, problem, op)| PlantTruth { problem, operation: op.into(), traces: vec![], waste_usd: 0.0 })
                 .collect(),
+            segments: cfg.plants.segments.then(|| SegmentTruth { costly_user: COSTLY_USER.into(), flag: FLAG.into(), ..SegmentTruth::default() }),
             ..Truth::default()
         };
         let changes = changes::ChangePlant::new(cfg.plants.changes, cfg.seed, cfg.end, cfg.days);
         let cache_plant = cfg.plants.cost_pattern.then(|| audit::CachePlant::new(cfg.seed, ops::SAFETY_CHECK));
         let signals = signals::SignalPlant::new(cfg.seed, cfg.plants.signals);
-        DemoGenerator { cfg, rng, emitted: 0, trace_no: 0, buffer: VecDeque::new(), prompts: HashMap::new(), truth, draft_calls: vec![], cache_plant, done: false, changes, signals }
+        let segment_plant = cfg.plants.segments.then(|| segments::SegmentPlant::new(cfg.seed));
+        DemoGenerator { cfg, rng, emitted: 0, trace_no: 0, buffer: VecDeque::new(), prompts: HashMap::new(), truth, draft_calls: vec![], cache_plant, done: false, changes, signals, segment_plant }
     }
 
     /// The ground truth of what was emitted so far (final once exhausted).
@@ -235,7 +247,12 @@ impl DemoGenerator {
             clock: self.trace_start(),
             customer: text::customer_message(&mut self.rng, self.trace_no),
             events: Vec::new(),
+            tags: None,
         };
+        if let Some(plant) = &mut self.segment_plant {
+            t.user = plant.user(std::mem::take(&mut t.user));
+            t.tags = Some(segments::SegmentPlant::tags(&t.user));
+        }
         let started = t.clock;
         self.safety_check(&mut t);
         self.classify_intent(&mut t);
@@ -293,7 +310,11 @@ impl DemoGenerator {
     fn retrieve_context(&mut self, t: &mut Trace) {
         t.events.extend(self.signals.embed(&t.id, &t.user, t.clock).map(DemoRecord::signal_event));
         let call = Call::new(ops::RETRIEVE_CONTEXT, GPT_4O_MINI, self.prompt(ops::RETRIEVE_CONTEXT, 900), t.customer.clone());
-        let usage = Usage { input: self.tokens(600.0, 0.3), output: self.tokens(60.0, 0.3), ..Usage::default() };
+        let mut usage = Usage { input: self.tokens(600.0, 0.3), output: self.tokens(60.0, 0.3), ..Usage::default() };
+        if matches!(t.tags, Some((_, "test"))) {
+            usage.input *= segments::TEST_TOKEN_FACTOR;
+            usage.output *= segments::TEST_TOKEN_FACTOR;
+        }
         let out = text::filler(&mut self.rng, 200);
         self.emit(t, call, usage, Outcome::text(&format!("search: {out}")));
     }
@@ -415,6 +436,12 @@ impl DemoGenerator {
 
     fn push(&mut self, t: &mut Trace, call: &Call, usage: Usage, outcome: &Outcome, latency: f64) {
         let (input_cost, output_cost) = call.model.cost(&usage);
+        let experiment = call.operation == ops::RETRIEVE_CONTEXT;
+        let segment: Vec<(&'static str, &'static str)> = t.tags.iter().flat_map(|&(plan, variant)| std::iter::once((PLAN, plan)).chain(experiment.then_some((FLAG, variant)))).collect();
+        if let (Some(plant), Some(truth)) = (&mut self.segment_plant, &mut self.truth.segments) {
+            let recorded = if call.model.priced_by_posthog { input_cost + output_cost } else { 0.0 };
+            plant.record(truth, &t.user, recorded, t.tags.filter(|_| experiment).map(|(_, v)| v));
+        }
         let record = GenerationRecord {
             uuid: self.uuid(),
             span_id: self.uuid(),
@@ -426,6 +453,7 @@ impl DemoGenerator {
             outcome: outcome.clone(),
             latency: round3(latency),
             cost: call.model.priced_by_posthog.then_some((input_cost, output_cost)),
+            segment,
         };
         t.clock += Duration::milliseconds((latency * 1000.0) as i64 + 5);
         let judged = signals::Judged { uuid: &record.uuid, trace_id: &t.id, distinct_id: &t.user, operation: call.operation, model: call.model.name, at: record.timestamp };
@@ -492,6 +520,8 @@ struct Trace {
     clock: DateTime<Utc>,
     customer: String,
     events: Vec<DemoRecord>,
+    /// The user's plan and flag variant, when the segments are planted.
+    tags: Option<(&'static str, &'static str)>,
 }
 
 /// One event of the demo project, as a PostHog [`Event`] (for export) or
@@ -519,6 +549,8 @@ struct GenerationRecord {
     latency: f64,
     /// PostHog's (input, output) cost; `None` when PostHog can't price the model.
     cost: Option<(f64, f64)>,
+    /// Custom and feature-flag properties (the segments plant).
+    segment: Vec<(&'static str, &'static str)>,
 }
 
 /// A chat message as the SDKs record it in `$ai_input`.
@@ -627,7 +659,13 @@ impl GenerationRecord {
             p.insert("$ai_total_cost_usd".into(), json!(input_cost + output_cost));
             p.insert("$ai_cost_model_source".into(), json!(COST_SOURCE));
         }
+        p.extend(self.segment_props());
         Event { uuid: self.uuid.clone(), event: AI_GENERATION.into(), distinct_id: self.distinct_id.clone(), timestamp: self.timestamp, properties: p }
+    }
+
+    /// The custom and feature-flag properties, as the event carries them.
+    fn segment_props(&self) -> Map<String, Value> {
+        self.segment.iter().map(|(k, v)| (k.to_string(), json!(v))).collect()
     }
 
     fn generation(&self) -> Generation {
@@ -662,6 +700,8 @@ impl GenerationRecord {
             input: Some(digest(&self.messages()).finish_prompt()),
             output: failed.map_or(Some(digest(&self.outcome.output).finish()), |_| None::<TextDigest>),
             dirty_numbers: 0,
+            distinct_id: crate::source::digest::prefix(&self.distinct_id, crate::contract::NAME_CHARS).to_string(),
+            segment_props: crate::source::event::segment_props(&self.segment_props()),
         }
     }
 }

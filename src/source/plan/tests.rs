@@ -45,8 +45,8 @@ fn query_budget_holds_at_100k_and_1m_generations() {
     let pages = trace_ops_pages(&at_100k);
     assert_partition(&pages);
     assert_eq!((pages.len(), pages[0].sample), (2, None));
-    // Seven aggregate and detail queries, the quality signals among them, and the two pages.
-    assert!(planned_queries(&at_100k) <= 9);
+    // Eight aggregate and detail queries (the quality signals and the segments among them) and the two pages.
+    assert!(planned_queries(&at_100k) <= 10);
     // At 1M: about 131k traces and 807k rows, sampled.
     let at_1m = overview(131_400, 806_700);
     let pages = trace_ops_pages(&at_1m);
@@ -173,6 +173,10 @@ impl DataSource for Scripted<'_> {
         self.check("signals").await?;
         self.inner.signals(w).await
     }
+    async fn segments(&self, w: &Window) -> Result<Vec<SegmentRow>, SourceError> {
+        self.check("segments").await?;
+        self.inner.segments(w).await
+    }
 }
 
 fn scripted<'a>(inner: &'a MemorySource, page_rows: u64, fail: &'static [&'static str]) -> Scripted<'a> {
@@ -182,7 +186,7 @@ fn scripted<'a>(inner: &'a MemorySource, page_rows: u64, fail: &'static [&'stati
 #[test]
 fn the_generations_wait_for_the_pages_and_rollup_only() {
     let (mem, w) = demo();
-    let src = Scripted { hold: &["latency", "prefixes", "errors"], ..scripted(&mem, PAGE_ROWS, &[]) };
+    let src = Scripted { hold: &["latency", "prefixes", "errors", "segments"], ..scripted(&mem, PAGE_ROWS, &[]) };
     let f = block_on(fetch_some(&src, w, &mut |_| {})).unwrap();
     assert_eq!(f.warnings, [], "the held queries answered after the generations were asked for");
     assert!(!f.dataset.generations.is_empty() && !f.dataset.prefixes.is_empty() && !f.dataset.errors.is_empty());
@@ -307,6 +311,7 @@ fn a_full_capped_answer_is_said_to_be_cut() {
         }
         async fn generations(&self, w: &Window, ids: &[String]) -> Result<Vec<GenerationRow>, SourceError> { self.0.generations(w, ids).await }
         async fn signals(&self, w: &Window) -> Result<Vec<SignalRow>, SourceError> { self.0.signals(w).await }
+        async fn segments(&self, w: &Window) -> Result<Vec<SegmentRow>, SourceError> { self.0.segments(w).await }
     }
     let f = block_on(fetch_some(&Full(&mem), w, &mut |_| {})).unwrap();
     assert_eq!(f.cuts, [format!("errors: the {} most frequent error groups only", crate::contract::ERROR_ROWS)]);

@@ -124,6 +124,10 @@ impl<T: Transport> DataSource for PostHogSource<T> {
     async fn signals(&self, w: &Window) -> Result<Vec<SignalRow>, SourceError> {
         self.run(hogql::signals(w), Rank::Background, decode::signals).await
     }
+
+    async fn segments(&self, w: &Window) -> Result<Vec<SegmentRow>, SourceError> {
+        self.run(hogql::segments(w), Rank::Background, decode::segments).await
+    }
 }
 
 impl<T: Transport> PostHogSource<T> {

@@ -28,7 +28,7 @@ fn trace(id: &str, op: &str, model: &str, input: u64, output: u64) -> TraceOpRow
 fn dataset(rollup: Vec<RollupRow>, mut trace_ops: Vec<TraceOpRow>, prefixes: Vec<PrefixRow>) -> Dataset {
     crate::analysis::dataset::sort_trace_ops(&mut trace_ops);
     let window = Window::ending_at(Utc.with_ymd_and_hms(2026, 11, 11, 0, 0, 0).unwrap(), 10);
-    Dataset { window, overview: Overview::default(), rollup, latency: vec![], trace_ops, prefixes, errors: vec![], generations: vec![], sampling: None, signals: vec![] }
+    Dataset { window, overview: Overview::default(), rollup, latency: vec![], trace_ops, prefixes, errors: vec![], generations: vec![], sampling: None, signals: vec![], segments: vec![] }
 }
 
 

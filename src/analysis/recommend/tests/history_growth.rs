@@ -65,7 +65,7 @@ fn priced(mut rows: Vec<TraceOpRow>, (model, provider): (&str, &str)) -> Vec<Tra
 fn dataset(rollup: Vec<RollupRow>, mut trace_ops: Vec<TraceOpRow>, prefixes: Vec<PrefixRow>) -> Dataset {
     crate::analysis::dataset::sort_trace_ops(&mut trace_ops);
     let window = Window::ending_at(Utc.with_ymd_and_hms(2026, 11, 11, 0, 0, 0).unwrap(), 10);
-    Dataset { window, overview: Overview::default(), rollup, latency: vec![], trace_ops, prefixes, errors: vec![], generations: vec![], sampling: None, signals: vec![] }
+    Dataset { window, overview: Overview::default(), rollup, latency: vec![], trace_ops, prefixes, errors: vec![], generations: vec![], sampling: None, signals: vec![], segments: vec![] }
 }
 
 /// An agent loop: `grown` traces with the given prompts, and 30 single-call traces of 1,200 tokens.

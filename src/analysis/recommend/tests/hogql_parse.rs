@@ -45,7 +45,7 @@ fn measurement_queries_parse_as_hogql() {
     // the queries carry every comment they can.
     let window = Window { start: Utc.with_ymd_and_hms(2026, 11, 1, 9, 30, 0).unwrap(), end: Utc.with_ymd_and_hms(2026, 11, 15, 9, 30, 0).unwrap() };
     let rollup = ops.iter().map(|op| RollupRow { day: window.start.date_naive(), operation: op.to_string(), generations: 3, unpriced: 2, ..RollupRow::default() }).collect();
-    let data = Dataset { window, overview: Overview::default(), rollup, latency: vec![], trace_ops: vec![], prefixes: vec![], errors: vec![], generations: vec![], sampling: None, signals: vec![] };
+    let data = Dataset { window, overview: Overview::default(), rollup, latency: vec![], trace_ops: vec![], prefixes: vec![], errors: vec![], generations: vec![], sampling: None, signals: vec![], segments: vec![] };
     let costing = Costing::default();
     let queries: Vec<String> = ops.iter().flat_map(|op| kinds.iter().map(|k| hogql(&data, &costing, op, *k))).collect();
     assert!(queries.iter().all(|q| q.contains(">= toDateTime('2026-11-02 00:00:00', 'UTC')")), "from the first complete day: {}", queries[0]);

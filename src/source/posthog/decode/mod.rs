@@ -306,6 +306,23 @@ pub fn generations(body: &str) -> Result<Vec<GenerationRow>, SourceError> {
     })
 }
 
+/// Spend by user and by property value.
+pub fn segments(body: &str) -> Result<Vec<SegmentRow>, SourceError> {
+    rows(body, |c| {
+        Ok(SegmentRow {
+            key: text(c)?,
+            other: flag(c)?,
+            value: text(c)?,
+            members: int(c)?,
+            generations: int(c)?,
+            traces: int(c)?,
+            cost_usd: float(c)?,
+            errors: int(c)?,
+            truncated: int(c)?,
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,10 +14,12 @@
 //! one "other" name ([`top_or_other`]). The answers match [`crate::source::memory`] row for row.
 
 mod aggregates;
+mod segments;
 mod signals;
 mod traces;
 
 pub use aggregates::{errors, latency, overview, prefixes, rollup};
+pub use segments::segments;
 pub use signals::signals;
 pub use traces::{generations, trace_ops, TRACES_PER_QUERY};
 
