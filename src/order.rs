@@ -75,7 +75,7 @@ mod tests {
             let mut ours = items.clone();
             by_index(&mut ours, &|a: &(u8, usize), b: &(u8, usize)| a.0.cmp(&b.0));
             let mut std = items;
-            std.sort_by(|a, b| a.0.cmp(&b.0));
+            std.sort_by_key(|a| a.0);
             prop_assert_eq!(ours, std);
         }
 
