@@ -142,7 +142,7 @@ where
 /// `posthog::hogql::TRACES_PER_QUERY` of them).
 pub fn planned_queries(overview: &Overview) -> u32 {
     // Overview, rollup, latency, prefixes, errors, signals, segments, the pages, generations.
-    6 + trace_ops_pages(overview).len() as u32 + 1
+    7 + trace_ops_pages(overview).len() as u32 + 1
 }
 
 /// The bucket ranges the per-trace rows are read in, sampled past

@@ -22,7 +22,7 @@ test('demo report downloads with the sections and totals of the raw events', asy
   const [summary] = await Promise.all([page.waitForEvent('download'), page.click('#download-summary')]);
   const summaryMd = readFileSync(await summary.path(), 'utf8');
   expect(summary.suggestedFilename() === 'summary.md' && summaryMd.includes(`**Total cost:** ${usd(oracle.cost)} `), 'summary.md with the total cost');
-  for (const section of ['## Executive Summary', '## Cost Analysis', '## High-Variance Investigation', '## Failure-Mode Analysis', '## Qualitative Findings', '## Recommendations', '## Implementation Roadmap', '## Appendix']) {
+  for (const section of ['## Executive Summary', '## Cost Analysis', '## High-Variance Investigation', '## Failure-Mode Analysis', '## Quality Signals', '## Data Quality', '## Segments', '## What Changed', '## Cost Audit', '## Qualitative Findings', '## Recommendations', '## Implementation Roadmap', '## Appendix']) {
     expect(md.includes(`\n${section}\n`), `missing ${section}`);
   }
   expect(md.includes(`**Generations analyzed:** ${count(oracle.calls)} in`), `generations: want ${count(oracle.calls)}`);
@@ -36,7 +36,36 @@ test('demo report downloads with the sections and totals of the raw events', asy
   }
   expect(errors.length === 0, `page errors: ${errors.join(' | ')}`);
   checkTables(md, figures(readEvents(ctx.demoEvents), START, END, snapshotPrices(ctx.priceSnapshot)));
+  checkSegments(md, readEvents(ctx.demoEvents));
+
+  // Every part beyond the runbook has its place in the page, with no key.
+  await page.click('#nav-overview');
+  await page.waitForSelector('#view-overview:not(.hidden-view) #what-changed li');
+  await page.click('#nav-cost');
+  for (const id of ['#changes-table', '#segments #users-table', '#segments #segments-table', '#cost-audit #audit-table']) {
+    await page.waitForSelector(`#view-cost:not(.hidden-view) ${id} tbody tr`, { timeout: 10000 });
+  }
+  await page.click('#nav-failures');
+  await page.waitForSelector('#view-failures:not(.hidden-view) #quality-signals #evaluations-table tbody tr');
 });
+
+/** The users table against the raw events: each user's spend at PostHog's recorded cost, as the section says. */
+function checkSegments(md, events) {
+  const byUser = new Map();
+  let total = 0;
+  for (const e of events) {
+    const t = Date.parse(e.timestamp);
+    if (e.event !== '$ai_generation' || t < START || t >= END) continue;
+    const c = Number(e.properties.$ai_total_cost_usd ?? 0) || 0;
+    byUser.set(e.distinct_id, (byUser.get(e.distinct_id) || 0) + c);
+    total += c;
+  }
+  const top = [...byUser.entries()].sort((a, b) => b[1] - a[1])[0];
+  const [user, , , cost, share] = tableAfter(md, '### Spend by user')[0];
+  expect(user === top[0], `top user ${user}, events say ${top[0]}`);
+  expect(cost === usd(top[1]), `${user} spent ${cost}, events say ${usd(top[1])}`);
+  near(share, top[1] / total, `${user}'s share`);
+}
 
 /** `cell` shows `want` to the precision it is printed with. */
 function near(cell, want, what) {

@@ -10,9 +10,13 @@ export function readEvents(path) {
 const num = (v) => (v === undefined || v === null || v === '' || Number.isNaN(Number(v)) ? null : Number(v));
 
 /**
- * Per-token [input, output] prices from the bundled LiteLLM snapshot, for
- * the calls PostHog left unpriced. The oracle assumes the one rule it needs:
- * `gemini-2.0-flash-001` is LiteLLM's `gemini-2.0-flash` (a dated id).
+ * Per-token [input, output] prices from the bundled LiteLLM snapshot: for
+ * the calls PostHog left unpriced, and the input price of the Anthropic
+ * model whose cache tokens PostHog bills twice. The oracle assumes the two
+ * naming rules it needs: `gemini-2.0-flash-001` is LiteLLM's
+ * `gemini-2.0-flash` (a dated id), and `claude-3-5-haiku-20241022`, which
+ * LiteLLM no longer lists under Anthropic, costs what its Bedrock entry
+ * lists (Anthropic's own price, $0.80 per million input tokens).
  */
 export function snapshotPrices(path) {
   const snap = JSON.parse(readFileSync(path, 'utf8'));
@@ -21,7 +25,27 @@ export function snapshotPrices(path) {
     const row = snap.models.find((m) => m[0] === key);
     return row && [row[col('input_cost_per_token')], row[col('output_cost_per_token')]];
   };
-  return { 'gemini-2.0-flash-001': price('vertex_ai/gemini-2.0-flash') };
+  return { 'gemini-2.0-flash-001': price('vertex_ai/gemini-2.0-flash'), 'claude-3-5-haiku-20241022': price('anthropic.claude-3-5-haiku-20241022-v1:0') };
+}
+
+/**
+ * A generation's true cost and billed tokens. PostHog's recorded cost,
+ * except on the LangChain and Vercel AI SDK paths, where Anthropic's cache
+ * tokens are counted inside `$ai_input_tokens` (no
+ * `$ai_cache_reporting_exclusive` sent) while PostHog reads Anthropic input
+ * as apart from the cache and bills those tokens again at the input price.
+ * Calls PostHog left unpriced are priced with `prices`.
+ */
+function billed(p, prices) {
+  const input = num(p.$ai_input_tokens) ?? 0, output = num(p.$ai_output_tokens) ?? 0, price = prices[p.$ai_model];
+  const known = num(p.$ai_total_cost_usd);
+  if (known === null) return { cost: price ? input * price[0] + output * price[1] : 0, input, output };
+  const cache = (num(p.$ai_cache_read_input_tokens) ?? 0) + (num(p.$ai_cache_creation_input_tokens) ?? 0);
+  const framework = String(p.$ai_framework ?? '').toLowerCase();
+  if (p.$ai_provider === 'anthropic' && ['langchain', 'vercel'].includes(framework) && p.$ai_cache_reporting_exclusive === undefined && cache > 0 && input >= cache && price) {
+    return { cost: known - cache * price[0], input: input - cache, output };
+  }
+  return { cost: known, input, output };
 }
 
 /** Totals of the $ai_generation events in [start, end), unpriced calls priced with `prices`. */
@@ -34,9 +58,7 @@ export function totals(events, start, end, prices = {}) {
     if (t < start || t >= end) continue;
     const p = e.properties;
     const op = p.$ai_span_name || 'unnamed';
-    const known = num(p.$ai_total_cost_usd);
-    const price = prices[p.$ai_model];
-    const c = known ?? (price ? (num(p.$ai_input_tokens) ?? 0) * price[0] + (num(p.$ai_output_tokens) ?? 0) * price[1] : 0);
+    const c = billed(p, prices).cost;
     calls += 1; cost += c;
     if (p.$ai_is_error === true || p.$ai_is_error === 'true') errors += 1;
     const o = byOp.get(op) || { calls: 0, cost: 0 };
@@ -91,9 +113,8 @@ export function figures(events, start, end, prices = {}) {
     if (e.event !== '$ai_generation') continue;
     const t = Date.parse(e.timestamp);
     if (t < start || t >= end) continue;
-    const p = e.properties, op = p.$ai_span_name || 'unnamed', price = prices[p.$ai_model];
-    const input = num(p.$ai_input_tokens) ?? 0, output = num(p.$ai_output_tokens) ?? 0;
-    const c = num(p.$ai_total_cost_usd) ?? (price ? input * price[0] + output * price[1] : 0);
+    const p = e.properties, op = p.$ai_span_name || 'unnamed';
+    const { cost: c, input, output } = billed(p, prices);
     const failed = p.$ai_is_error === true || p.$ai_is_error === 'true';
     cost += c;
     for (const [map, key] of [[byOp, op], [byModel, p.$ai_model]]) {
