@@ -502,11 +502,17 @@ fn every_sdks_stop_reasons_and_cache_flag_read_alike() {
     // The local PostHog, like PostHog, derives no $ai_max_tokens from max_output_tokens.
     let output_limited = fixture.iter().filter(|e| e.properties.get("$ai_model_parameters").is_some_and(|m| m.get("max_output_tokens").is_some())).collect::<Vec<_>>();
     assert!(output_limited.len() >= 4 && output_limited.iter().all(|e| e.properties.get("$ai_max_tokens").is_none()));
-    // Flagged cache tokens, summed by their JSON flag from every generation of
+    // Flagged cache tokens, summed by their flag from every generation of
     // project 2 in the window (the audit fixture beside this one flags some too).
     let cache = |e: &Event| ["$ai_cache_read_input_tokens", "$ai_cache_creation_input_tokens"].iter().filter_map(|k| e.properties.get(*k).and_then(Value::as_u64)).sum::<u64>();
     let generations: Vec<&Event> = p.events.iter().filter(|e| e.event == "$ai_generation" && w.contains(e.timestamp)).collect();
-    let flagged = |flag: bool| generations.iter().filter(|e| e.properties.get("$ai_cache_reporting_exclusive") == Some(&Value::Bool(flag))).map(|e| cache(e)).sum::<u64>();
+    // A flag reads as PostHog reads a property, as text: JSON `true` and "true" alike.
+    let flag_of = |e: &Event| match e.properties.get("$ai_cache_reporting_exclusive") {
+        Some(Value::Bool(b)) => Some(*b),
+        Some(Value::String(t)) => t.parse().ok(),
+        _ => None,
+    };
+    let flagged = |flag: bool| generations.iter().filter(|e| flag_of(e) == Some(flag)).map(|e| cache(e)).sum::<u64>();
     let rollup = block_on(p.posthog.rollup(&w, &RollupPage { after: None, limit: PAGE_ROWS })).unwrap().rows;
     let sums = rollup.iter().fold((0, 0), |(x, i), r| (x + r.cache_reporting.exclusive, i + r.cache_reporting.inclusive));
     println!("flagged cache tokens (exclusive, inclusive): {sums:?}");
