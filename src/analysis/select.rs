@@ -135,9 +135,18 @@ fn trace_totals(trace_ops: &[TraceOpRow]) -> Vec<TraceTotal<'_>> {
     runs
 }
 
-/// An order on traces: a key, largest first, ties broken by id.
+/// The resolution keys are ranked at: a trace's cost and latency are sums
+/// that PostHog's ClickHouse and the memory source take in different
+/// orders, so traces that tie (the same calls at the same prices) differ in
+/// their last bits, and the sources would break the tie differently. At
+/// 1e-10 (a ten-billionth of a dollar or a second) they tie again and the
+/// id decides, in both.
+const KEY_RESOLUTION: f64 = 1e-10;
+
+/// An order on traces: a key at [`KEY_RESOLUTION`], largest first, ties broken by id.
 fn by<'a>(key: fn(&TraceTotal) -> f64) -> impl Fn(&&TraceTotal<'a>, &&TraceTotal<'a>) -> Ordering + Copy {
-    move |a, b| key(b).total_cmp(&key(a)).then(a.pos.cmp(&b.pos))
+    let at = |x: f64| (x / KEY_RESOLUTION).round();
+    move |a, b| at(key(b)).total_cmp(&at(key(a))).then(a.pos.cmp(&b.pos))
 }
 
 /// The ids at ranks `lo..hi` of `v` under `cmp`, in order, without sorting
@@ -218,6 +227,18 @@ mod tests {
 
     fn row(trace: &str, op: &str, cost: f64, latency: f64, errors: u64) -> TraceOpRow {
         TraceOpRow { trace_id: trace.into(), operation: op.into(), cost_usd: cost, latency_s: latency, errors, generations: 1, ..TraceOpRow::default() }
+    }
+
+    /// Two traces of the same calls tie whichever order their cost was summed
+    /// in (0.1 + 0.2 is 0.30000000000000004, another order a few bits more): the id decides, as it does
+    /// for the other source.
+    #[test]
+    fn a_tie_summed_in_another_order_is_still_a_tie() {
+        let rows = |noisy: f64| vec![row("a", "x", 0.1, 1.0, 0), row("a", "y", 0.2, 1.0, 0), row("b", "x", noisy, 2.0, 0), row("c", "x", 0.01, 1.0, 0)];
+        let exact = sample(&rows(0.3), 1);
+        assert_eq!(sample(&rows(0.300_000_000_000_000_1), 1), exact);
+        assert_eq!(exact[0].0, "a", "the most expensive, by id among equals");
+        assert_eq!(sample(&rows(0.3 + 1e-9), 1)[0].0, "b", "a real difference still ranks");
     }
 
     #[test]
