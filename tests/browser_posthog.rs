@@ -8,11 +8,13 @@
 use serde_json::json;
 use trace_optimizer::analysis::dataset::Window;
 use trace_optimizer::analysis::Settings;
-use trace_optimizer::source::demo::{DemoConfig, DemoGenerator};
+use trace_optimizer::source::demo::DemoConfig;
 use trace_optimizer::source::memory::MemorySource;
 use trace_optimizer::pipeline::fetch;
 use trace_optimizer::source::posthog::browser::BrowserTransport;
-use trace_optimizer::source::posthog::{ApiKey, Client, Host, PostHogSource};
+use trace_optimizer::source::event::Event;
+use trace_optimizer::source::posthog::hogql::Query;
+use trace_optimizer::source::posthog::{ApiKey, Client, Host, PostHogSource, Rank};
 use wasm_bindgen_test::*;
 use web_sys::HtmlElement;
 
@@ -86,13 +88,52 @@ async fn report(root: &HtmlElement, ms: u32) -> String {
     panic!("no report within {ms} ms: {}", text(root, ".progress"));
 }
 
+/// The events the local PostHog stores in `project`, as its ingestion left
+/// them (it prices the calls of models it knows, as PostHog does), read with
+/// HogQL as the native equivalence tests read them.
+async fn stored_events(project: &str) -> Vec<Event> {
+    let client = Client::new(BrowserTransport, ApiKey::new("phx_emulator_all"), Host::Custom(url().into()));
+    let (mut events, mut after) = (Vec::new(), String::new());
+    loop {
+        let mut values = serde_json::Map::new();
+        values.insert("after".into(), after.clone().into());
+        let hogql = "SELECT toString(uuid) AS id, event, distinct_id, toTimeZone(timestamp, 'UTC') AS ts, properties FROM events WHERE toString(uuid) > {after} ORDER BY id LIMIT 50000";
+        let q = Query { name: "test-export", hogql: hogql.into(), values };
+        let page: Vec<Event> = client.query(project, &q, Rank::Urgent, |body| Ok(parse_events(body))).await.expect("export the stored events");
+        let full = page.len() == 50_000;
+        let Some(last) = page.last() else { return events };
+        after = last.uuid.clone();
+        events.extend(page);
+        if !full {
+            return events;
+        }
+    }
+}
+
+fn parse_events(body: &str) -> Vec<Event> {
+    let v: serde_json::Value = serde_json::from_str(body).expect("an answer");
+    v["results"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| Event {
+            uuid: r[0].as_str().unwrap().to_string(),
+            event: r[1].as_str().unwrap().to_string(),
+            distinct_id: r[2].as_str().unwrap().to_string(),
+            timestamp: r[3].as_str().unwrap().parse().unwrap(),
+            properties: serde_json::from_str(r[4].as_str().unwrap()).unwrap(),
+        })
+        .collect()
+}
+
 #[wasm_bindgen_test]
 async fn the_client_reads_what_the_memory_source_computes() {
     no_faults().await;
     let cfg = demo_config();
     let window = Window::ending_at(cfg.end, cfg.days);
-    let (generations, signals) = trace_optimizer::source::demo::split(DemoGenerator::new(cfg));
-    let memory = MemorySource::from_generations(generations).with_signals(signals);
+    // The stored events, not the generator's: the local PostHog's ingestion
+    // prices the demo's Gemini calls, which the demo leaves unpriced.
+    let memory = MemorySource::from_events(stored_events("1").await);
     let client = Client::new(BrowserTransport, ApiKey::new("phx_emulator_all"), Host::Custom(url().into()));
     let posthog = PostHogSource::new(client, "1").unwrap();
     let settings = Settings::default();
