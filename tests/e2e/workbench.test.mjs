@@ -151,7 +151,7 @@ test('workbench: views, a trace tree, tags, marks, reload and the follow-up', as
     }
     return texts;
   });
-  expect(cached.length >= 1 && cached.every((t) => t.startsWith('{"format":"trace-optimizer/run@1"')), `Cache Storage holds the kept run: ${cached.map((t) => t.slice(0, 40))}`);
+  expect(cached.length >= 1 && cached.every((t) => t.startsWith('trace-optimizer/run@1\n')), `Cache Storage holds the kept run: ${cached.map((t) => t.slice(0, 40))}`);
   expect(cached.every((t) => !t.includes(KEY)), 'the kept run holds no key');
   await page.goto(`${ctx.base}#/connect`);
   await page.waitForSelector('#view-connect:not(.hidden-view)');

@@ -114,6 +114,11 @@ pub struct AuditGroup {
     /// Calls PostHog left unpriced, and their backfilled cost.
     pub unpriced_calls: u64,
     pub backfilled_usd: f64,
+    /// When cache tokens counted inside the input are the only pattern:
+    /// what PostHog over-recorded per cache token of the cell, so that each
+    /// trace's cost is audited by its own cache tokens.
+    #[serde(default)]
+    pub inside_usd_per_cache_token: f64,
 }
 
 /// Where PostHog's recorded costs came from (`$ai_cost_model_source`).
@@ -174,6 +179,7 @@ impl CostAudit {
                 provider: g.provider.clone(),
                 factor: g.audited_usd / g.recorded_usd,
                 cache_inside_input: g.patterns.contains(&Pattern::CacheInsideInput),
+                inside_usd_per_cache_token: g.inside_usd_per_cache_token,
             })
             .collect()
     }
@@ -190,6 +196,10 @@ pub struct AuditFactor {
     /// as apart ([`Pattern::CacheInsideInput`]): their billed input is less.
     #[serde(default)]
     pub cache_inside_input: bool,
+    /// [`AuditGroup::inside_usd_per_cache_token`]: a trace's cost comes off
+    /// by its own cache tokens rather than by the cell's factor.
+    #[serde(default)]
+    pub inside_usd_per_cache_token: f64,
 }
 
 /// Whether PostHog's ingestion adds reasoning tokens to the output of
@@ -231,6 +241,8 @@ struct Sums {
     unpriced: u64,
     unpriced_tokens: u64,
     backfilled: f64,
+    /// Cache tokens (read and written) of the calls PostHog priced.
+    cache_tokens: u64,
 }
 
 /// Audits the rollup with the prices `costing` resolved (models priced at
@@ -248,6 +260,7 @@ pub fn audit(rollup: &[RollupRow], costing: &Costing) -> CostAudit {
         s.recorded += row.cost_usd;
         s.unpriced += row.unpriced;
         s.unpriced_tokens += row.unpriced_tokens.total();
+        s.cache_tokens += (row.tokens.cache_read + row.tokens.cache_write).saturating_sub(row.unpriced_tokens.cache_read + row.unpriced_tokens.cache_write);
         let backfill = costing.backfill_row(row).unwrap_or(0.0);
         s.backfilled += backfill;
         a.recorded_usd += row.cost_usd;
@@ -306,6 +319,9 @@ pub fn audit(rollup: &[RollupRow], costing: &Costing) -> CostAudit {
                         *ops.entry(operation.to_string()).or_default() += usd.abs();
                     }
                     g.patterns = patterns;
+                    if g.patterns == [Pattern::CacheInsideInput] && s.cache_tokens > 0 {
+                        g.inside_usd_per_cache_token = (s.recorded - g.audited_usd) / s.cache_tokens as f64;
+                    }
                 }
                 None => g.explained = false,
             }

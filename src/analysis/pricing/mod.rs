@@ -207,6 +207,10 @@ impl Costing {
     /// the provider).
     pub fn trace_op_cost(&self, row: &TraceOpRow) -> f64 {
         let recorded = match self.audit_factors.iter().find(|f| f.operation == row.operation && row.models.contains(&f.model)) {
+            Some(f) if f.inside_usd_per_cache_token > 0.0 => {
+                let cache = (row.tokens.cache_read + row.tokens.cache_write).saturating_sub(row.unpriced_tokens.cache_read + row.unpriced_tokens.cache_write);
+                (row.cost_usd - cache as f64 * f.inside_usd_per_cache_token).max(0.0)
+            }
             Some(f) => row.cost_usd * f.factor,
             None => row.cost_usd,
         };
