@@ -14,6 +14,8 @@
 //! one "other" name ([`top_or_other`]). The answers match [`crate::source::memory`] row for row.
 
 mod aggregates;
+#[cfg(test)]
+mod shipped;
 mod traces;
 
 pub use aggregates::{errors, latency, overview, prefixes, rollup};
