@@ -42,7 +42,7 @@ mod cli {
     use trace_optimizer::analysis::{Origin, Settings};
     use trace_optimizer::pipeline::{self, Prices, Request, Run, Shell};
     use trace_optimizer::source::demo::{DemoConfig, DemoGenerator, Plants};
-    use trace_optimizer::source::event::Generation;
+    use trace_optimizer::source::event::{Generation, NameEvent};
     use trace_optimizer::source::jsonl::{self, Reader, Skips};
     use trace_optimizer::source::memory::MemorySource;
     use trace_optimizer::source::plan::Step;
@@ -151,9 +151,9 @@ mod cli {
 
     /// The pipeline over JSONL exports (plain or gzip), answered in memory.
     fn run_files(files: &[PathBuf], now: Option<DateTime<Utc>>, settings: Settings, prior: Option<&FollowUp>, prices: Prices) -> Result<Run> {
-        let mut generations = Vec::new();
+        let (mut generations, mut names) = (Vec::new(), Vec::new());
         for path in files {
-            let skips = read_generations(path, &mut generations)?;
+            let skips = read_generations(path, &mut generations, &mut names)?;
             if skips.count > 0 {
                 eprintln!("{}: {skips}", path.display());
             }
@@ -163,7 +163,7 @@ mod cli {
         // (kept timestamps lie far inside chrono's range, so this cannot overflow).
         let end = now.unwrap_or(newest + Duration::seconds(1));
         let window = Window::ending_at(end, settings.window_days);
-        let source = MemorySource::from_generations(generations);
+        let source = MemorySource::from_parts(generations, names);
         eprintln!("read {} generations from {} file(s)", source.all().len(), files.len());
         let label = files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
         let request = Request { window, settings, origin: Origin { label, posthog: None }, prior };
@@ -227,13 +227,15 @@ mod cli {
     }
 
     /// Streams a JSONL file (gzip read directly), keeping only the digested
-    /// generations; returns the lines skipped.
-    fn read_generations(path: &PathBuf, into: &mut Vec<Generation>) -> Result<Skips> {
+    /// generations and the names spans and traces give them; returns the lines skipped.
+    fn read_generations(path: &PathBuf, into: &mut Vec<Generation>, names: &mut Vec<NameEvent>) -> Result<Skips> {
         let fail = |e: std::io::Error| format!("{}: {e}", path.display());
         let file = File::open(path).map_err(fail)?;
         let mut reader = Reader::new(jsonl::decompressed(BufReader::new(file)).map_err(fail)?);
         for event in reader.by_ref() {
-            into.extend(Generation::from_event(&event.map_err(fail)?));
+            let event = event.map_err(fail)?;
+            into.extend(Generation::from_event(&event));
+            names.extend(NameEvent::from_event(&event));
         }
         Ok(reader.skips().clone())
     }

@@ -8,11 +8,13 @@ use crate::contract::{CACHE_WINDOW_S, ERROR_CHARS, ERROR_ROWS, LONG_CONTEXT_TOKE
 /// Counts, first/last seen, payload presence, SDKs and data quality of the
 /// window: repeated uuids, missing trace ids, then for each of
 /// [`NUMBER_PROPERTIES`] the generations whose value was read as missing,
-/// and the generations with any such value.
+/// and the generations with any such value; then the generations each
+/// [`crate::contract::Naming`] rule named.
 pub fn overview(w: &Window) -> Query {
-    let mut cols: Vec<String> = [Col::Id, Col::Trace, Col::Operation, Col::Ts, Col::Input, Col::Output].iter().map(|c| c.select()).collect();
+    let mut cols: Vec<String> = [Col::Id, Col::Trace, Col::Operation, Col::Naming, Col::Ts, Col::Input, Col::Output].iter().map(|c| c.select()).collect();
     cols.extend(NUMBER_PROPERTIES.iter().enumerate().map(|(i, (prop, read))| format!("{} AS dirty_{i}", super::dirty(prop, *read))));
-    let base = select_in_window(&cols);
+    let base = select_in_window(&cols, true);
+    let named: Vec<String> = crate::contract::Naming::ALL.iter().map(|r| format!("countIf(naming = {0}) AS named_{0}", r.index())).collect();
     let libs = generations_in_window(&[Col::Lib], PayloadTable::Events);
     let dirty: Vec<String> = (0..NUMBER_PROPERTIES.len()).map(|i| format!("countIf(dirty_{i}) AS bad_{i}")).collect();
     let any: Vec<String> = (0..NUMBER_PROPERTIES.len()).map(|i| format!("dirty_{i}")).collect();
@@ -22,10 +24,11 @@ pub fn overview(w: &Window) -> Query {
          countIf(isNotNull(input) OR isNotNull(output)) AS with_payloads, \
          (SELECT arraySlice(arrayMap(x -> x.1, arraySort(x -> tuple(-x.2, x.1), groupArray(tuple(lib, n)))), 1, 5) \
           FROM (SELECT lib, count() AS n FROM ({libs}) WHERE lib != '' GROUP BY lib)) AS libs, \
-         count() - uniqExact(id) AS repeated_events, countIf(trace = '') AS missing_trace_ids, {}, countIf({}) AS with_bad_values \
+         count() - uniqExact(id) AS repeated_events, countIf(trace = '') AS missing_trace_ids, {}, countIf({}) AS with_bad_values, {} \
          FROM ({base}) LIMIT 1",
         dirty.join(", "),
         any.join(" OR "),
+        named.join(", "),
     );
     Query { name: "overview", hogql, values: window_values(w) }
 }

@@ -8,7 +8,8 @@
 //! read through `toFloat`, text through `toString`, booleans compared as
 //! `toString(x) = 'true'` (so the reads hold whether PostHog types the
 //! properties from their definitions or leaves them text), the
-//! operation is `coalesce(nullIf($ai_span_name, ''), 'unnamed')`, days are
+//! operation is named by [`crate::contract::Naming`]'s rule (joined with the
+//! names of the window's `$ai_span` and `$ai_trace` events), days are
 //! `toDate` in UTC. Operation and model names are cut to
 //! [`NAME_CHARS`], and past the window's top names by spend grouped under
 //! one "other" name ([`top_or_other`]). The answers match [`crate::source::memory`] row for row.
@@ -22,7 +23,7 @@ pub use aggregates::{errors, latency, overview, prefixes, rollup};
 pub use traces::{generations, trace_ops, TRACES_PER_QUERY};
 
 use crate::analysis::dataset::Window;
-use crate::contract::{hogql_count as count, hogql_float as float, hogql_present, hogql_text as text, hogql_true, NAME_CHARS, OTHER_MODELS, OTHER_OPERATIONS, RANK_COST_UNITS, TOP_MODELS, TOP_OPERATIONS};
+use crate::contract::{hogql_count as count, hogql_float as float, hogql_naming, hogql_present, hogql_text as text, hogql_true, NAME_CHARS, NAME_EVENTS_MARGIN_S, OTHER_MODELS, OTHER_OPERATIONS, RANK_COST_UNITS, TOP_MODELS, TOP_OPERATIONS};
 use serde_json::{Map, Value};
 
 /// One HogQL query: its name (for PostHog's query log and our meter), text and values.
@@ -50,6 +51,8 @@ enum Col {
     Trace,
     Bucket,
     Operation,
+    /// The [`crate::contract::Naming`] rule that named the operation.
+    Naming,
     Model,
     Provider,
     Lib,
@@ -102,10 +105,11 @@ fn cut(name: &str) -> String {
 
 /// `name` when it is one of the `top` names of the window by spend
 /// ([`crate::contract::rank_cost`] summed, then calls, then name), else `other`. The
-/// ranking is a subquery over the window's generations in `events`.
-fn top_or_other(name: &str, top: usize, other: &str) -> String {
+/// ranking is a subquery over the window's generations in `events`, with
+/// `joins` (what `name` reads besides `events`).
+fn top_or_other(name: &str, joins: &str, top: usize, other: &str) -> String {
     format!(
-        "if({name} IN (SELECT name FROM (SELECT {name} AS name, {} AS cost FROM events WHERE {WINDOW}) \
+        "if({name} IN (SELECT name FROM (SELECT {name} AS name, {} AS cost FROM events{joins} WHERE {WINDOW}) \
          GROUP BY name ORDER BY sum(floor(coalesce(cost, 0) * {RANK_COST_UNITS})) DESC, count() DESC, name LIMIT {top}), {name}, {})",
         float("$ai_total_cost_usd"),
         super::escape::string(other),
@@ -120,8 +124,12 @@ impl Col {
             Col::Ts => "toTimeZone(timestamp, 'UTC')".to_string(),
             Col::Trace => trace(),
             Col::Bucket => format!("cityHash64({}) % 1000", trace()),
-            Col::Operation => top_or_other(&cut("coalesce(nullIf(properties.$ai_span_name, ''), 'unnamed')"), TOP_OPERATIONS, OTHER_OPERATIONS),
-            Col::Model => top_or_other(&cut(&format!("coalesce({}, '')", text("$ai_model"))), TOP_MODELS, OTHER_MODELS),
+            Col::Operation => {
+                let naming = hogql_naming(NAMES_WINDOW);
+                top_or_other(&cut(&naming.operation), &naming.joins, TOP_OPERATIONS, OTHER_OPERATIONS)
+            }
+            Col::Naming => hogql_naming(NAMES_WINDOW).rule,
+            Col::Model => top_or_other(&cut(&format!("coalesce({}, '')", text("$ai_model"))), "", TOP_MODELS, OTHER_MODELS),
             Col::Provider => format!("coalesce({}, '')", text("$ai_provider")),
             // `$lib` names the SDK (`posthog-python`, `posthog-node`, `web` for the browser);
             // `$ai_lib` is `posthog-ai` from every one of them, so it only stands in.
@@ -158,6 +166,7 @@ impl Col {
             Col::Trace => "trace",
             Col::Bucket => "bucket",
             Col::Operation => "operation",
+            Col::Naming => "naming",
             Col::Model => "model",
             Col::Provider => "provider",
             Col::Lib => "lib",
@@ -188,6 +197,9 @@ const TOKENS: [Col; 5] = [Col::InputTokens, Col::OutputTokens, Col::CacheReadTok
 /// The window's `$ai_generation` events, as a `WHERE` condition.
 const WINDOW: &str = "event = {event} AND timestamp >= toDateTime({start}, 'UTC') AND timestamp < toDateTime({end}, 'UTC')";
 
+/// The naming events read: the window widened by [`NAME_EVENTS_MARGIN_S`].
+const NAMES_WINDOW: &str = "timestamp >= toDateTime({names_start}, 'UTC') AND timestamp < toDateTime({names_end}, 'UTC')";
+
 /// `SELECT cols` of the window's `$ai_generation` events. Everything is read
 /// from `events`; with [`PayloadTable::AiEvents`], the payloads come from
 /// `posthog.ai_events` where it holds the event and from `events` where it
@@ -202,9 +214,10 @@ fn generations_in_window(cols: &[Col], table: PayloadTable) -> String {
 /// [`generations_in_window`], with `ai_events` read only where `ai_filter` holds.
 fn generations_in_window_where(cols: &[Col], table: PayloadTable, ai_filter: Option<&str>) -> String {
     let payloads: Vec<Col> = cols.iter().copied().filter(|c| matches!(c, Col::Input | Col::Output)).collect();
+    let named = cols.iter().any(|c| matches!(c, Col::Operation | Col::Naming));
     if table == PayloadTable::Events || payloads.is_empty() {
         let cols: Vec<String> = cols.iter().map(|c| c.select()).collect();
-        return select_in_window(&cols);
+        return select_in_window(&cols, named);
     }
     let mut inner: Vec<Col> = cols.to_vec();
     if !inner.contains(&Col::Id) {
@@ -229,14 +242,16 @@ fn generations_in_window_where(cols: &[Col], table: PayloadTable, ai_filter: Opt
     format!(
         "SELECT {} FROM ({}) AS e LEFT JOIN (SELECT toString(uuid) AS id, {} FROM posthog.ai_events WHERE {WINDOW}{filter} LIMIT 1 BY id) AS a ON e.id = a.id",
         outer.join(", "),
-        select_in_window(&inner),
+        select_in_window(&inner, named),
         ai_cols.join(", "),
     )
 }
 
-/// `SELECT exprs FROM events WHERE` the window's `$ai_generation` events.
-fn select_in_window(cols: &[String]) -> String {
-    format!("SELECT {} FROM events WHERE {WINDOW}", cols.join(", "))
+/// `SELECT exprs FROM events WHERE` the window's `$ai_generation` events;
+/// `named`: joined with the names the operation reads.
+fn select_in_window(cols: &[String], named: bool) -> String {
+    let joins = if named { hogql_naming(NAMES_WINDOW).joins } else { String::new() };
+    format!("SELECT {} FROM events{joins} WHERE {WINDOW}", cols.join(", "))
 }
 
 /// The values every query needs: the event name and the window.
@@ -246,6 +261,9 @@ fn window_values(w: &Window) -> Map<String, Value> {
     values.insert("event".into(), Value::String(crate::source::event::AI_GENERATION.into()));
     values.insert("start".into(), at(w.start));
     values.insert("end".into(), at(w.end));
+    let margin = chrono::Duration::seconds(NAME_EVENTS_MARGIN_S);
+    values.insert("names_start".into(), at(w.start - margin));
+    values.insert("names_end".into(), at(w.end + margin));
     values
 }
 
