@@ -299,20 +299,25 @@ pub struct HogqlNaming {
     /// `$ai_span` events (`span_names`) and of the `$ai_trace` events
     /// (`trace_names`) for which `names_window` holds.
     pub joins: String,
-    /// The operation of a generation, uncut.
-    pub operation: String,
-    /// The [`Naming`] rule that named it, as its [`Naming::index`].
-    pub rule: String,
+    /// Select items over `events` and the joins, each reading those before it
+    /// by alias and ending in `naming` (the [`Naming`] rule that named the
+    /// generation, as its [`Naming::index`]) and `operation_name` (its
+    /// operation, uncut). The prompt's first message is read out of
+    /// `$ai_input` once, and only where no step name names the generation
+    /// (ClickHouse evaluates the branches of `if` lazily).
+    pub columns: String,
 }
 
 /// The naming rule in HogQL, with `names_window` the condition on
-/// `timestamp` that selects the naming events read.
+/// `timestamp` that selects the naming events read. Written once per query
+/// and flat (each step a named column): PostHog's HogQL parser takes time
+/// that grows steeply with how deeply calls nest.
 pub fn hogql_naming(names_window: &str) -> HogqlNaming {
     let text = |p: &str| format!("toString(properties.{p})");
     let pattern = client_class_pattern();
-    let step = |x: &str| format!("(coalesce({x}, '') != '' AND NOT match(coalesce({x}, ''), '{pattern}'))");
     let trace = format!("coalesce({}, '')", text("$ai_trace_id"));
     let (span_name, trace_name) = (text("$ai_span_name"), text("$ai_trace_name"));
+    let step = |x: &str| format!("(coalesce({x}, '') != '' AND NOT match(coalesce({x}, ''), '{pattern}'))");
     let first = "tuple(timestamp, toString(uuid))";
     let joins = format!(
         " LEFT JOIN (SELECT {trace} AS parent_trace, coalesce({span}, '') AS parent_span, argMin({span_name}, {first}) AS parent_name FROM events \
@@ -326,28 +331,31 @@ pub fn hogql_naming(names_window: &str) -> HogqlNaming {
         own_step = step(&span_name),
         trace_step = step(&trace_name),
     );
-    let input = format!("coalesce({}, '')", text("$ai_input"));
-    // A string at `path`, else '' (some ClickHouse versions give another type's raw JSON).
-    let string_at = |path: &str| format!("if(JSONType({input}, {path}) = 'String', JSONExtractString({input}, {path}), '')");
-    let content = string_at("1, 'content'");
-    let opening = format!("substringUTF8(if({content} != '', {content}, {}), 1, {PROMPT_OPENING_CHARS})", string_at("1, 'content', 1, 'text'"));
-    let words = format!("trim(replaceRegexpAll({opening}, '[[:space:]]+', ' '))");
-    let hash = format!("substring(lower(leftPad(hex(cityHash64({opening})), 16, '0')), 1, {PROMPT_HASH_DIGITS})");
-    let label = format!("concat('prompt \"', substringUTF8({words}, 1, {PROMPT_LABEL_CHARS}), if(lengthUTF8({words}) > {PROMPT_LABEL_CHARS}, '…', ''), '\" #', {hash})");
-    let model = format!("coalesce({}, '')", text("$ai_model"));
-    let conditions = [
-        step(&span_name),
-        "coalesce(span_names.parent_name, '') != ''".to_string(),
-        "coalesce(trace_names.run_name, '') != ''".to_string(),
-        format!("{opening} != ''"),
-        format!("{model} != ''"),
+    let (prompt, model, unnamed) = (Naming::Prompt.index(), Naming::Model.index(), Naming::Unnamed.index());
+    let columns = [
+        format!("coalesce({span_name}, '') AS own_name"),
+        format!("own_name != '' AND NOT match(own_name, '{pattern}') AS own_step"),
+        "coalesce(span_names.parent_name, '') AS parent_name".to_string(),
+        "coalesce(trace_names.run_name, '') AS run_name".to_string(),
+        // The rule when a step's name names the generation, else the prompt's rule, tried next.
+        format!("multiIf(own_step, {}, parent_name != '', {}, run_name != '', {}, {prompt}) AS step_rule", Naming::SpanName.index(), Naming::ParentSpan.index(), Naming::TraceName.index()),
+        // The first message's content (ClickHouse's index 1: an array's first element, an
+        // object's first member), read only for generations no step name names.
+        format!("if(step_rule = {prompt}, JSONExtractRaw(coalesce({}, ''), 1, 'content'), '') AS first_content", text("$ai_input")),
+        "if(JSONType(first_content) = 'String', first_content, JSONExtractRaw(first_content, 1, 'text')) AS first_text".to_string(),
+        format!("substringUTF8(if(JSONType(first_text) = 'String', JSONExtractString(first_text), ''), 1, {PROMPT_OPENING_CHARS}) AS opening"),
+        format!("coalesce({}, '') AS naming_model", text("$ai_model")),
+        format!("multiIf(step_rule != {prompt}, step_rule, opening != '', {prompt}, naming_model != '', {model}, {unnamed}) AS naming"),
+        format!("if(naming = {prompt}, trim(replaceRegexpAll(opening, '[[:space:]]+', ' ')), '') AS prompt_words"),
+        format!("if(naming = {prompt}, substring(lower(leftPad(hex(cityHash64(opening)), 16, '0')), 1, {PROMPT_HASH_DIGITS}), '') AS prompt_hash"),
+        format!(
+            "multiIf(naming = {}, own_name, naming = {}, parent_name, naming = {}, run_name, naming = {prompt}, \
+             concat('prompt \"', substringUTF8(prompt_words, 1, {PROMPT_LABEL_CHARS}), if(lengthUTF8(prompt_words) > {PROMPT_LABEL_CHARS}, '…', ''), '\" #', prompt_hash), \
+             naming = {model}, concat('model ', naming_model), 'unnamed') AS operation_name",
+            Naming::SpanName.index(),
+            Naming::ParentSpan.index(),
+            Naming::TraceName.index(),
+        ),
     ];
-    let names = [span_name.clone(), "span_names.parent_name".into(), "trace_names.run_name".into(), label, format!("concat('model ', {model})")];
-    let arms = |values: &[String]| conditions.iter().zip(values).map(|(c, v)| format!("{c}, {v}")).collect::<Vec<_>>().join(", ");
-    let rules: Vec<String> = (0..conditions.len()).map(|i| i.to_string()).collect();
-    HogqlNaming {
-        joins,
-        operation: format!("multiIf({}, 'unnamed')", arms(&names)),
-        rule: format!("multiIf({}, {})", arms(&rules), Naming::Unnamed.index()),
-    }
+    HogqlNaming { joins, columns: columns.join(", ") }
 }

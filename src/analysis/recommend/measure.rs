@@ -155,18 +155,20 @@ pub fn hogql(data: &Dataset, costing: &Costing, operation: &str, what: Daily) ->
         }
     }
     let o = &data.overview;
-    let (name, joins) = if o.naming.span_name == o.generations {
-        (format!("substringUTF8(coalesce(nullIf(toString(properties.$ai_span_name), ''), 'unnamed'), 1, {NAME_CHARS})"), String::new())
+    let since = literal(&format!("{from} 00:00:00"));
+    let start = format!("timestamp >= toDateTime({since}, 'UTC')");
+    let chosen = if o.naming.span_name == o.generations {
+        format!("substringUTF8(coalesce(nullIf(toString(properties.$ai_span_name), ''), 'unnamed'), 1, {NAME_CHARS}) = {}", literal(operation))
     } else {
-        let since = data.window.start - chrono::Duration::seconds(NAME_EVENTS_MARGIN_S);
-        let naming = hogql_naming(&format!("timestamp >= toDateTime({}, 'UTC')", literal(&since.format("%Y-%m-%d %H:%M:%S").to_string())));
+        let names_since = data.window.start - chrono::Duration::seconds(NAME_EVENTS_MARGIN_S);
+        let naming = hogql_naming(&format!("timestamp >= toDateTime({}, 'UTC')", literal(&names_since.format("%Y-%m-%d %H:%M:%S").to_string())));
         notes.push("-- The operation is named as the report names it: a step's $ai_span_name, else its parent span's, else its trace's name, else its prompt's opening, else its model.".into());
-        (format!("substringUTF8({}, 1, {NAME_CHARS})", naming.operation), format!("\n {}", naming.joins.trim_start()))
+        format!(
+            "uuid IN (SELECT uuid FROM (SELECT uuid, {}\n   FROM events{}\n   WHERE event = '$ai_generation' AND {start})\n  WHERE substringUTF8(operation_name, 1, {NAME_CHARS}) = {})",
+            naming.columns,
+            naming.joins,
+            literal(operation)
+        )
     };
-    format!(
-        "{}\nSELECT toDate(toTimeZone(timestamp, 'UTC')) AS day, count() AS calls, {value}\nFROM events{joins}\nWHERE event = '$ai_generation'\n  AND {name} = {}\n  AND timestamp >= toDateTime({}, 'UTC')\nGROUP BY day\nORDER BY day",
-        notes.join("\n"),
-        literal(operation),
-        literal(&format!("{from} 00:00:00"))
-    )
+    format!("{}\nSELECT toDate(toTimeZone(timestamp, 'UTC')) AS day, count() AS calls, {value}\nFROM events\nWHERE event = '$ai_generation'\n  AND {chosen}\n  AND {start}\nGROUP BY day\nORDER BY day", notes.join("\n"))
 }
