@@ -317,19 +317,22 @@ pub fn hogql_naming(names_window: &str) -> HogqlNaming {
     let pattern = client_class_pattern();
     let trace = format!("coalesce({}, '')", text("$ai_trace_id"));
     let (span_name, trace_name) = (text("$ai_span_name"), text("$ai_trace_name"));
-    let step = |x: &str| format!("(coalesce({x}, '') != '' AND NOT match(coalesce({x}, ''), '{pattern}'))");
-    let first = "tuple(timestamp, toString(uuid))";
+    let seen = "tuple(timestamp, toString(uuid)) AS seen";
+    let named = |name: &str| format!("{name} != '' AND NOT match({name}, '{pattern}')");
     let joins = format!(
-        " LEFT JOIN (SELECT {trace} AS parent_trace, coalesce({span}, '') AS parent_span, argMin({span_name}, {first}) AS parent_name FROM events \
-         WHERE event = '$ai_span' AND {names_window} AND {own_step} AND parent_trace != '' AND parent_span != '' GROUP BY parent_trace, parent_span) AS span_names \
+        " LEFT JOIN (SELECT parent_trace, parent_span, argMin(span_name, seen) AS parent_name FROM (SELECT {trace} AS parent_trace, coalesce({span}, '') AS parent_span, \
+         coalesce({span_name}, '') AS span_name, {seen} FROM events WHERE event = '$ai_span' AND {names_window}) \
+         WHERE {span_step} AND parent_trace != '' AND parent_span != '' GROUP BY parent_trace, parent_span) AS span_names \
          ON {trace} = span_names.parent_trace AND coalesce({parent}, '') = span_names.parent_span \
-         LEFT JOIN (SELECT {trace} AS run_trace, argMin(if({own_step}, {span_name}, {trace_name}), {first}) AS run_name FROM events \
-         WHERE event = '$ai_trace' AND {names_window} AND ({own_step} OR {trace_step}) AND run_trace != '' GROUP BY run_trace) AS trace_names \
+         LEFT JOIN (SELECT run_trace, argMin(if(span_step, span_name, trace_name), seen) AS run_name FROM (SELECT {trace} AS run_trace, \
+         coalesce({span_name}, '') AS span_name, coalesce({trace_name}, '') AS trace_name, {} AS span_step, {} AS trace_step, {seen} \
+         FROM events WHERE event = '$ai_trace' AND {names_window}) WHERE (span_step OR trace_step) AND run_trace != '' GROUP BY run_trace) AS trace_names \
          ON {trace} = trace_names.run_trace",
+        named("span_name"),
+        named("trace_name"),
         span = text("$ai_span_id"),
         parent = text("$ai_parent_id"),
-        own_step = step(&span_name),
-        trace_step = step(&trace_name),
+        span_step = named("span_name"),
     );
     let (prompt, model, unnamed) = (Naming::Prompt.index(), Naming::Model.index(), Naming::Unnamed.index());
     let columns = [
