@@ -241,3 +241,177 @@ pub const AI_TRACE: &str = "$ai_trace";
 pub fn segment_key(key: &str) -> bool {
     !key.starts_with('$') || key.starts_with("$feature/")
 }
+
+/// How a generation's operation is named: the first of these rules that
+/// gives a name, in this order, applied alike by both sources. Real SDKs
+/// often send no `$ai_span_name` (the plain OpenAI and Anthropic wrappers) or
+/// a client class (LangChain's `ChatOpenAI`), so the span name alone would
+/// fold a whole project into one operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Naming {
+    /// The generation's own `$ai_span_name`, when it [names a step](names_a_step).
+    SpanName,
+    /// The name of its parent `$ai_span` (the one whose `$ai_span_id` is the
+    /// generation's `$ai_parent_id`), when that names a step. A parent that
+    /// is the trace itself is no span: the next rule names it.
+    ParentSpan,
+    /// The name of its trace's `$ai_trace` event: `$ai_span_name`, else
+    /// `$ai_trace_name`, the first that names a step, as PostHog's trace view
+    /// reads it; of several such events, the earliest.
+    TraceName,
+    /// The identity of its prompt ([`PROMPT_OPENING_CHARS`]).
+    Prompt,
+    /// Its model, as `model gpt-4o-mini`.
+    Model,
+    /// None of these: `unnamed`.
+    Unnamed,
+}
+
+impl Naming {
+    /// Every rule, in the order tried.
+    pub const ALL: [Naming; 6] = [Naming::SpanName, Naming::ParentSpan, Naming::TraceName, Naming::Prompt, Naming::Model, Naming::Unnamed];
+
+    /// The rule's position in [`Naming::ALL`], as the HogQL numbers it.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Span names that name a client class rather than a step, exactly: SDK and
+/// LangChain classes that none of [`CLIENT_CLASS_PREFIXES`] and
+/// [`CLIENT_CLASS_SUFFIXES`] catch (LangChain names a call's span after the
+/// class that made it; `AgentExecutor` and `LangGraph` are its default names
+/// of an agent run).
+pub const CLIENT_CLASS_NAMES: [&str; 16] = [
+    "OpenAI", "AzureOpenAI", "Anthropic", "AnthropicVertex", "Bedrock", "Cohere", "Fireworks", "GoogleGenerativeAI", "HuggingFaceEndpoint", "HuggingFaceHub", "HuggingFacePipeline", "Ollama", "Replicate", "Together", "VertexAI", "AgentExecutor",
+];
+/// Class-name prefixes: a name that is one of these followed by an upper-case
+/// ASCII letter and more ASCII letters or digits is a class (`ChatOpenAI`,
+/// `AzureChatOpenAI`, `ChatAnthropic`, `ChatGoogleGenerativeAI`,
+/// `RunnableSequence`); a `Runnable` may end with its keys in angle brackets
+/// (`RunnableParallel<outline>`). A step a user names `ChatBot` is read as a class too.
+pub const CLIENT_CLASS_PREFIXES: [&str; 3] = ["Chat", "AzureChat", "Runnable"];
+/// Class-name suffixes: a name of ASCII letters and digits, starting with an
+/// upper-case letter, that ends with one of these after at least one more
+/// character is a class (`FakeListLLM`, `ChatPromptTemplate`, `StrOutputParser`).
+pub const CLIENT_CLASS_SUFFIXES: [&str; 3] = ["LLM", "PromptTemplate", "OutputParser"];
+
+/// [`is_client_class`] as an RE2 pattern, for HogQL's `match`.
+pub fn client_class_pattern() -> String {
+    let word = "[A-Za-z0-9]*";
+    let mut alternatives = vec![format!("(Azure)?Chat[A-Z]{word}"), format!("Runnable[A-Z]{word}(<.*>)?"), format!("[A-Z]{word}({})", CLIENT_CLASS_SUFFIXES.join("|"))];
+    alternatives.extend(CLIENT_CLASS_NAMES.iter().map(|n| n.to_string()));
+    format!("^({})$", alternatives.join("|"))
+}
+
+/// Whether a span name names a client class ([`CLIENT_CLASS_NAMES`],
+/// [`CLIENT_CLASS_PREFIXES`], [`CLIENT_CLASS_SUFFIXES`]), exactly as
+/// [`client_class_pattern`] matches it.
+pub fn is_client_class(name: &str) -> bool {
+    let word = |s: &str| s.bytes().all(|b| b.is_ascii_alphanumeric());
+    let class = |s: &str| s.as_bytes().first().is_some_and(u8::is_ascii_uppercase) && word(s);
+    let chat = |s: &str| s.strip_prefix("AzureChat").or_else(|| s.strip_prefix("Chat")).is_some_and(class);
+    let runnable = |s: &str| {
+        s.strip_prefix("Runnable").is_some_and(|rest| {
+            let head = rest.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(rest.len());
+            let keys = &rest[head..];
+            class(&rest[..head]) && (keys.is_empty() || (keys.len() >= 2 && keys.starts_with('<') && keys.ends_with('>') && !keys.contains('\n')))
+        })
+    };
+    let suffixed = |s: &str| class(s) && CLIENT_CLASS_SUFFIXES.iter().any(|x| s.len() > x.len() && s.ends_with(x));
+    CLIENT_CLASS_NAMES.contains(&name) || chat(name) || runnable(name) || suffixed(name)
+}
+
+/// Whether a span or trace name names a step: not empty and not a client class.
+pub fn names_a_step(name: &str) -> bool {
+    !name.is_empty() && !is_client_class(name)
+}
+
+/// Characters of a prompt's first message (its content, or its first part's
+/// `text`) that make the prompt's identity under [`Naming::Prompt`]: calls
+/// of one step share a system prompt or template far longer than this, and
+/// what follows it (the user's question, a document) varies per call.
+pub const PROMPT_OPENING_CHARS: u64 = 200;
+/// Characters of the opening, its whitespace runs made one space and trimmed,
+/// shown in a prompt's operation name: `prompt "You are a support agent…" #a1b2`.
+pub const PROMPT_LABEL_CHARS: u64 = 24;
+/// Hex digits of the opening's `cityHash64` in a prompt's operation name,
+/// telling apart prompts whose first words agree.
+pub const PROMPT_HASH_DIGITS: usize = 4;
+
+/// Seconds before and after the window within which `$ai_span` and
+/// `$ai_trace` events still name the window's generations: SDKs send a span
+/// or a trace when it ends, after the calls within it, and runs of an hour
+/// are rare.
+pub const NAME_EVENTS_MARGIN_S: i64 = 3_600;
+
+/// The naming rule in HogQL, for the queries and the printed measurement HogQL.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HogqlNaming {
+    /// The joins to write after `FROM events`: the step names of the
+    /// `$ai_span` events (`span_names`) and of the `$ai_trace` events
+    /// (`trace_names`) for which `names_window` holds.
+    pub joins: String,
+    /// Select items over `events` and the joins, each reading those before it
+    /// by alias and ending in `naming` (the [`Naming`] rule that named the
+    /// generation, as its [`Naming::index`]) and `operation_name` (its
+    /// operation, uncut). The prompt's first message is read out of
+    /// `$ai_input` once, and only where no step name names the generation
+    /// (ClickHouse evaluates the branches of `if` lazily).
+    pub columns: String,
+}
+
+/// The naming rule in HogQL, with `names_window` the condition on
+/// `timestamp` that selects the naming events read. Written once per query
+/// and flat (each step a named column): PostHog's HogQL parser takes time
+/// that grows steeply with how deeply calls nest.
+pub fn hogql_naming(names_window: &str) -> HogqlNaming {
+    let text = |p: &str| format!("toString(properties.{p})");
+    let pattern = client_class_pattern();
+    let trace = format!("coalesce({}, '')", text("$ai_trace_id"));
+    let (span_name, trace_name) = (text("$ai_span_name"), text("$ai_trace_name"));
+    let seen = "tuple(timestamp, toString(uuid)) AS seen";
+    let named = |name: &str| format!("{name} != '' AND NOT match({name}, '{pattern}')");
+    let joins = format!(
+        " LEFT JOIN (SELECT parent_trace, parent_span, argMin(span_name, seen) AS parent_name FROM (SELECT {trace} AS parent_trace, coalesce({span}, '') AS parent_span, \
+         coalesce({span_name}, '') AS span_name, {seen} FROM events WHERE event = '$ai_span' AND {names_window}) \
+         WHERE {span_step} AND parent_trace != '' AND parent_span != '' GROUP BY parent_trace, parent_span) AS span_names \
+         ON {trace} = span_names.parent_trace AND coalesce({parent}, '') = span_names.parent_span \
+         LEFT JOIN (SELECT run_trace, argMin(if(span_step, span_name, trace_name), seen) AS run_name FROM (SELECT {trace} AS run_trace, \
+         coalesce({span_name}, '') AS span_name, coalesce({trace_name}, '') AS trace_name, {} AS span_step, {} AS trace_step, {seen} \
+         FROM events WHERE event = '$ai_trace' AND {names_window}) WHERE (span_step OR trace_step) AND run_trace != '' GROUP BY run_trace) AS trace_names \
+         ON {trace} = trace_names.run_trace",
+        named("span_name"),
+        named("trace_name"),
+        span = text("$ai_span_id"),
+        parent = text("$ai_parent_id"),
+        span_step = named("span_name"),
+    );
+    let (prompt, model, unnamed) = (Naming::Prompt.index(), Naming::Model.index(), Naming::Unnamed.index());
+    let columns = [
+        format!("coalesce({span_name}, '') AS own_name"),
+        format!("own_name != '' AND NOT match(own_name, '{pattern}') AS own_step"),
+        "coalesce(span_names.parent_name, '') AS parent_name".to_string(),
+        "coalesce(trace_names.run_name, '') AS run_name".to_string(),
+        // The rule when a step's name names the generation, else the prompt's rule, tried next.
+        format!("multiIf(own_step, {}, parent_name != '', {}, run_name != '', {}, {prompt}) AS step_rule", Naming::SpanName.index(), Naming::ParentSpan.index(), Naming::TraceName.index()),
+        // The first message's content (ClickHouse's index 1: an array's first element, an
+        // object's first member), read only for generations no step name names.
+        format!("if(step_rule = {prompt}, JSONExtractRaw(coalesce({}, ''), 1, 'content'), '') AS first_content", text("$ai_input")),
+        "if(JSONType(first_content) = 'String', first_content, JSONExtractRaw(first_content, 1, 'text')) AS first_text".to_string(),
+        format!("substringUTF8(if(JSONType(first_text) = 'String', JSONExtractString(first_text), ''), 1, {PROMPT_OPENING_CHARS}) AS opening"),
+        format!("coalesce({}, '') AS naming_model", text("$ai_model")),
+        format!("multiIf(step_rule != {prompt}, step_rule, opening != '', {prompt}, naming_model != '', {model}, {unnamed}) AS naming"),
+        format!("if(naming = {prompt}, trim(replaceRegexpAll(opening, '[[:space:]]+', ' ')), '') AS prompt_words"),
+        format!("if(naming = {prompt}, substring(lower(leftPad(hex(cityHash64(opening)), 16, '0')), 1, {PROMPT_HASH_DIGITS}), '') AS prompt_hash"),
+        format!(
+            "multiIf(naming = {}, own_name, naming = {}, parent_name, naming = {}, run_name, naming = {prompt}, \
+             concat('prompt \"', substringUTF8(prompt_words, 1, {PROMPT_LABEL_CHARS}), if(lengthUTF8(prompt_words) > {PROMPT_LABEL_CHARS}, '…', ''), '\" #', prompt_hash), \
+             naming = {model}, concat('model ', naming_model), 'unnamed') AS operation_name",
+            Naming::SpanName.index(),
+            Naming::ParentSpan.index(),
+            Naming::TraceName.index(),
+        ),
+    ];
+    HogqlNaming { joins, columns: columns.join(", ") }
+}

@@ -12,7 +12,7 @@
 #[path = "support/agent_project.rs"]
 mod agent_project;
 
-use agent_project::{Config, AGENT, EXTRACT, OPERATIONS, SUPPORT};
+use agent_project::{Config, AGENT, EXTRACT, OPERATIONS, PLAN, SUPPORT};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::OnceLock;
@@ -244,10 +244,14 @@ struct Project {
 fn analyse(cfg: &Config) -> Project {
     let events = agent_project::generate(cfg);
     let truth = truth(&events);
-    let source = MemorySource::from_events(events.clone());
-    let request = Request { window: Window::ending_at(cfg.end, cfg.days), settings: Settings::default(), origin: Origin { label: "Agent project".into(), posthog: None }, prior: None };
-    let run = futures::executor::block_on(pipeline::run(&source, &request, async { Prices::bundled() }, &mut pipeline::Quiet)).expect("the run");
+    let run = run_of(cfg, &events);
     Project { events, truth, run }
+}
+
+fn run_of(cfg: &Config, events: &[Event]) -> Run {
+    let source = MemorySource::from_events(events.to_vec());
+    let request = Request { window: Window::ending_at(cfg.end, cfg.days), settings: Settings::default(), origin: Origin { label: "Agent project".into(), posthog: None }, prior: None };
+    futures::executor::block_on(pipeline::run(&source, &request, async { Prices::bundled() }, &mut pipeline::Quiet)).expect("the run")
 }
 
 fn planted() -> &'static Project {
@@ -412,6 +416,81 @@ fn the_clean_control_claims_nothing_above_one_percent_of_spend() {
     for r in &p.run.analysis.recommendations.items {
         assert!(r.share_of_spend <= 0.01, "{} claims {:.2}% of spend", r.id, 100.0 * r.share_of_spend);
     }
+}
+
+// ------------------------------------------------- without span names
+
+/// The name the planning calls' parent span gives them once span names are stripped.
+const PLANNING_SPAN: &str = "planning";
+/// The agent runs' name, on their `$ai_trace` events.
+const AGENT_RUN: &str = "agent_run";
+
+/// The planted project as plain SDK wrappers send it: no generation carries
+/// `$ai_span_name`. The planning call of each agent trace runs in an
+/// `$ai_span` named [`PLANNING_SPAN`] (sent when it ends, a second later),
+/// the agent's turns directly in the trace (whose `$ai_trace` event is named
+/// [`AGENT_RUN`]); every other call has only its prompt to tell it apart.
+/// Returns the events and each generation's original operation by uuid.
+fn without_span_names(events: &[Event]) -> (Vec<Event>, BTreeMap<String, String>) {
+    let (mut out, mut ops) = (Vec::new(), BTreeMap::new());
+    for (i, e) in events.iter().enumerate() {
+        let mut e = e.clone();
+        if e.event == "$ai_generation" {
+            let op = e.properties.shift_remove("$ai_span_name").and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+            let trace = e.properties.get("$ai_trace_id").cloned();
+            if op == PLAN {
+                let span = format!("planning-span-{i}");
+                e.properties.insert("$ai_parent_id".into(), span.clone().into());
+                let props = serde_json::json!({"$ai_trace_id": trace, "$ai_span_id": span, "$ai_span_name": PLANNING_SPAN, "$ai_parent_id": trace});
+                out.push(Event { uuid: format!("{}-span", e.uuid), event: "$ai_span".into(), distinct_id: e.distinct_id.clone(), timestamp: e.timestamp + chrono::Duration::seconds(1), properties: props.as_object().unwrap().clone() });
+            } else if op == AGENT {
+                e.properties.insert("$ai_parent_id".into(), trace.unwrap());
+            }
+            ops.insert(e.uuid.clone(), op);
+        }
+        out.push(e);
+    }
+    (out, ops)
+}
+
+/// The start of a prompt's operation name, from its first message as this
+/// test reads it: whitespace runs made one space, trimmed, 24 characters.
+fn prompt_name_start(first_message: &str) -> String {
+    let words = first_message.split_ascii_whitespace().collect::<Vec<_>>().join(" ");
+    format!("prompt \"{}", words.chars().take(24).collect::<String>())
+}
+
+#[test]
+fn without_span_names_each_planted_leak_is_still_found_with_its_true_saving() {
+    let cfg = Config::planted();
+    let (events, ops) = without_span_names(&agent_project::generate(&cfg));
+    assert!(events.iter().all(|e| e.event != "$ai_generation" || !e.properties.contains_key("$ai_span_name")));
+    let run = run_of(&cfg, &events);
+    // The truths of the named project: stripping names changed no call.
+    let truth = &planted().truth;
+    let report = table(planted());
+    // The support calls share their system prompt, so their prompt names them.
+    let support = events.iter().find(|e| ops.get(&e.uuid).is_some_and(|op| op == SUPPORT)).unwrap();
+    let support_name = prompt_name_start(support.properties["$ai_input"][0]["content"].as_str().unwrap());
+    let support_op = run.analysis.metrics.by_operation.iter().find(|g| g.name.starts_with(&support_name)).unwrap_or_else(|| panic!("no operation named {support_name}…")).name.clone();
+    let claims: Vec<String> = run.analysis.recommendations.items.iter().take(5).map(|r| format!("{} {:.4}", r.id, r.savings_usd)).collect();
+    println!("without span names: support calls are {support_op:?}; top five: {claims:?}");
+    for (kind, op, want) in [("history_growth", AGENT_RUN, truth.history_usd), ("prompt_caching", support_op.as_str(), truth.caching_usd)] {
+        let (rank, r) = found(&run, kind, op).unwrap_or_else(|| panic!("no {kind} on {op}: {claims:?}\n{report}"));
+        println!("{kind} on {op}: rank {rank}, {:.4} vs the truth {want:.4}", r.savings_usd);
+        assert!(rank <= 5, "{kind} on {op} ranked {rank}: {claims:?}");
+        assert!(near(r.savings_usd, want, 0.10), "{kind} on {op}: {} vs {want}", r.savings_usd);
+    }
+    // Each rule named the calls this test gave it, each uuid once.
+    let unique: BTreeMap<&str, &str> = events.iter().filter(|e| e.event == "$ai_generation").map(|e| (e.uuid.as_str(), ops[&e.uuid].as_str())).collect();
+    let calls = |op: &str| unique.values().filter(|o| **o == op).count() as u64;
+    let naming = &run.analysis.overview.naming;
+    println!("generations by naming rule: {naming:?}");
+    assert_eq!((naming.span_name, naming.parent_span, naming.trace_name), (0, calls(PLAN), calls(AGENT)));
+    assert_eq!(naming.prompt + naming.model + naming.unnamed, unique.len() as u64 - calls(PLAN) - calls(AGENT));
+    assert!(near(operation_cost(&run, AGENT_RUN).unwrap(), truth.by_operation[AGENT], 0.005), "the agent's turns keep their spend under the trace's name");
+    assert!(near(operation_cost(&run, PLANNING_SPAN).unwrap(), truth.by_operation[PLAN], 0.005), "the planning calls keep theirs under their span's name");
+    assert!(near(operation_cost(&run, &support_op).unwrap(), truth.by_operation[SUPPORT], 0.005), "the support calls keep theirs under their prompt");
 }
 
 /// Writes the planted project for loading elsewhere (the emulator, the

@@ -5,6 +5,7 @@
 //! Each row type documents the HogQL aggregate it mirrors, so the two sources
 //! can be checked against each other.
 
+use crate::contract::Naming;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -54,6 +55,63 @@ pub struct Overview {
     /// What the window's events got wrong, and how it was read.
     #[serde(default)]
     pub quality: DataQuality,
+    /// How many generations each rule of the operation naming named.
+    #[serde(default)]
+    pub naming: OperationNaming,
+}
+
+/// Generations by the [`Naming`] rule that named their operation.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperationNaming {
+    /// By their own `$ai_span_name`.
+    #[serde(default)]
+    pub span_name: u64,
+    /// By their parent `$ai_span`'s name.
+    #[serde(default)]
+    pub parent_span: u64,
+    /// By their trace's `$ai_trace` name.
+    #[serde(default)]
+    pub trace_name: u64,
+    /// By their prompt's opening.
+    #[serde(default)]
+    pub prompt: u64,
+    /// By their model.
+    #[serde(default)]
+    pub model: u64,
+    /// Not at all (`unnamed`).
+    #[serde(default)]
+    pub unnamed: u64,
+}
+
+impl OperationNaming {
+    /// The generations `rule` named.
+    pub fn count(&self, rule: Naming) -> u64 {
+        match rule {
+            Naming::SpanName => self.span_name,
+            Naming::ParentSpan => self.parent_span,
+            Naming::TraceName => self.trace_name,
+            Naming::Prompt => self.prompt,
+            Naming::Model => self.model,
+            Naming::Unnamed => self.unnamed,
+        }
+    }
+
+    /// The count of `rule`, to change.
+    pub fn count_mut(&mut self, rule: Naming) -> &mut u64 {
+        match rule {
+            Naming::SpanName => &mut self.span_name,
+            Naming::ParentSpan => &mut self.parent_span,
+            Naming::TraceName => &mut self.trace_name,
+            Naming::Prompt => &mut self.prompt,
+            Naming::Model => &mut self.model,
+            Naming::Unnamed => &mut self.unnamed,
+        }
+    }
+
+    /// Counts one generation named by `rule`.
+    pub fn add(&mut self, rule: Naming) {
+        *self.count_mut(rule) += 1;
+    }
 }
 
 /// Problems of the input, each read in a stated way rather than guessed at.

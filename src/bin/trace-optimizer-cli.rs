@@ -42,7 +42,7 @@ mod cli {
     use trace_optimizer::analysis::{Origin, Settings};
     use trace_optimizer::pipeline::{self, Prices, Request, Run, Shell};
     use trace_optimizer::source::demo::{DemoConfig, DemoGenerator, Plants};
-    use trace_optimizer::source::event::Generation;
+    use trace_optimizer::source::event::{Generation, NameEvent};
     use trace_optimizer::source::jsonl::{self, Reader, Skips};
     use trace_optimizer::source::memory::{MemorySource, SignalEvent, TraceProps};
     use trace_optimizer::source::plan::Step;
@@ -152,9 +152,9 @@ mod cli {
 
     /// The pipeline over JSONL exports (plain or gzip), answered in memory.
     fn run_files(files: &[PathBuf], now: Option<DateTime<Utc>>, settings: Settings, prior: Option<&FollowUp>, prices: Prices) -> Result<Run> {
-        let (mut generations, mut signals, mut traces) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut generations, mut signals, mut traces, mut names) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for path in files {
-            let skips = read_generations(path, &mut generations, &mut signals, &mut traces)?;
+            let skips = read_generations(path, &mut generations, &mut signals, &mut traces, &mut names)?;
             if skips.count > 0 {
                 eprintln!("{}: {skips}", path.display());
             }
@@ -164,7 +164,7 @@ mod cli {
         // (kept timestamps lie far inside chrono's range, so this cannot overflow).
         let end = now.unwrap_or(newest + Duration::seconds(1));
         let window = Window::ending_at(end, settings.window_days);
-        let source = MemorySource::from_generations(generations).with_signals(signals).with_traces(traces);
+        let source = MemorySource::from_parts(generations, names).with_signals(signals).with_traces(traces);
         eprintln!("read {} generations from {} file(s)", source.all().len(), files.len());
         let label = files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
         let request = Request { window, settings, origin: Origin { label, posthog: None }, prior };
@@ -228,15 +228,16 @@ mod cli {
     }
 
     /// Streams a JSONL file (gzip read directly), keeping only the digested
-    /// generations; returns the lines skipped.
-    /// The generations, quality-signal events and trace properties of one export.
-    fn read_generations(path: &PathBuf, into: &mut Vec<Generation>, signals: &mut Vec<SignalEvent>, traces: &mut Vec<TraceProps>) -> Result<Skips> {
+    /// generations, quality-signal events and trace properties, and the names
+    /// spans and traces give the generations; returns the lines skipped.
+    fn read_generations(path: &PathBuf, into: &mut Vec<Generation>, signals: &mut Vec<SignalEvent>, traces: &mut Vec<TraceProps>, names: &mut Vec<NameEvent>) -> Result<Skips> {
         let fail = |e: std::io::Error| format!("{}: {e}", path.display());
         let file = File::open(path).map_err(fail)?;
         let mut reader = Reader::new(jsonl::decompressed(BufReader::new(file)).map_err(fail)?);
         for event in reader.by_ref() {
             let event = event.map_err(fail)?;
             traces.extend(TraceProps::from_event(&event));
+            names.extend(NameEvent::from_event(&event));
             match Generation::from_event(&event) {
                 Some(g) => into.push(g),
                 None => signals.extend(SignalEvent::from_event(&event)),

@@ -24,7 +24,8 @@ pub fn appendix(a: &Analysis) -> String {
     s.push_str(
         "- Aggregates are computed by PostHog (HogQL over `$ai_generation` events) or, for exported events and the demo, \
          by the same queries answered in memory; the report reads compact rows, never raw events.\n\
-         - An operation is `$ai_span_name` (`unnamed` when empty). The unit of cost variance is one trace's cost within one operation.\n\
+         - An operation is a generation's `$ai_span_name` when it names a step (not a client class such as `ChatOpenAI`), else its parent span's name, \
+         else its trace's name, else its prompt's opening, else its model (`unnamed` when none); Data Quality counts each rule. The unit of cost variance is one trace's cost within one operation.\n\
          - Quantiles interpolate between order statistics (type 7); standard deviations are population ones; outliers lie above \
          mean + 2 sd or above median + 3 x 1.4826 x MAD.\n\
          - Trends compare the daily averages of the last 7 and last 3 complete UTC days with the whole window's.\n\

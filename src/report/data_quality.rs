@@ -1,11 +1,11 @@
 //! `## Data Quality`: what the input got wrong and how it was read, with what
-//! each problem could change in the figures above. Always present; a clean
-//! input says so.
+//! each problem could change in the figures above, and which rule named the
+//! generations' operations. Always present; a clean input says so.
 
 use super::markdown::table;
 use crate::analysis::dataset::DataQuality;
 use crate::analysis::Analysis;
-use crate::contract::{MAX_COST_USD, MAX_LATENCY_S, MAX_TOKENS};
+use crate::contract::{Naming, MAX_COST_USD, MAX_LATENCY_S, MAX_TOKENS};
 use crate::format::{count, pct};
 
 /// Writes the section.
@@ -14,6 +14,7 @@ pub fn data_quality(a: &Analysis) -> String {
     let q = &a.overview.quality;
     if q.is_clean() {
         s.push_str("No problems found: every number is within its limits, no event repeats another's uuid, and every generation has a trace id.\n\n");
+        s.push_str(&naming(a));
         return s;
     }
     let of = |n: u64| format!("{} ({} of {})", count(n), pct(n as f64 / a.overview.generations.max(1) as f64), count(a.overview.generations));
@@ -33,7 +34,46 @@ pub fn data_quality(a: &Analysis) -> String {
         s.push_str(&table(&["Property", "Generations", "What it could change"], &rows));
         s.push('\n');
     }
+    s.push_str(&naming(a));
     s
+}
+
+/// Which rule named how many generations' operations: one sentence when
+/// `$ai_span_name` named them all, else a table.
+fn naming(a: &Analysis) -> String {
+    let rows = naming_rows(a);
+    let n = &a.overview.naming;
+    if a.overview.generations == 0 || n.span_name == a.overview.generations {
+        return "**Operation names:** every generation named its operation in `$ai_span_name`.\n\n".to_string();
+    }
+    let rows: Vec<Vec<String>> = rows.into_iter().map(|[rule, n]| vec![rule, n]).collect();
+    format!(
+        "**Operation names:** where a generation's `$ai_span_name` names no step (it is absent, or a client class such as `ChatOpenAI`), \
+         its operation is named by its parent span, else its trace, else the opening of its prompt (`prompt \"first words…\" #hash`), else its model:\n\n{}\n",
+        table(&["Named by", "Generations"], &rows)
+    )
+}
+
+/// The naming rules that named generations, as rows of plain text (rule,
+/// generations), in the order the rule tries them.
+pub fn naming_rows(a: &Analysis) -> Vec<[String; 2]> {
+    let total = a.overview.generations.max(1) as f64;
+    Naming::ALL
+        .iter()
+        .map(|r| (*r, a.overview.naming.count(*r)))
+        .filter(|(_, n)| *n > 0)
+        .map(|(r, n)| {
+            let rule = match r {
+                Naming::SpanName => "its own $ai_span_name",
+                Naming::ParentSpan => "its parent span's name",
+                Naming::TraceName => "its trace's name ($ai_trace)",
+                Naming::Prompt => "its prompt's opening",
+                Naming::Model => "its model",
+                Naming::Unnamed => "nothing (unnamed)",
+            };
+            [rule.to_string(), format!("{} ({})", count(n), pct(n as f64 / total))]
+        })
+        .collect()
 }
 
 /// The problems as rows of plain text (what, generations, what it could

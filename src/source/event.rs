@@ -10,13 +10,17 @@
 //! string-mode reads stand for both.
 
 use super::digest::TextDigest;
-use crate::contract::{count_max, float_max, NumberRead, NAME_CHARS, NUMBER_PROPERTIES};
+use crate::contract::{count_max, float_max, names_a_step, Naming, NumberRead, NAME_CHARS, NUMBER_PROPERTIES, PROMPT_HASH_DIGITS, PROMPT_LABEL_CHARS, PROMPT_OPENING_CHARS};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// The event name of one LLM call.
 pub const AI_GENERATION: &str = "$ai_generation";
+/// The event name of a step of a trace (LangChain's chains, tools, agents).
+pub const AI_SPAN: &str = "$ai_span";
+/// The event name of a whole trace (a run).
+pub const AI_TRACE: &str = "$ai_trace";
 
 /// One PostHog event.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -107,9 +111,75 @@ pub fn prop_true(props: &Map<String, Value>, key: &str) -> bool {
     prop_text(props, key).as_deref() == Some("true")
 }
 
-/// `substringUTF8(coalesce(nullIf(properties.$ai_span_name, ''), 'unnamed'), 1, NAME_CHARS)`.
-pub fn operation_name(props: &Map<String, Value>) -> String {
+/// The operation of a generation as far as its own properties name it
+/// ([`Naming`]): its `$ai_span_name` when that names a step, else its
+/// prompt's identity, else its model, else [`UNNAMED`]; cut to
+/// [`NAME_CHARS`]. The parent span's and the trace's names, which come from
+/// other events, are the in-memory source's to apply.
+pub fn operation_name(props: &Map<String, Value>) -> (String, Naming) {
+    let own = prop_text(props, "$ai_span_name").unwrap_or_default();
+    if names_a_step(&own) {
+        return (name(&own), Naming::SpanName);
+    }
+    if let Some(opening) = prop_text(props, "$ai_input").and_then(|input| prompt_opening(&input)) {
+        return (name(&prompt_label(&opening)), Naming::Prompt);
+    }
+    match prop_text(props, "$ai_model") {
+        Some(model) => (name(&format!("model {model}")), Naming::Model),
+        None => (UNNAMED.to_string(), Naming::Unnamed),
+    }
+}
+
+/// An event's own `$ai_span_name`, else [`UNNAMED`], cut to [`NAME_CHARS`]:
+/// the operation an embedding call is counted under (no naming rule, as
+/// embeddings are not generations).
+pub fn span_name(props: &Map<String, Value>) -> String {
     name(prop_text(props, "$ai_span_name").as_deref().unwrap_or(UNNAMED))
+}
+
+/// The first [`PROMPT_OPENING_CHARS`] characters of a prompt's first
+/// message, as `JSONExtractString(input, 1, 'content')` reads it (else its
+/// first part's `text`), when not empty. ClickHouse's index 1 is the first
+/// element of an array or the first member of an object.
+fn prompt_opening(input: &str) -> Option<String> {
+    let nth = |v: &Value, i: usize| match v {
+        Value::Array(a) => a.get(i).cloned(),
+        Value::Object(o) => o.values().nth(i).cloned(),
+        _ => None,
+    };
+    let parsed: Value = serde_json::from_str(input).ok()?;
+    let content = nth(&parsed, 0)?.get("content").cloned()?;
+    let text = match &content {
+        Value::String(s) if !s.is_empty() => s.clone(),
+        _ => nth(&content, 0).and_then(|part| part.get("text").and_then(Value::as_str).map(str::to_string)).unwrap_or_default(),
+    };
+    let opening = super::digest::prefix(&text, PROMPT_OPENING_CHARS);
+    (!opening.is_empty()).then(|| opening.to_string())
+}
+
+/// A prompt's operation name: its opening's first words (whitespace runs,
+/// as RE2's `[[:space:]]`, made one space, then trimmed; cut to
+/// [`PROMPT_LABEL_CHARS`], with `…` when cut) and the opening's hash:
+/// `prompt "You are a support agent…" #a1b2`.
+pub fn prompt_label(opening: &str) -> String {
+    let mut words = String::with_capacity(opening.len());
+    let mut in_space = false;
+    for c in opening.chars() {
+        if matches!(c, ' ' | '\t' | '\n' | '\x0B' | '\x0C' | '\r') {
+            if !in_space {
+                words.push(' ');
+            }
+            in_space = true;
+        } else {
+            words.push(c);
+            in_space = false;
+        }
+    }
+    let words = words.trim_matches(' ');
+    let shown = super::digest::prefix(words, PROMPT_LABEL_CHARS);
+    let more = if shown.len() < words.len() { "…" } else { "" };
+    let hash = format!("{:016x}", super::digest::city_hash(opening.as_bytes()));
+    format!("prompt \"{shown}{more}\" #{}", &hash[..PROMPT_HASH_DIGITS])
 }
 
 /// A name cut to [`NAME_CHARS`] characters.
@@ -138,6 +208,10 @@ pub struct Generation {
     pub timestamp: DateTime<Utc>,
     pub trace_id: String,
     pub operation: String,
+    /// The rule that named [`Generation::operation`].
+    pub naming: Naming,
+    /// `$ai_parent_id`, empty when absent: the span (or trace) the call ran in.
+    pub parent_id: String,
     pub model: String,
     pub provider: String,
     pub lib: String,
@@ -188,11 +262,14 @@ impl Generation {
         }
         let p = &event.properties;
         let text = |k: &str| prop_text(p, k);
+        let (operation, naming) = operation_name(p);
         Some(Generation {
             uuid: event.uuid.clone(),
             timestamp: event.timestamp,
             trace_id: text("$ai_trace_id").unwrap_or_default(),
-            operation: operation_name(p),
+            operation,
+            naming,
+            parent_id: text("$ai_parent_id").unwrap_or_default(),
             model: name(&text("$ai_model").unwrap_or_default()),
             provider: text("$ai_provider").unwrap_or_default(),
             lib: text("$lib").or_else(|| text("$ai_lib")).unwrap_or_default(),
@@ -224,6 +301,35 @@ impl Generation {
             distinct_id: name(&event.distinct_id),
             segment_props: segment_props(p),
         })
+    }
+}
+
+/// A step name an `$ai_span` or `$ai_trace` event gives the generations
+/// under it ([`Naming::ParentSpan`], [`Naming::TraceName`]), uncut.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NameEvent {
+    pub uuid: String,
+    pub timestamp: DateTime<Utc>,
+    pub trace_id: String,
+    /// The span's `$ai_span_id`; `None` for the trace's `$ai_trace` event.
+    pub span_id: Option<String>,
+    pub name: String,
+}
+
+impl NameEvent {
+    /// The name `event` gives, if it is an `$ai_span` with a trace id, a span
+    /// id and a step name, or an `$ai_trace` with a trace id and a step name
+    /// (`$ai_span_name`, else `$ai_trace_name`).
+    pub fn from_event(event: &Event) -> Option<NameEvent> {
+        let p = &event.properties;
+        let step = |k: &str| prop_text(p, k).filter(|n| names_a_step(n));
+        let (span_id, name) = match event.event.as_str() {
+            AI_SPAN => (Some(prop_text(p, "$ai_span_id")?), step("$ai_span_name")?),
+            AI_TRACE => (None, step("$ai_span_name").or_else(|| step("$ai_trace_name"))?),
+            _ => return None,
+        };
+        let trace_id = prop_text(p, "$ai_trace_id")?;
+        Some(NameEvent { uuid: event.uuid.clone(), timestamp: event.timestamp, trace_id, span_id, name })
     }
 }
 
@@ -296,15 +402,62 @@ mod tests {
     }
 
     #[test]
-    fn generation_reads_operation_with_unnamed_fallback() {
+    fn generation_without_a_span_name_is_named_by_its_model() {
         let line = r#"{"uuid":"u1","event":"$ai_generation","distinct_id":"d","timestamp":"2026-11-01T10:00:00Z","properties":{"$ai_trace_id":"t1","$ai_span_name":"","$ai_model":"gpt-4o","$ai_is_error":true,"$ai_http_status":429}}"#;
         let (events, _) = crate::source::jsonl::parse(line);
         let g = Generation::from_event(&events[0]).unwrap();
-        assert_eq!(g.operation, UNNAMED);
+        assert_eq!((g.operation.as_str(), g.naming), ("model gpt-4o", Naming::Model));
         assert!(g.is_error);
         assert_eq!(g.http_status, Some(429));
         assert_eq!(g.cost_usd, None);
         assert_eq!(g.lib, "");
+    }
+
+    #[test]
+    fn client_classes_are_told_from_step_names() {
+        for class in ["ChatOpenAI", "AzureChatOpenAI", "ChatAnthropic", "ChatGoogleGenerativeAI", "ChatBedrockConverse", "RunnableSequence", "RunnableParallel<outline>", "RunnableAssign<a,b>", "FakeListLLM", "ChatPromptTemplate", "StrOutputParser", "OpenAI", "AgentExecutor"] {
+            assert!(crate::contract::is_client_class(class), "{class} is a class");
+            assert!(!names_a_step(class));
+        }
+        for step in ["plan", "support_reply", "Chat", "ChatGPT-answer", "Chat Bot", "chat_openai", "LLM", "OpenAIHelper", "Runnable", "Runnablesequence", "RunnableParallel<", "RunnableX<a\nb>", "plan<steps>", "Summarize"] {
+            assert!(names_a_step(step), "{step} names a step");
+        }
+        assert!(!names_a_step(""));
+    }
+
+    #[test]
+    fn the_rule_falls_from_span_name_to_prompt_to_model() {
+        let op = |v: Value| operation_name(&props(v));
+        assert_eq!(op(json!({"$ai_span_name": "triage", "$ai_model": "m"})), ("triage".into(), Naming::SpanName));
+        let system = "You are   a\n\ttriage assistant for the billing team.";
+        let prompt = json!([{"role": "system", "content": system}, {"role": "user", "content": "hi"}]);
+        let (name, rule) = op(json!({"$ai_span_name": "ChatOpenAI", "$ai_input": prompt, "$ai_model": "m"}));
+        assert_eq!(rule, Naming::Prompt);
+        assert!(name.starts_with("prompt \"You are a triage assista…\" #"), "{name}");
+        assert_eq!(name.len(), r#"prompt "You are a triage assista…" #"#.len() + PROMPT_HASH_DIGITS, "{name}");
+        // The same opening is the same prompt whatever follows; another opening is another.
+        let same = op(json!({"$ai_input": [{"role": "system", "content": system}, {"role": "user", "content": "other"}]}));
+        assert_eq!(same, (name.clone(), Naming::Prompt));
+        let other = op(json!({"$ai_input": [{"role": "system", "content": format!("{system} Sort each ticket.")}]})).0;
+        assert!(other.starts_with("prompt \"You are a triage assista…\" #") && other != name, "{other} vs {name}");
+        // A first message in parts reads its first part's text; a short one shows no ellipsis.
+        let parts = op(json!({"$ai_input": [{"role": "user", "content": [{"type": "text", "text": "Summarize the call"}]}]})).0;
+        assert!(parts.starts_with("prompt \"Summarize the call\" #"), "{parts}");
+        assert_eq!(op(json!({"$ai_input": "a plain string", "$ai_model": "gpt-4o-mini"})), ("model gpt-4o-mini".into(), Naming::Model));
+        assert_eq!(op(json!({"$ai_input": [{"role": "user", "content": ""}], "$ai_model": "m"})).1, Naming::Model);
+        assert_eq!(op(json!({"$ai_span_name": "RunnableSequence"})), (UNNAMED.into(), Naming::Unnamed));
+    }
+
+    #[test]
+    fn spans_and_traces_give_step_names_only() {
+        let ev = |event: &str, p: Value| Event { uuid: "u".into(), event: event.into(), distinct_id: "d".into(), timestamp: DateTime::<Utc>::MIN_UTC, properties: props(p) };
+        let name = |event: &str, p: Value| NameEvent::from_event(&ev(event, p)).map(|n| (n.span_id, n.name));
+        assert_eq!(name(AI_SPAN, json!({"$ai_trace_id": "t", "$ai_span_id": "s", "$ai_span_name": "retrieve"})), Some((Some("s".into()), "retrieve".into())));
+        assert_eq!(name(AI_SPAN, json!({"$ai_trace_id": "t", "$ai_span_id": "s", "$ai_span_name": "ChatPromptTemplate"})), None);
+        assert_eq!(name(AI_SPAN, json!({"$ai_trace_id": "t", "$ai_span_name": "retrieve"})), None, "a span without an id names nothing");
+        assert_eq!(name(AI_TRACE, json!({"$ai_trace_id": "t", "$ai_span_name": "RunnableSequence", "$ai_trace_name": "support_flow"})), Some((None, "support_flow".into())));
+        assert_eq!(name(AI_TRACE, json!({"$ai_trace_id": "", "$ai_trace_name": "x"})), None);
+        assert_eq!(name(AI_GENERATION, json!({"$ai_trace_id": "t", "$ai_span_name": "x"})), None);
     }
 
     #[test]

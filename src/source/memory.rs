@@ -2,7 +2,7 @@
 //! JSONL export). It answers each query of the plan exactly as the HogQL in
 //! `posthog::hogql` does against PostHog, so the two can be compared.
 
-use super::event::{Event, Generation};
+use super::event::{Event, Generation, NameEvent};
 use super::{DataSource, Page, RollupPage, SourceError, TraceOpsPage, TraceSample};
 use crate::analysis::dataset::*;
 use crate::analysis::stats::{quantile_sorted, sorted};
@@ -19,6 +19,7 @@ pub struct MemorySource {
     generations: Vec<Generation>,
     /// Evaluations, feedback, metrics and embedding calls.
     signals: Vec<SignalEvent>,
+    names: Names,
     /// When each dropped repeat of an earlier generation's uuid happened.
     repeated: Vec<chrono::DateTime<chrono::Utc>>,
     grouped: Grouped,
@@ -50,13 +51,55 @@ impl Grouped {
     }
 }
 
-/// The `top` names of `gens` by spend ([`rank_cost`] summed, most first,
-/// then by calls, then by name); `None` when there are no more than `top`.
-fn top_names<'a>(gens: impl Iterator<Item = &'a Generation>, name: fn(&Generation) -> &str, top: usize) -> Option<HashSet<&'a str>> {
+/// The step names of `$ai_span` events by (trace, span id) and of `$ai_trace`
+/// events by trace, each list in (time, uuid) order.
+#[derive(Clone, Debug, Default)]
+struct Names {
+    spans: HashMap<(String, String), Vec<NameEvent>>,
+    traces: HashMap<String, Vec<NameEvent>>,
+}
+
+impl Names {
+    fn new(events: Vec<NameEvent>) -> Self {
+        let mut names = Names::default();
+        for e in events {
+            match e.span_id.clone() {
+                Some(span) => names.spans.entry((e.trace_id.clone(), span)).or_default().push(e),
+                None => names.traces.entry(e.trace_id.clone()).or_default().push(e),
+            }
+        }
+        for list in names.spans.values_mut().chain(names.traces.values_mut()) {
+            list.sort_by(|a, b| (a.timestamp, &a.uuid).cmp(&(b.timestamp, &b.uuid)));
+        }
+        names
+    }
+
+    /// The name and rule the parent span or the trace gives `g` when its own
+    /// properties name no step, from the naming events within `w` widened by
+    /// [`NAME_EVENTS_MARGIN_S`]: the earliest of each, as `argMin` by
+    /// `(timestamp, uuid)` picks it.
+    fn of(&self, g: &Generation, w: &Window) -> Option<(String, Naming)> {
+        if g.naming == Naming::SpanName || g.trace_id.is_empty() {
+            return None;
+        }
+        let margin = chrono::Duration::seconds(NAME_EVENTS_MARGIN_S);
+        let within = |list: Option<&Vec<NameEvent>>| list.and_then(|l| l.iter().find(|e| e.timestamp >= w.start - margin && e.timestamp < w.end + margin)).map(|e| super::digest::prefix(&e.name, NAME_CHARS).to_string());
+        let parent = if g.parent_id.is_empty() { None } else { within(self.spans.get(&(g.trace_id.clone(), g.parent_id.clone()))) };
+        parent.map(|n| (n, Naming::ParentSpan)).or_else(|| within(self.traces.get(&g.trace_id)).map(|n| (n, Naming::TraceName)))
+    }
+}
+
+/// A generation of a window by index, with the name its parent span or trace gives it.
+type Named<'a> = (usize, &'a Generation, Option<(String, Naming)>);
+
+/// The `top` names of `calls` (name, PostHog's cost) by spend ([`rank_cost`]
+/// summed, most first, then by calls, then by name); `None` when there are no
+/// more than `top`.
+fn top_names<'a>(calls: impl Iterator<Item = (&'a str, Option<f64>)>, top: usize) -> Option<HashSet<&'a str>> {
     let mut spend: HashMap<&str, (f64, u64)> = HashMap::new();
-    for g in gens {
-        let s = spend.entry(name(g)).or_default();
-        s.0 += rank_cost(g.cost_usd);
+    for (name, cost) in calls {
+        let s = spend.entry(name).or_default();
+        s.0 += rank_cost(cost);
         s.1 += 1;
     }
     if spend.len() <= top {
@@ -69,17 +112,19 @@ fn top_names<'a>(gens: impl Iterator<Item = &'a Generation>, name: fn(&Generatio
 
 impl MemorySource {
     /// Keeps the `$ai_generation` events of `events`, each uuid once, and
-    /// the quality-signal events ([`SignalEvent`]).
+    /// the quality-signal events ([`SignalEvent`]), trace properties and
+    /// the names their `$ai_span` and `$ai_trace` events give.
     pub fn from_events(events: impl IntoIterator<Item = Event>) -> Self {
-        let (mut generations, mut signals, mut trace_props) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut generations, mut signals, mut trace_props, mut names) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for e in events {
             trace_props.extend(segments::TraceProps::from_event(&e));
+            names.extend(NameEvent::from_event(&e));
             match Generation::from_event(&e) {
                 Some(g) => generations.push(g),
                 None => signals.extend(SignalEvent::from_event(&e)),
             }
         }
-        MemorySource { trace_props, ..Self::from_generations(generations).with_signals(signals) }
+        MemorySource { trace_props, ..Self::from_parts(generations, names).with_signals(signals) }
     }
 
     /// Adds quality-signal events to those held.
@@ -92,6 +137,13 @@ impl MemorySource {
     /// and the others counted as repeated (PostHog's merges collapse such
     /// copies into one row too).
     pub fn from_generations(generations: Vec<Generation>) -> Self {
+        Self::from_parts(generations, Vec::new())
+    }
+
+    /// [`MemorySource::from_generations`], with the names of `$ai_span` and
+    /// `$ai_trace` events ([`NameEvent`]) for the generations whose own
+    /// properties name no step.
+    pub fn from_parts(generations: Vec<Generation>, names: Vec<NameEvent>) -> Self {
         let first: Vec<bool> = {
             let mut seen = std::collections::HashSet::with_capacity(generations.len());
             generations.iter().map(|g| seen.insert(g.uuid.as_str())).collect()
@@ -104,7 +156,7 @@ impl MemorySource {
                 repeated.push(g.timestamp);
             }
         }
-        MemorySource { generations: kept, signals: Vec::new(), repeated, grouped: Grouped::default(), trace_props: Vec::new() }
+        MemorySource { generations: kept, signals: Vec::new(), names: Names::new(names), repeated, grouped: Grouped::default(), trace_props: Vec::new() }
     }
 
     /// All generations held, in input order (names cut, not grouped).
@@ -112,32 +164,40 @@ impl MemorySource {
         &self.generations
     }
 
-    /// The generations of the window, with the names past the window's top
-    /// operations and models grouped, as the HogQL groups them.
+    /// The generations of the window, named by their parent span or trace
+    /// where their own properties name no step, and with the names past the
+    /// window's top operations and models grouped, as the HogQL does.
     fn in_window<'a>(&'a self, w: &'a Window) -> impl Iterator<Item = &'a Generation> + 'a {
         let mut renamed = self.grouped.of(w, || self.renamed(w)).iter().peekable();
         self.generations.iter().enumerate().filter(move |(_, g)| w.contains(g.timestamp)).map(move |(i, g)| renamed.next_if(|(at, _)| *at == i).map_or(g, |(_, r)| r))
     }
 
-    /// The generations of the window answered under an "other" name, renamed, by index.
+    /// The generations of the window named by their parent span or trace, or
+    /// answered under an "other" name: renamed, by index.
     fn renamed(&self, w: &Window) -> Vec<(usize, Generation)> {
-        let window = || self.generations.iter().filter(|g| w.contains(g.timestamp));
-        let ops = top_names(window(), |g| g.operation.as_str(), TOP_OPERATIONS);
-        let models = top_names(window(), |g| g.model.as_str(), TOP_MODELS);
+        let window: Vec<Named> = self.generations.iter().enumerate().filter(|(_, g)| w.contains(g.timestamp)).map(|(i, g)| (i, g, self.names.of(g, w))).collect();
+        fn operation<'a>((_, g, named): &'a Named) -> &'a str {
+            named.as_ref().map_or(g.operation.as_str(), |(n, _)| n.as_str())
+        }
+        let ops = top_names(window.iter().map(|x| (operation(x), x.1.cost_usd)), TOP_OPERATIONS);
+        let models = top_names(window.iter().map(|x| (x.1.model.as_str(), x.1.cost_usd)), TOP_MODELS);
         let other = |top: &Option<HashSet<&str>>, name: &str| top.as_ref().is_some_and(|t| !t.contains(name));
-        self.generations
+        window
             .iter()
-            .enumerate()
-            .filter(|(_, g)| w.contains(g.timestamp) && (other(&ops, &g.operation) || other(&models, &g.model)))
-            .map(|(i, g)| {
-                let mut g = g.clone();
-                if other(&ops, &g.operation) {
+            .filter(|x| x.2.is_some() || other(&ops, operation(x)) || other(&models, &x.1.model))
+            .map(|x| {
+                let mut g = x.1.clone();
+                if let Some((name, naming)) = &x.2 {
+                    g.operation = name.clone();
+                    g.naming = *naming;
+                }
+                if other(&ops, operation(x)) {
                     g.operation = OTHER_OPERATIONS.to_string();
                 }
                 if other(&models, &g.model) {
                     g.model = OTHER_MODELS.to_string();
                 }
-                (i, g)
+                (x.0, g)
             })
             .collect()
     }
@@ -199,6 +259,7 @@ impl DataSource for MemorySource {
                 *libs.entry(g.lib.as_str()).or_default() += 1;
             }
             o.with_payloads += u64::from(g.input.is_some() || g.output.is_some());
+            o.naming.add(g.naming);
             o.quality.missing_trace_ids += u64::from(g.trace_id.is_empty());
             o.quality.generations_with_bad_values += u64::from(g.dirty_numbers != 0);
             for (i, (property, _)) in NUMBER_PROPERTIES.iter().enumerate() {
@@ -517,3 +578,5 @@ pub use segments::TraceProps;
 mod tests;
 #[cfg(test)]
 mod names_tests;
+#[cfg(test)]
+mod naming_tests;

@@ -9,6 +9,7 @@ use std::sync::Arc;
 #[component]
 pub fn DataQualityPanel(results: Arc<Results>) -> impl IntoView {
     let rows = crate::report::data_quality::rows(&results.analysis);
+    let naming = crate::report::data_quality::naming_rows(&results.analysis);
     view! {
         <section id="data-quality" aria-label="Data quality">
             <h3>"Data quality"</h3>
@@ -24,6 +25,12 @@ pub fn DataQualityPanel(results: Arc<Results>) -> impl IntoView {
                     </table>
                 }.into_any()
             }}
+            <table class="data-quality naming" aria-label="How operations were named">
+                <thead><tr><th>"Operations named by"</th><th>"Generations"</th></tr></thead>
+                <tbody>
+                    {naming.into_iter().map(|[rule, n]| view! { <tr><td>{rule}</td><td>{n}</td></tr> }).collect_view()}
+                </tbody>
+            </table>
         </section>
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::analysis::dataset::{Dataset, Window};
 use crate::analysis::metrics::{is_complete_day, ratio};
-use crate::contract::{hogql_count as count, hogql_float as float, NAME_CHARS, OTHER_OPERATIONS, TOP_OPERATIONS, TRUNCATION_STOP_REASONS};
+use crate::contract::{hogql_count as count, hogql_float as float, hogql_naming, NAME_CHARS, NAME_EVENTS_MARGIN_S, OTHER_OPERATIONS, TOP_OPERATIONS, TRUNCATION_STOP_REASONS};
 use crate::analysis::pricing::Costing;
 use crate::analysis::stats::{mean, std_pop};
 use chrono::NaiveDate;
@@ -122,9 +122,11 @@ fn first_day(w: &Window) -> NaiveDate {
 /// numbers past `contract`'s limits as missing, unpriced calls and missing
 /// token counts as 0 over every call (`sum(coalesce(x, 0)) / count()`, not
 /// `avg`, which skips nulls), and the operation by the sources' rule and
-/// cut. Comments at its top say what it cannot reproduce: the prices the
-/// report adds for calls PostHog left unpriced, and operations grouped as
-/// [`OTHER_OPERATIONS`].
+/// cut: `$ai_span_name` alone when it named every generation of the window,
+/// else the whole [`crate::contract::Naming`] rule, its naming events read
+/// from the window's start (less the sources' margin) on. Comments at its
+/// top say what it cannot reproduce: the prices the report adds for calls
+/// PostHog left unpriced, and operations grouped as [`OTHER_OPERATIONS`].
 pub fn hogql(data: &Dataset, costing: &Costing, operation: &str, what: Daily) -> String {
     let value = match what {
         Daily::CostPerCall => format!("sum(coalesce({}, 0)) / count() AS cost_per_call", float("$ai_total_cost_usd")),
@@ -152,11 +154,21 @@ pub fn hogql(data: &Dataset, costing: &Costing, operation: &str, what: Daily) ->
             ));
         }
     }
-    let name = format!("substringUTF8(coalesce(nullIf(toString(properties.$ai_span_name), ''), 'unnamed'), 1, {NAME_CHARS})");
-    format!(
-        "{}\nSELECT toDate(toTimeZone(timestamp, 'UTC')) AS day, count() AS calls, {value}\nFROM events\nWHERE event = '$ai_generation'\n  AND {name} = {}\n  AND timestamp >= toDateTime({}, 'UTC')\nGROUP BY day\nORDER BY day",
-        notes.join("\n"),
-        literal(operation),
-        literal(&format!("{from} 00:00:00"))
-    )
+    let o = &data.overview;
+    let since = literal(&format!("{from} 00:00:00"));
+    let start = format!("timestamp >= toDateTime({since}, 'UTC')");
+    let chosen = if o.naming.span_name == o.generations {
+        format!("substringUTF8(coalesce(nullIf(toString(properties.$ai_span_name), ''), 'unnamed'), 1, {NAME_CHARS}) = {}", literal(operation))
+    } else {
+        let names_since = data.window.start - chrono::Duration::seconds(NAME_EVENTS_MARGIN_S);
+        let naming = hogql_naming(&format!("timestamp >= toDateTime({}, 'UTC')", literal(&names_since.format("%Y-%m-%d %H:%M:%S").to_string())));
+        notes.push("-- The operation is named as the report names it: a step's $ai_span_name, else its parent span's, else its trace's name, else its prompt's opening, else its model.".into());
+        format!(
+            "uuid IN (SELECT uuid FROM (SELECT uuid, {}\n   FROM events{}\n   WHERE event = '$ai_generation' AND {start})\n  WHERE substringUTF8(operation_name, 1, {NAME_CHARS}) = {})",
+            naming.columns,
+            naming.joins,
+            literal(operation)
+        )
+    };
+    format!("{}\nSELECT toDate(toTimeZone(timestamp, 'UTC')) AS day, count() AS calls, {value}\nFROM events\nWHERE event = '$ai_generation'\n  AND {chosen}\n  AND {start}\nGROUP BY day\nORDER BY day", notes.join("\n"))
 }

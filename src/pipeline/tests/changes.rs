@@ -105,6 +105,8 @@ impl Bot {
             timestamp: at + Duration::seconds(self.n as i64 % 50),
             trace_id: trace.into(),
             operation: op.into(),
+            naming: crate::contract::Naming::SpanName,
+            parent_id: String::new(),
             model: model.into(),
             provider: provider.into(),
             lib: "posthog-node".into(),

@@ -676,6 +676,8 @@ impl GenerationRecord {
             timestamp: self.timestamp,
             trace_id: self.trace_id.clone(),
             operation: self.call.operation.to_string(),
+            naming: crate::contract::Naming::SpanName,
+            parent_id: self.trace_id.clone(),
             model: self.call.model.name.to_string(),
             provider: self.call.model.provider.to_string(),
             lib: "posthog-python".into(),

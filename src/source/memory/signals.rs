@@ -5,7 +5,7 @@
 use crate::analysis::dataset::{SignalKind, SignalRow, Window};
 use crate::contract::{FAIL_WORDS, MAX_SIGNAL_VALUE, NAME_CHARS, PASS_WORDS, SIGNAL_EVENTS, SIGNAL_ROWS};
 use crate::source::digest::prefix;
-use crate::source::event::{operation_name, prop_f64, prop_text, prop_u64, Event, Generation};
+use crate::source::event::{span_name, prop_f64, prop_text, prop_u64, Event, Generation};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
 
@@ -73,7 +73,7 @@ impl SignalEvent {
             trace_id: text("$ai_trace_id").unwrap_or_default(),
             verdict,
             value,
-            operation: operation_name(p),
+            operation: span_name(p),
             model: prefix(text("$ai_model").as_deref().unwrap_or(""), NAME_CHARS).to_string(),
             provider: text("$ai_provider").unwrap_or_default(),
             input_tokens: prop_u64(p, "$ai_input_tokens"),

@@ -50,7 +50,7 @@ fn rollup_sums_and_separates_unpriced_calls() {
     assert_eq!(draft.unpriced_tokens.input, 200);
     assert!((draft.latency_s - 6.0).abs() < 1e-12);
     let err = &rows[1];
-    assert_eq!((err.operation.as_str(), err.is_error, err.model.as_str()), ("unnamed", true, "mystery-1"));
+    assert_eq!((err.operation.as_str(), err.is_error, err.model.as_str()), ("model mystery-1", true, "mystery-1"), "no span name, no prompt: named by its model");
 }
 
 #[test]
@@ -66,7 +66,7 @@ fn latency_quantiles_interpolate() {
 fn trace_rows_flag_duplicates_truncation_and_growth() {
     let page = TraceOpsPage { limit: 10, ..TraceOpsPage::default() };
     let rows = block_on(source().trace_ops(&window(), &page)).unwrap().rows;
-    assert_eq!(rows.iter().map(|r| (r.trace_id.as_str(), r.operation.as_str())).collect::<Vec<_>>(), [("t1", "draft"), ("t2", "draft"), ("t2", "unnamed")]);
+    assert_eq!(rows.iter().map(|r| (r.trace_id.as_str(), r.operation.as_str())).collect::<Vec<_>>(), [("t1", "draft"), ("t2", "draft"), ("t2", "model mystery-1")]);
     let t1 = &rows[0];
     assert_eq!((t1.generations, t1.duplicate_inputs, t1.first_input_tokens, t1.last_input_tokens, t1.max_input_tokens), (2, 1, 100, 300, 300));
     assert_eq!(rows[1].truncated, 1, "output reached max_tokens");
@@ -82,7 +82,7 @@ fn trace_rows_page_by_keys() {
     let second = block_on(s.trace_ops(&window(), &TraceOpsPage { after: last, limit: 2, ..TraceOpsPage::default() })).unwrap();
     assert!(!second.has_more);
     assert_eq!(second.rows.len(), 1);
-    assert_eq!(second.rows[0].operation, "unnamed");
+    assert_eq!(second.rows[0].operation, "model mystery-1");
 }
 
 fn page(buckets: (u16, u16), sample: Option<TraceSample>) -> TraceOpsPage {

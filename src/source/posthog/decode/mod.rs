@@ -134,7 +134,11 @@ pub fn overview(body: &str) -> Result<Overview, SourceError> {
             }
         }
         quality.generations_with_bad_values = int(c)?;
-        Ok(Overview { generations, traces, trace_operations, first_seen: seen(first), last_seen: seen(last), with_payloads, libs, quality })
+        let mut naming = OperationNaming::default();
+        for rule in crate::contract::Naming::ALL {
+            *naming.count_mut(rule) = int(c)?;
+        }
+        Ok(Overview { generations, traces, trace_operations, first_seen: seen(first), last_seen: seen(last), with_payloads, libs, quality, naming })
     })?;
     all.pop().ok_or_else(|| SourceError::BadResponse("the overview came back without a row".into()))
 }
@@ -383,8 +387,10 @@ mod tests {
 
     #[test]
     fn the_overview_reads_data_quality_keeping_only_properties_with_bad_values() {
-        let body = r#"{"results": [[9, 2, 3, "2026-11-01T00:00:00Z", "2026-11-02T00:00:00Z", 9, ["posthog-python"], 1, 2, 3, 0, 0, 1, 4, 0, 0, 0, 0, 0, 5]]}"#;
-        let q = overview(body).unwrap().quality;
+        let body = r#"{"results": [[9, 2, 3, "2026-11-01T00:00:00Z", "2026-11-02T00:00:00Z", 9, ["posthog-python"], 1, 2, 3, 0, 0, 1, 4, 0, 0, 0, 0, 0, 5, 4, 1, 1, 1, 1, 1]]}"#;
+        let o = overview(body).unwrap();
+        assert_eq!((o.naming.span_name, o.naming.parent_span, o.naming.trace_name, o.naming.prompt, o.naming.model, o.naming.unnamed), (4, 1, 1, 1, 1, 1), "generations by naming rule, in the rule's order");
+        let q = o.quality;
         assert_eq!((q.repeated_events, q.missing_trace_ids, q.generations_with_bad_values), (1, 2, 5));
         let bad: Vec<(&str, u64)> = q.bad_values.iter().map(|(k, v)| (k.as_str(), *v)).collect();
         assert_eq!(bad, [("$ai_input_tokens", 4), ("$ai_latency", 1), ("$ai_total_cost_usd", 3)]);
@@ -392,7 +398,7 @@ mod tests {
 
     #[test]
     fn the_overview_of_no_events_has_no_dates() {
-        let body = r#"{"results": [[0, 0, 0, "1970-01-01T00:00:00Z", "1970-01-01T00:00:00Z", 0, [], 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]]}"#;
+        let body = r#"{"results": [[0, 0, 0, "1970-01-01T00:00:00Z", "1970-01-01T00:00:00Z", 0, [], 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]]}"#;
         let o = overview(body).unwrap();
         assert_eq!((o.generations, o.first_seen, o.last_seen), (0, None, None));
         assert!(o.quality.is_clean());

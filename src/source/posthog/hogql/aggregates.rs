@@ -1,6 +1,6 @@
 //! The aggregate queries: overview, rollup, latency, prefixes, errors.
 
-use super::{generations_in_window, hex_hash, select_in_window, token_sums, window_values, Col, PayloadTable, Query};
+use super::{hex_hash, token_sums, window_values, with_generations, Col, PayloadTable, Query};
 use crate::analysis::dataset::Window;
 use crate::source::RollupPage;
 use crate::contract::{CACHE_WINDOW_S, ERROR_CHARS, ERROR_ROWS, LONG_CONTEXT_TOKENS, MAX_ROWS, NUMBER_PROPERTIES, PREFIX_GROUP_CHARS, PREFIX_ROWS, SHARED_PREFIX_MAX_CHARS};
@@ -8,24 +8,26 @@ use crate::contract::{CACHE_WINDOW_S, ERROR_CHARS, ERROR_ROWS, LONG_CONTEXT_TOKE
 /// Counts, first/last seen, payload presence, SDKs and data quality of the
 /// window: repeated uuids, missing trace ids, then for each of
 /// [`NUMBER_PROPERTIES`] the generations whose value was read as missing,
-/// and the generations with any such value.
+/// and the generations with any such value; then the generations each
+/// [`crate::contract::Naming`] rule named.
 pub fn overview(w: &Window) -> Query {
-    let mut cols: Vec<String> = [Col::Id, Col::Trace, Col::Operation, Col::Ts, Col::Input, Col::Output].iter().map(|c| c.select()).collect();
-    cols.extend(NUMBER_PROPERTIES.iter().enumerate().map(|(i, (prop, read))| format!("{} AS dirty_{i}", super::dirty(prop, *read))));
-    let base = select_in_window(&cols);
-    let libs = generations_in_window(&[Col::Lib], PayloadTable::Events);
+    let mut cols = vec![Col::Id, Col::Trace, Col::Operation, Col::Naming, Col::Ts, Col::Input, Col::Output, Col::Lib];
+    cols.extend((0..NUMBER_PROPERTIES.len()).map(Col::Dirty));
+    let with = with_generations(&cols, PayloadTable::Events, None);
+    let named: Vec<String> = crate::contract::Naming::ALL.iter().map(|r| format!("countIf(naming = {0}) AS named_{0}", r.index())).collect();
     let dirty: Vec<String> = (0..NUMBER_PROPERTIES.len()).map(|i| format!("countIf(dirty_{i}) AS bad_{i}")).collect();
     let any: Vec<String> = (0..NUMBER_PROPERTIES.len()).map(|i| format!("dirty_{i}")).collect();
     let hogql = format!(
-        "SELECT count() AS generations, uniqExact(trace) AS traces, uniqExact(trace, operation) AS trace_operations, \
+        "{with} SELECT count() AS generations, uniqExact(trace) AS traces, uniqExact(trace, operation) AS trace_operations, \
          min(ts) AS first_seen, max(ts) AS last_seen, \
          countIf(isNotNull(input) OR isNotNull(output)) AS with_payloads, \
          (SELECT arraySlice(arrayMap(x -> x.1, arraySort(x -> tuple(-x.2, x.1), groupArray(tuple(lib, n)))), 1, 5) \
-          FROM (SELECT lib, count() AS n FROM ({libs}) WHERE lib != '' GROUP BY lib)) AS libs, \
-         count() - uniqExact(id) AS repeated_events, countIf(trace = '') AS missing_trace_ids, {}, countIf({}) AS with_bad_values \
-         FROM ({base}) LIMIT 1",
+          FROM (SELECT lib, count() AS n FROM gens WHERE lib != '' GROUP BY lib)) AS libs, \
+         count() - uniqExact(id) AS repeated_events, countIf(trace = '') AS missing_trace_ids, {}, countIf({}) AS with_bad_values, {} \
+         FROM gens LIMIT 1",
         dirty.join(", "),
         any.join(" OR "),
+        named.join(", "),
     );
     Query { name: "overview", hogql, values: window_values(w) }
 }
@@ -75,17 +77,17 @@ pub fn rollup(w: &Window, page: &RollupPage) -> Query {
         None => "",
     };
     let hogql = format!(
-        "SELECT toDate(ts) AS day, operation, model, provider, is_error, count() AS generations, \
+        "{} SELECT toDate(ts) AS day, operation, model, provider, is_error, count() AS generations, \
          coalesce(sum(cost), 0) AS cost_usd, countIf(isNull(cost)) AS unpriced, {}, {}, \
          countIf(tok_in > {LONG_CONTEXT_TOKENS}) AS long_context, coalesce(sum(latency), 0) AS latency_s, \
          countIf({recorded}) AS recorded_calls, coalesce(sumIf(input_cost, {recorded}), 0) AS recorded_input_usd, \
          coalesce(sumIf(output_cost, {recorded}), 0) AS recorded_output_usd, \
          coalesce(sumIf(tok_in, {recorded}), 0) AS recorded_input_tokens, coalesce(sumIf(tok_out, {recorded}), 0) AS recorded_output_tokens, \
-         {cache_reporting}, {audit} FROM ({}) {after} GROUP BY day, operation, model, provider, is_error \
+         {cache_reporting}, {audit} FROM gens {after} GROUP BY day, operation, model, provider, is_error \
          ORDER BY day, operation, model, provider, is_error LIMIT {}",
+        with_generations(&cols, PayloadTable::Events, None),
         token_sums("", None),
         token_sums("unpriced_", Some("isNull(cost)")),
-        generations_in_window(&cols, PayloadTable::Events),
         (page.limit + 1).min(MAX_ROWS),
     );
     Query { name: "rollup", hogql, values }
@@ -94,15 +96,15 @@ pub fn rollup(w: &Window, page: &RollupPage) -> Query {
 /// Latency quantiles by operation (scope 0), then by model (scope 1): at
 /// most `TOP_OPERATIONS + TOP_MODELS + 2` rows, far below the row cap.
 pub fn latency(w: &Window) -> Query {
-    let inner = generations_in_window(&[Col::Operation, Col::Model, Col::Latency], PayloadTable::Events);
+    let with = with_generations(&[Col::Operation, Col::Model, Col::Latency], PayloadTable::Events, None);
     let by = |scope: u8, key: &str| {
         format!(
             "SELECT {scope} AS scope, {key} AS key, count() AS generations, quantiles(0.5, 0.95, 0.99)(latency) AS q, \
-             max(latency) AS max_latency FROM ({inner}) WHERE isNotNull(latency) GROUP BY key"
+             max(latency) AS max_latency FROM gens WHERE isNotNull(latency) GROUP BY key"
         )
     };
     let hogql = format!(
-        "SELECT scope, key, generations, q, max_latency FROM ({} UNION ALL {}) ORDER BY scope, key LIMIT {MAX_ROWS}",
+        "{with} SELECT scope, key, generations, q, max_latency FROM ({} UNION ALL {}) ORDER BY scope, key LIMIT {MAX_ROWS}",
         by(0, "operation"),
         by(1, "model")
     );
@@ -123,7 +125,7 @@ const COMPARE_PIECE_CHARS: u64 = 256;
 /// that differs. The groups are ranked and cut first, from hashes only, so
 /// that prompt texts are aggregated for the reported groups alone.
 pub fn prefixes(w: &Window, table: PayloadTable) -> Query {
-    let inner = generations_in_window(&[Col::Trace, Col::Operation, Col::Model, Col::Provider, Col::InputTokens, Col::CacheReadTokens, Col::Input, Col::Ts, Col::IsError], table);
+    let with = with_generations(&[Col::Trace, Col::Operation, Col::Model, Col::Provider, Col::InputTokens, Col::CacheReadTokens, Col::Input, Col::Ts, Col::IsError], table, None);
     let cols = "operation, model, provider, prefix_hash, generations, traces, min_input_chars, input_chars, input_tokens, cache_read_tokens";
     let order = format!("ORDER BY generations DESC, operation, model, prefix_hash, provider LIMIT {PREFIX_ROWS}");
     let piece = COMPARE_PIECE_CHARS;
@@ -131,11 +133,11 @@ pub fn prefixes(w: &Window, table: PayloadTable) -> Query {
     // The groups to report, ranked from hashes alone; joined back, so that
     // only their prompts' smallest and largest texts are held while aggregating.
     let top = format!(
-        "SELECT operation, model, provider, {hash} AS prefix_hash FROM ({inner}) WHERE isNotNull(input) \
+        "SELECT operation, model, provider, {hash} AS prefix_hash FROM gens WHERE isNotNull(input) \
          GROUP BY operation, model, provider, prefix_hash HAVING count() >= 3 \
          ORDER BY count() DESC, operation, model, prefix_hash, provider LIMIT {PREFIX_ROWS}"
     );
-    let calls = format!("SELECT trace, operation, model, provider, tok_in, tok_cache_read, input, ts, is_error, {hash} AS prefix_hash FROM ({inner}) WHERE isNotNull(input)");
+    let calls = format!("SELECT trace, operation, model, provider, tok_in, tok_cache_read, input, ts, is_error, {hash} AS prefix_hash FROM gens WHERE isNotNull(input)");
     let groups = format!(
         "SELECT g.operation AS operation, g.model AS model, g.provider AS provider, g.prefix_hash AS prefix_hash, count() AS generations, uniqExact(g.trace) AS traces, \
          min(lengthUTF8(g.input)) AS min_input_chars, sum(lengthUTF8(g.input)) AS input_chars, \
@@ -161,7 +163,7 @@ pub fn prefixes(w: &Window, table: PayloadTable) -> Query {
          FROM ({groups})"
     );
     let hogql = format!(
-        "SELECT {cols}, if(k = 0, least(lengthUTF8(lo), lengthUTF8(hi)), (k - 1) * {piece} + if(j = 0, chars, j - 1)) AS shared_chars, \
+        "{with} SELECT {cols}, if(k = 0, least(lengthUTF8(lo), lengthUTF8(hi)), (k - 1) * {piece} + if(j = 0, chars, j - 1)) AS shared_chars, \
          warm_calls, cold_calls FROM ({compared}) {order}"
     );
     let name = if table == PayloadTable::AiEvents { "prefixes_ai_events" } else { "prefixes" };
@@ -170,12 +172,12 @@ pub fn prefixes(w: &Window, table: PayloadTable) -> Query {
 
 /// Failed generations by operation, model, status and message.
 pub fn errors(w: &Window) -> Query {
-    let inner = generations_in_window(&[Col::Trace, Col::Operation, Col::Model, Col::Status, Col::Error, Col::IsError, Col::Cost, Col::Latency], PayloadTable::Events);
+    let with = with_generations(&[Col::Trace, Col::Operation, Col::Model, Col::Status, Col::Error, Col::IsError, Col::Cost, Col::Latency], PayloadTable::Events, None);
     let hogql = format!(
-        "SELECT operation, model, status AS http_status, coalesce(substringUTF8(error, 1, {ERROR_CHARS}), '') AS message, \
+        "{with} SELECT operation, model, status AS http_status, coalesce(substringUTF8(error, 1, {ERROR_CHARS}), '') AS message, \
          count() AS generations, coalesce(sum(cost), 0) AS cost_usd, coalesce(sum(latency), 0) AS latency_s, \
          greatest(coalesce(max(latency), 0), 0) AS max_latency_s, arraySlice(arraySort(groupUniqArray(trace)), 1, 3) AS trace_ids \
-         FROM ({inner}) WHERE is_error GROUP BY operation, model, http_status, message \
+         FROM gens WHERE is_error GROUP BY operation, model, http_status, message \
          ORDER BY generations DESC, operation, model, isNotNull(http_status), http_status, message LIMIT {ERROR_ROWS}"
     );
     Query { name: "errors", hogql, values: window_values(w) }

@@ -2,7 +2,7 @@
 //! and `$ai_embedding` events of the window, each judgement placed on the
 //! generation it judges, grouped as [`crate::analysis::dataset::SignalRow`].
 
-use super::{generations_in_window, window_values, Col, PayloadTable, Query};
+use super::{window_values, with_generations, Col, PayloadTable, Query};
 use crate::contract::{hogql_count, hogql_float, hogql_text as text, FAIL_WORDS, MAX_SIGNAL_VALUE, NAME_CHARS, PASS_WORDS, SIGNAL_EVENTS, SIGNAL_ROWS};
 use crate::source::posthog::escape;
 
@@ -85,13 +85,13 @@ fn signal_events() -> String {
 /// of the window's generation whose uuid it targets, else of its trace's
 /// last generation (by time, then uuid); an embedding keeps its own.
 pub fn signals(w: &crate::analysis::dataset::Window) -> Query {
+    let with = with_generations(&[Col::Id, Col::Ts, Col::Trace, Col::Operation, Col::Model, Col::Provider], PayloadTable::Events, None);
     // One row per uuid: a repeated event must not count its judgements twice.
-    let by_id = format!("SELECT id, operation, model, provider, 1 AS hit FROM ({}) LIMIT 1 BY id", generations_in_window(&[Col::Id, Col::Operation, Col::Model, Col::Provider], PayloadTable::Events));
+    let by_id = "SELECT id, operation, model, provider, 1 AS hit FROM gens LIMIT 1 BY id";
     let last = "tuple(ts, id)";
     let by_trace = format!(
         "SELECT trace, argMax(operation, {last}) AS operation, argMax(model, {last}) AS model, argMax(provider, {last}) AS provider, 1 AS hit \
-         FROM ({}) WHERE trace != '' GROUP BY trace",
-        generations_in_window(&[Col::Id, Col::Ts, Col::Trace, Col::Operation, Col::Model, Col::Provider], PayloadTable::Events)
+         FROM gens WHERE trace != '' GROUP BY trace"
     );
     let placed = |col: &str| format!("multiIf(s.kind = 'embedding', s.own_{col}, g.hit = 1, g.{col}, t.hit = 1, t.{col}, '') AS {col}");
     let joined = format!(
@@ -103,7 +103,7 @@ pub fn signals(w: &crate::analysis::dataset::Window) -> Query {
         signal_events(),
     );
     let hogql = format!(
-        "SELECT kind, name, operation, model, provider, count() AS events, countIf(verdict = 1) AS passed, countIf(verdict = 0) AS failed, \
+        "{with} SELECT kind, name, operation, model, provider, count() AS events, countIf(verdict = 1) AS passed, countIf(verdict = 0) AS failed, \
          coalesce(sum(value), 0) AS value_sum, countIf(isNotNull(value)) AS valued, coalesce(sum(tok), 0) AS input_tokens, \
          coalesce(sum(cost), 0) AS cost_usd, countIf(isNull(cost)) AS unpriced, coalesce(sumIf(tok, isNull(cost)), 0) AS unpriced_tokens \
          FROM ({joined}) GROUP BY kind, name, operation, model, provider ORDER BY kind, name, operation, model, provider LIMIT {SIGNAL_ROWS}"

@@ -1,7 +1,7 @@
 //! The per-trace queries: one row per (trace, operation), and the
 //! generations of selected traces.
 
-use super::{generations_in_window, generations_in_window_where, hex_hash, token_sums, window_values, Col, PayloadTable, Query};
+use super::{hex_hash, token_sums, window_values, with_generations, Col, PayloadTable, Query};
 use crate::analysis::dataset::Window;
 use crate::contract::{generations_per_trace, ERROR_CHARS, EXCERPT_CHARS, MAX_ROWS, TOOL_STOP_REASONS, TRUNCATION_STOP_REASONS};
 use crate::source::digest::city_hash;
@@ -18,9 +18,8 @@ pub fn trace_ops(w: &Window, page: &TraceOpsPage) -> Query {
     values.insert("from".into(), page.buckets.0.into());
     values.insert("to".into(), page.buckets.1.into());
     if let Some(s) = page.sample {
-        let top = generations_in_window(&[Col::Trace, Col::Cost], PayloadTable::Events);
         filter.push(format!(
-            "(bucket < {{keep}} OR trace IN (SELECT trace FROM ({top}) GROUP BY trace ORDER BY coalesce(sum(cost), 0) DESC, trace LIMIT {}))",
+            "(bucket < {{keep}} OR trace IN (SELECT trace FROM gens GROUP BY trace ORDER BY coalesce(sum(cost), 0) DESC, trace LIMIT {}))",
             s.top_traces
         ));
         values.insert("keep".into(), s.keep_per_mille.into());
@@ -33,7 +32,7 @@ pub fn trace_ops(w: &Window, page: &TraceOpsPage) -> Query {
     values.insert("truncation_stops".into(), TRUNCATION_STOP_REASONS.to_vec().into());
     values.insert("tool_stops".into(), TOOL_STOP_REASONS.to_vec().into());
     let hogql = format!(
-        "SELECT trace, operation, min(ts) AS first_seen, count() AS generations, \
+        "{} SELECT trace, operation, min(ts) AS first_seen, count() AS generations, \
          coalesce(sum(cost), 0) AS cost_usd, countIf(isNull(cost)) AS unpriced, {}, {}, \
          max(coalesce(tok_in, 0)) AS max_input_tokens, \
          argMin(coalesce(tok_in, 0), tuple(ts, id)) AS first_input_tokens, \
@@ -43,10 +42,10 @@ pub fn trace_ops(w: &Window, page: &TraceOpsPage) -> Query {
          countIf(NOT is_error AND tok_out = 0) AS empty_outputs, countIf(has({{tool_stops}}, lower(stop))) AS tool_calls, \
          countIf(isNotNull(input)) - uniqExact(cityHash64(input)) AS duplicate_inputs, \
          coalesce(sum(latency), 0) AS latency_s, greatest(max(coalesce(latency, 0)), 0) AS max_latency_s \
-         FROM ({}) WHERE {} GROUP BY trace, operation ORDER BY trace, operation LIMIT {}",
+         FROM gens WHERE {} GROUP BY trace, operation ORDER BY trace, operation LIMIT {}",
+        with_generations(&cols, PayloadTable::Events, None),
         token_sums("", None),
         token_sums("unpriced_", Some("isNull(cost)")),
-        generations_in_window(&cols, PayloadTable::Events),
         filter.join(" AND "),
         (page.limit + 1).min(MAX_ROWS),
     );
@@ -83,17 +82,17 @@ fn generations_of(w: &Window, trace_ids: &[String], per_trace: u64, table: Paylo
     cols.extend([Col::MaxTokens, Col::Error, Col::Stop, Col::Input, Col::Output]);
     let n = EXCERPT_CHARS;
     let hogql = format!(
-        "SELECT id, trace, ts, operation, model, provider, {}, cost, coalesce(latency, 0) AS latency_s, is_error, status, \
+        "{} SELECT id, trace, ts, operation, model, provider, {}, cost, coalesce(latency, 0) AS latency_s, is_error, status, \
          coalesce(substringUTF8(error, 1, {ERROR_CHARS}), '') AS error_message, coalesce(stop, '') AS stop_reason, max_tokens, \
          if(isNull(input), '', {}) AS input_hash, coalesce(lengthUTF8(input), 0) AS input_chars, \
          coalesce(lengthUTF8(output), 0) AS output_chars, coalesce(substringUTF8(input, 1, {n}), '') AS input_head, \
          coalesce(substringUTF8(input, if(lengthUTF8(input) > {n}, lengthUTF8(input) - {}, 1), {n}), '') AS input_tail, \
          coalesce(substringUTF8(output, 1, {n}), '') AS output_head \
-         FROM ({}) WHERE cityHash64(trace) IN {{trace_hashes}} ORDER BY trace, ts, id LIMIT {} BY trace LIMIT {MAX_ROWS}",
+         FROM gens WHERE cityHash64(trace) IN {{trace_hashes}} ORDER BY trace, ts, id LIMIT {} BY trace LIMIT {MAX_ROWS}",
+        with_generations(&cols, table, Some("cityHash64(trace_id) IN {trace_hashes}")),
         TOKENS_AS_IS,
         hex_hash("input"),
         n - 1,
-        generations_in_window_where(&cols, table, Some("cityHash64(trace_id) IN {trace_hashes}")),
         per_trace,
     );
     let mut values = window_values(w);
