@@ -533,7 +533,10 @@ fn every_sdks_stop_reasons_and_cache_flag_read_alike() {
 #[test]
 #[ignore = "needs the PostHog emulator's Python (scripts/test prepares it)"]
 fn payloads_agree_whatever_ai_events_holds() {
-    let running = emulator::start(&["--hourly-query-budget".into(), "10000".into()]);
+    // The queries sent are counted against the plan below: a slot waited for
+    // past the default 30 s on a loaded machine would add a throttled retry
+    // (the faults suite tests those), so the queue waits as long as it takes.
+    let running = emulator::start(&["--hourly-query-budget".into(), "10000".into(), "--queue-timeout".into(), "600".into()]);
     let events = agent_project::generate(&agent_project::Config::planted());
     assert_eq!(emulator::load_events(&running.url, "1", &events), events.len() as u64);
     let private: Vec<Event> = events

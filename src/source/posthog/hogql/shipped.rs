@@ -16,7 +16,7 @@ fn shipped() -> Vec<Query> {
     let rollup_after = RollupPage { after: Some((day, "op".into(), "model".into(), "provider".into(), false)), limit: 1000 };
     let sample = TraceOpsPage { after: Some(("t".into(), "op".into())), limit: 1000, buckets: (0, 500), sample: Some(TraceSample { keep_per_mille: 100, top_traces: 50 }) };
     let traces: Vec<String> = (0..10).map(|i| format!("t{i}")).collect();
-    let mut qs = vec![overview(&w), rollup(&w, &RollupPage::default()), rollup(&w, &rollup_after), latency(&w), errors(&w)];
+    let mut qs = vec![overview(&w), rollup(&w, &RollupPage::default()), rollup(&w, &rollup_after), latency(&w), errors(&w), segments(&w), signals(&w)];
     for table in [PayloadTable::Events, PayloadTable::AiEvents] {
         qs.push(prefixes(&w, table));
         qs.extend(generations(&w, &traces, table));
@@ -104,6 +104,14 @@ fn the_naming_rule_is_written_once_per_query_and_reads_the_prompt_once() {
         let (columns, joins, reads) = (q.hogql.matches(&naming.columns).count(), q.hogql.matches(&naming.joins).count(), q.hogql.matches(prompt).count());
         let names = q.hogql.contains("operation");
         assert_eq!((columns, joins, reads), if names { (1, 1, 1) } else { (0, 0, 0) }, "{}: naming columns, joins, prompt reads", q.name);
-        assert_eq!(q.hogql.matches("FROM events").count(), if names { 3 } else { 1 }, "{}: events read once, plus the span and trace names", q.name);
+        // The signals query reads the signal events beside the generations, the
+        // segments query its traces' `$ai_trace` events.
+        let reads = match (names, q.name) {
+            (true, "signals") => 4,
+            (true, _) => 3,
+            (false, "segments") => 2,
+            (false, _) => 1,
+        };
+        assert_eq!(q.hogql.matches("FROM events").count(), reads, "{}: events read once, plus the span and trace names", q.name);
     }
 }
