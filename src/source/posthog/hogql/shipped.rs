@@ -87,6 +87,20 @@ fn call_depth(hogql: &str) -> usize {
 /// s, 12 deep in 199 s. Six is the depth the queries had before the naming rule.
 const MAX_CALL_DEPTH: usize = 6;
 
+/// A query's text is at most this long. At the bounded depth the parser's
+/// time grows with the text: the longest queries today (the rollup's, about
+/// 10,300 characters) parse in about 2 s, and a query that doubled would
+/// cost its report as much again on every run. The bound makes such growth a
+/// decision, not an accident.
+const MAX_QUERY_CHARS: usize = 12_000;
+
+#[test]
+fn every_query_is_short_enough_to_parse_quickly() {
+    for q in shipped() {
+        assert!(q.hogql.chars().count() <= MAX_QUERY_CHARS, "{}: {} characters", q.name, q.hogql.chars().count());
+    }
+}
+
 #[test]
 fn calls_nest_shallow_in_every_query() {
     for q in shipped() {
