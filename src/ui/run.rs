@@ -168,10 +168,7 @@ fn keep_run(state: AppState, results: &Results, packed: Result<Vec<u8>, String>)
     let window = format!("{} to {}", w.start.format("%Y-%m-%d"), w.end.format("%Y-%m-%d"));
     leptos::task::spawn_local(async move {
         let saved = match packed {
-            Ok(bytes) => {
-                let n = bytes.len() as u64;
-                super::kept_runs::save(&project, bytes).await.map(|()| n)
-            }
+            Ok(record) => super::kept_runs::save(&project, &record).await.map(|n| n as u64),
             Err(why) => Err(why),
         };
         let record = match saved {
