@@ -7,6 +7,7 @@
 //! order is the one `slice::sort_by` gives, on every target.
 
 use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Sorts `items` stably by `cmp` (as `slice::sort_by`).
 pub fn sort_by<T>(items: &mut [T], cmp: impl Fn(&T, &T) -> Ordering) {
@@ -45,6 +46,27 @@ fn selected_indices(n: usize, k: usize, cmp: &dyn Fn(usize, usize) -> Ordering) 
     let mut order: Vec<usize> = (0..n).collect();
     order.select_nth_unstable_by(k, |&a, &b| cmp(a, b));
     order
+}
+
+/// `items` as a set (as `collect`), inserted one by one: collecting into a
+/// B-tree sorts the items first, which compiles the standard sort again for
+/// each item type.
+pub fn set_of<T: Ord>(items: impl IntoIterator<Item = T>) -> BTreeSet<T> {
+    let mut set = BTreeSet::new();
+    for x in items {
+        set.insert(x);
+    }
+    set
+}
+
+/// `items` as a map (as `collect`: a later value of a key wins), inserted
+/// one by one, as [`set_of`].
+pub fn map_of<K: Ord, V>(items: impl IntoIterator<Item = (K, V)>) -> BTreeMap<K, V> {
+    let mut map = BTreeMap::new();
+    for (k, v) in items {
+        map.insert(k, v);
+    }
+    map
 }
 
 /// The stable sort through [`sorted_indices`] and [`permute`].
@@ -128,6 +150,14 @@ mod tests {
             prop_assert!(ours[..k].iter().all(|x| *x <= ours[k]) && ours[k + 1..].iter().all(|x| *x >= ours[k]));
             ours.sort();
             prop_assert_eq!(ours, sorted);
+        }
+
+        /// Sets and maps built by insertion equal those `collect` builds, a
+        /// repeated key keeping its last value.
+        #[test]
+        fn set_and_map_of_match_collect(pairs in proptest::collection::vec((0u8..8, 0u8..255), 0..40)) {
+            prop_assert_eq!(set_of(pairs.iter().map(|p| p.0)), pairs.iter().map(|p| p.0).collect::<BTreeSet<_>>());
+            prop_assert_eq!(map_of(pairs.iter().copied()), pairs.iter().copied().collect::<BTreeMap<_, _>>());
         }
     }
 }

@@ -330,7 +330,7 @@ pub fn compute(data: &Dataset, costing: &Costing) -> Changes {
 }
 
 fn build_series(data: &Dataset, costing: &Costing, days: &[NaiveDate]) -> Vec<Series> {
-    let index: BTreeMap<NaiveDate, usize> = days.iter().enumerate().map(|(i, d)| (*d, i)).collect();
+    let index: BTreeMap<NaiveDate, usize> = crate::order::map_of(days.iter().enumerate().map(|(i, d)| (*d, i)));
     let mut map: BTreeMap<(Scope, String, String), Vec<Sums>> = BTreeMap::new();
     for row in &data.rollup {
         let Some(&i) = index.get(&row.day) else { continue };

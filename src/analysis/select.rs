@@ -52,7 +52,7 @@ pub struct Selection {
 impl Selection {
     /// Every selected trace id, once, sorted.
     pub fn trace_ids(&self) -> Vec<String> {
-        let ids: BTreeSet<&String> = self.outliers.values().flatten().chain(self.sample.iter().map(|(t, _)| t)).collect();
+        let ids: BTreeSet<&String> = crate::order::set_of(self.outliers.values().flatten().chain(self.sample.iter().map(|(t, _)| t)));
         ids.into_iter().cloned().collect()
     }
 }
