@@ -1,5 +1,5 @@
-//! Sorting through one non-generic routine in the wasm: the standard sort
-//! is compiled anew for every comparator, and the page carried one copy per
+//! Sorting and selecting through one non-generic routine each in the wasm: the standard sort
+//! (and selection) is compiled anew for every comparator, and the page carried one copy per
 //! call site (27 KB of the gzipped build). On wasm32 these sort the items' indices
 //! behind a dynamic comparator, then move the items into that order by swaps,
 //! so each call site adds a few instructions; native builds (the command line
@@ -7,6 +7,7 @@
 //! order is the one `slice::sort_by` gives, on every target.
 
 use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Sorts `items` stably by `cmp` (as `slice::sort_by`).
 pub fn sort_by<T>(items: &mut [T], cmp: impl Fn(&T, &T) -> Ordering) {
@@ -25,6 +26,47 @@ pub fn sort_by_key<T, K: Ord>(items: &mut [T], key: impl Fn(&T) -> K) {
 /// Sorts `items` stably in their natural order (as `slice::sort`).
 pub fn sort<T: Ord>(items: &mut [T]) {
     sort_by(items, T::cmp);
+}
+
+/// Reorders `items` so that the item at `k` is the one a sort by `cmp`
+/// would put there, those before it no greater and those after no less (as
+/// `slice::select_nth_unstable_by`): the top-k selections, in linear time.
+pub fn select_nth_by<T>(items: &mut [T], k: usize, cmp: impl Fn(&T, &T) -> Ordering) {
+    if cfg!(target_arch = "wasm32") {
+        let order = selected_indices(items.len(), k, &|a, b| cmp(&items[a], &items[b]));
+        permute(order, &mut |a, b| items.swap(a, b));
+    } else {
+        items.select_nth_unstable_by(k, cmp);
+    }
+}
+
+/// The indices `0..n` partitioned around rank `k` by `cmp` on them: the
+/// only instance of the standard selection these helpers compile.
+fn selected_indices(n: usize, k: usize, cmp: &dyn Fn(usize, usize) -> Ordering) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    order.select_nth_unstable_by(k, |&a, &b| cmp(a, b));
+    order
+}
+
+/// `items` as a set (as `collect`), inserted one by one: collecting into a
+/// B-tree sorts the items first, which compiles the standard sort again for
+/// each item type.
+pub fn set_of<T: Ord>(items: impl IntoIterator<Item = T>) -> BTreeSet<T> {
+    let mut set = BTreeSet::new();
+    for x in items {
+        set.insert(x);
+    }
+    set
+}
+
+/// `items` as a map (as `collect`: a later value of a key wins), inserted
+/// one by one, as [`set_of`].
+pub fn map_of<K: Ord, V>(items: impl IntoIterator<Item = (K, V)>) -> BTreeMap<K, V> {
+    let mut map = BTreeMap::new();
+    for (k, v) in items {
+        map.insert(k, v);
+    }
+    map
 }
 
 /// The stable sort through [`sorted_indices`] and [`permute`].
@@ -92,6 +134,30 @@ mod tests {
             let mut std = words;
             std.sort_by_key(|w| std::cmp::Reverse(w.len()));
             prop_assert_eq!(ours, std);
+        }
+
+        /// The index selection partitions as the standard one does: the
+        /// item at `k` is the sorted one, none before it greater, none after less.
+        #[test]
+        fn index_selection_partitions_at_k(keys in proptest::collection::vec(0u8..20, 1..60), at in 0usize..60) {
+            let k = at % keys.len();
+            let mut ours = keys.clone();
+            let order = selected_indices(ours.len(), k, &|a, b| keys[a].cmp(&keys[b]));
+            permute(order, &mut |a, b| ours.swap(a, b));
+            let mut sorted = keys.clone();
+            sorted.sort();
+            prop_assert_eq!(ours[k], sorted[k]);
+            prop_assert!(ours[..k].iter().all(|x| *x <= ours[k]) && ours[k + 1..].iter().all(|x| *x >= ours[k]));
+            ours.sort();
+            prop_assert_eq!(ours, sorted);
+        }
+
+        /// Sets and maps built by insertion equal those `collect` builds, a
+        /// repeated key keeping its last value.
+        #[test]
+        fn set_and_map_of_match_collect(pairs in proptest::collection::vec((0u8..8, 0u8..255), 0..40)) {
+            prop_assert_eq!(set_of(pairs.iter().map(|p| p.0)), pairs.iter().map(|p| p.0).collect::<BTreeSet<_>>());
+            prop_assert_eq!(map_of(pairs.iter().copied()), pairs.iter().copied().collect::<BTreeMap<_, _>>());
         }
     }
 }

@@ -484,3 +484,32 @@ async fn the_theme_toggle_cycles_and_is_kept() {
     leptos::task::tick().await;
     assert_eq!(theme(), system, "back to the system's choice");
 }
+
+/// The browser's gzip and raw deflate, as the kept runs and the bundle use
+/// them: what it compresses an independent inflater (flate2) reads back,
+/// what flate2 compresses it reads back, and damaged input or output past
+/// the limit is an error.
+#[wasm_bindgen_test]
+async fn the_browsers_compression_round_trips_with_an_independent_one() {
+    use std::io::{Read, Write};
+    use trace_optimizer::ui::compress::{compress, decompress, Format};
+    let text = "a line of a report, compressed by the browser\n".repeat(400).into_bytes();
+    let gz = compress(&text, Format::Gzip).await.unwrap();
+    assert!(gz.len() < text.len() / 10, "{} of {}", gz.len(), text.len());
+    let mut back = Vec::new();
+    flate2::read::GzDecoder::new(&gz[..]).read_to_end(&mut back).unwrap();
+    assert_eq!(back, text);
+    let raw = compress(&text, Format::DeflateRaw).await.unwrap();
+    let mut back = Vec::new();
+    flate2::read::DeflateDecoder::new(&raw[..]).read_to_end(&mut back).unwrap();
+    assert_eq!(back, text);
+    let mut theirs = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    theirs.write_all(&text).unwrap();
+    let theirs = theirs.finish().unwrap();
+    assert_eq!(decompress(&theirs, Format::Gzip, usize::MAX).await.unwrap(), text);
+    let past = decompress(&gz, Format::Gzip, text.len() - 1).await.unwrap_err();
+    assert!(past.contains("inflates past"), "{past}");
+    assert_eq!(decompress(&gz, Format::Gzip, text.len()).await.unwrap(), text, "exactly at the limit");
+    assert!(decompress(&gz[..gz.len() / 2], Format::Gzip, usize::MAX).await.is_err(), "cut short");
+    assert!(decompress(b"not gzip at all", Format::Gzip, usize::MAX).await.is_err(), "not gzip");
+}

@@ -322,7 +322,7 @@ pub fn compute(data: &Dataset, costing: &Costing) -> Changes {
     for s in &series {
         out.items.extend(detect(s, &days, base, costing));
     }
-    out.items.sort_by(|a, b| {
+    crate::order::sort_by(&mut out.items, |a, b| {
         let (x, y) = ((a.daily_cost.after - a.daily_cost.before).abs(), (b.daily_cost.after - b.daily_cost.before).abs());
         y.total_cmp(&x).then(a.scope.cmp(&b.scope)).then(a.name.cmp(&b.name)).then(a.provider.cmp(&b.provider))
     });
@@ -330,7 +330,7 @@ pub fn compute(data: &Dataset, costing: &Costing) -> Changes {
 }
 
 fn build_series(data: &Dataset, costing: &Costing, days: &[NaiveDate]) -> Vec<Series> {
-    let index: BTreeMap<NaiveDate, usize> = days.iter().enumerate().map(|(i, d)| (*d, i)).collect();
+    let index: BTreeMap<NaiveDate, usize> = crate::order::map_of(days.iter().enumerate().map(|(i, d)| (*d, i)));
     let mut map: BTreeMap<(Scope, String, String), Vec<Sums>> = BTreeMap::new();
     for row in &data.rollup {
         let Some(&i) = index.get(&row.day) else { continue };
@@ -489,7 +489,7 @@ fn describe(s: &Series, days: &[NaiveDate], from: usize, start: usize, end: usiz
         ratio(x.cells.get(k).map_or(0, |c| c.ok) as f64, ok as f64)
     };
     let mut keys: Vec<&String> = before.cells.keys().chain(after.cells.keys()).collect();
-    keys.sort();
+    crate::order::sort(&mut keys);
     keys.dedup();
     let mut mix: Vec<Share> = keys
         .into_iter()
@@ -500,7 +500,7 @@ fn describe(s: &Series, days: &[NaiveDate], from: usize, start: usize, end: usiz
         })
         .filter(|m| (m.after - m.before).abs() >= 0.005)
         .collect();
-    mix.sort_by(|a, b| (b.after - b.before).abs().total_cmp(&(a.after - a.before).abs()).then(a.name.cmp(&b.name)));
+    crate::order::sort_by(&mut mix, |a, b| (b.after - b.before).abs().total_cmp(&(a.after - a.before).abs()).then(a.name.cmp(&b.name)));
     mix.truncate(3);
     let daily_cost = BeforeAfter { before: before.cost() / nb, after: after.cost() / na };
     Change {
@@ -653,7 +653,7 @@ fn evaluate(b: &Factors, a: &Factors, present: &[(bool, bool)], prices: &[ModelP
 /// `nb` days) and `after` (over `na` days).
 fn decompose(before: &Sums, after: &Sums, nb: f64, na: f64, costing: &Costing) -> Vec<Part> {
     let mut keys: Vec<String> = before.cells.keys().chain(after.cells.keys()).cloned().collect();
-    keys.sort();
+    crate::order::sort(&mut keys);
     keys.dedup();
     let prices: Vec<ModelPrice> = keys
         .iter()

@@ -134,9 +134,7 @@ pub fn compute(data: &Dataset, costing: &Costing) -> Metrics {
     let mut ops: BTreeMap<&str, Totals> = BTreeMap::new();
     let mut models: BTreeMap<(&str, &str), Totals> = BTreeMap::new();
     let mut op_models: BTreeMap<(&str, &str, &str), Totals> = BTreeMap::new();
-    let mut days: BTreeMap<NaiveDate, Day> = window_days(&data.window)
-        .map(|day| (day, Day { day, totals: Totals::default(), cost_by_model: BTreeMap::new() }))
-        .collect();
+    let mut days: BTreeMap<NaiveDate, Day> = crate::order::map_of(window_days(&data.window).map(|day| (day, Day { day, totals: Totals::default(), cost_by_model: BTreeMap::new() })));
     for row in &data.rollup {
         totals.add(row, costing);
         ops.entry(&row.operation).or_default().add(row, costing);

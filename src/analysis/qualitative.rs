@@ -147,7 +147,7 @@ fn sampled(id: &str, stratum: Stratum, rows: &[&TraceOpRow], gens: &[&Generation
             tags.insert(Tag::Clean);
         }
     }
-    let mut auto_tags: BTreeSet<Tag> = operations.values().flatten().copied().filter(|t| *t != Tag::Clean).collect();
+    let mut auto_tags: BTreeSet<Tag> = crate::order::set_of(operations.values().flatten().copied().filter(|t| *t != Tag::Clean));
     if auto_tags.is_empty() {
         auto_tags.insert(Tag::Clean);
     }
@@ -203,7 +203,7 @@ fn with_frequencies(samples: Vec<SampledTrace>) -> Qualitative {
         .iter()
         .map(|t| TagFrequency { tag: *t, operation: None, seen: samples.iter().filter(|s| s.tags.contains(t)).count() as u64, of: n })
         .collect();
-    let ops: BTreeSet<&String> = samples.iter().flat_map(|s| s.operations.keys()).collect();
+    let ops: BTreeSet<&String> = crate::order::set_of(samples.iter().flat_map(|s| s.operations.keys()));
     for op in ops {
         let with_op: Vec<BTreeSet<Tag>> = samples.iter().filter_map(|s| s.operations.get(op).map(|auto| effective_op_tags(s, auto))).collect();
         for t in Tag::ALL {
@@ -222,8 +222,8 @@ fn effective_op_tags(s: &SampledTrace, auto: &BTreeSet<Tag>) -> BTreeSet<Tag> {
     if !s.edited {
         return auto.clone();
     }
-    let added: BTreeSet<Tag> = s.tags.difference(&s.auto_tags).copied().collect();
-    let mut tags: BTreeSet<Tag> = auto.intersection(&s.tags).copied().chain(added).collect();
+    let added: BTreeSet<Tag> = crate::order::set_of(s.tags.difference(&s.auto_tags).copied());
+    let mut tags: BTreeSet<Tag> = crate::order::set_of(auto.intersection(&s.tags).copied().chain(added));
     if tags.len() > 1 {
         tags.remove(&Tag::Clean);
     }

@@ -136,13 +136,13 @@ pub fn compute(rows: &[SegmentRow], asked: &[String]) -> Segments {
     let missing: Vec<String> = asked.iter().filter(|a| !keys.contains(&a.as_str())).cloned().collect();
     if asked.is_empty() {
         let mut custom: Vec<Property> = properties.iter().filter(|p| !p.flag && p.spread.is_some_and(|s| s >= MIN_SPREAD) && !identifier(p)).cloned().collect();
-        custom.sort_by(|a, b| b.spread.unwrap_or(0.0).total_cmp(&a.spread.unwrap_or(0.0)).then(a.key.cmp(&b.key)));
+        crate::order::sort_by(&mut custom, |a, b| b.spread.unwrap_or(0.0).total_cmp(&a.spread.unwrap_or(0.0)).then(a.key.cmp(&b.key)));
         custom.truncate(DEFAULT_CUSTOM_KEYS);
         properties.retain(|p| p.flag);
         properties.extend(custom);
     } else {
         properties.retain(|p| asked.contains(&p.key));
-        properties.sort_by_key(|p| asked.iter().position(|a| *a == p.key));
+        crate::order::sort_by_key(&mut properties, |p| asked.iter().position(|a| *a == p.key));
     }
     Segments { users: Some(users(rows)), properties, missing }
 }
@@ -193,7 +193,7 @@ fn users(rows: &[SegmentRow]) -> UserSpend {
     let quantile = |p: f64| -> Bound {
         if rest.is_none() {
             let mut costs: Vec<f64> = named.iter().map(|v| v.cost_usd).collect();
-            costs.sort_by(f64::total_cmp);
+            crate::order::sort_by(&mut costs, f64::total_cmp);
             return Bound::Exact(quantile_sorted(&costs, p).unwrap_or(0.0));
         }
         // Ascending positions floor(h) and ceil(h) of h = (n - 1) p, counted from the top.

@@ -52,7 +52,7 @@ pub struct Selection {
 impl Selection {
     /// Every selected trace id, once, sorted.
     pub fn trace_ids(&self) -> Vec<String> {
-        let ids: BTreeSet<&String> = self.outliers.values().flatten().chain(self.sample.iter().map(|(t, _)| t)).collect();
+        let ids: BTreeSet<&String> = crate::order::set_of(self.outliers.values().flatten().chain(self.sample.iter().map(|(t, _)| t)));
         ids.into_iter().cloned().collect()
     }
 }
@@ -157,12 +157,12 @@ fn ranks<'a>(mut v: Vec<&'a TraceTotal<'a>>, cmp: impl Fn(&&TraceTotal<'a>, &&Tr
         return Vec::new();
     }
     if lo > 0 {
-        v.select_nth_unstable_by(lo, cmp);
+        crate::order::select_nth_by(&mut v, lo, cmp);
     }
     let rest = &mut v[lo..];
     let k = hi - lo;
     if k < rest.len() {
-        rest.select_nth_unstable_by(k - 1, cmp);
+        crate::order::select_nth_by(rest, k - 1, cmp);
     }
     let window = &mut rest[..k];
     crate::order::sort_by(window, cmp);

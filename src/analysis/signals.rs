@@ -131,9 +131,9 @@ impl Signals {
                 names.push(&c.evaluation);
                 ops.push(&c.operation);
             }
-            names.sort_unstable();
+            crate::order::sort(&mut names);
             names.dedup();
-            ops.sort_unstable();
+            crate::order::sort(&mut ops);
             ops.dedup();
             total.evaluation = names.join(", ");
             if !on_op {
@@ -216,7 +216,7 @@ pub fn compute(rows: &[SignalRow]) -> Signals {
         }
     }
     s.evaluations = evaluations.into_values().collect();
-    s.evaluations.sort_by(|a, b| b.runs.cmp(&a.runs).then_with(|| a.evaluation.cmp(&b.evaluation)));
+    crate::order::sort_by(&mut s.evaluations, |a, b| b.runs.cmp(&a.runs).then_with(|| a.evaluation.cmp(&b.evaluation)));
     s.by_operation = by_op.into_values().collect();
     s.by_model = by_model.into_values().collect();
     s.cells = cells.into_values().collect();
@@ -226,9 +226,9 @@ pub fn compute(rows: &[SignalRow]) -> Signals {
         m
     }).collect();
     let mut by_model: Vec<EmbeddingModel> = embeddings.into_values().collect();
-    by_model.sort_by(|a, b| b.cost_usd.total_cmp(&a.cost_usd).then(b.calls.cmp(&a.calls)).then_with(|| a.model.cmp(&b.model)));
+    crate::order::sort_by(&mut by_model, |a, b| b.cost_usd.total_cmp(&a.cost_usd).then(b.calls.cmp(&a.calls)).then_with(|| a.model.cmp(&b.model)));
     for m in &mut by_model {
-        m.operations.sort();
+        crate::order::sort(&mut m.operations);
         s.embeddings.calls += m.calls;
         s.embeddings.input_tokens += m.input_tokens;
         s.embeddings.cost_usd += m.cost_usd;

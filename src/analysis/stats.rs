@@ -108,7 +108,8 @@ pub fn median_in_place(v: &mut [f64]) -> Option<f64> {
         return None;
     }
     let lo = (n - 1) / 2;
-    let (_, &mut a, right) = v.select_nth_unstable_by(lo, f64::total_cmp);
+    crate::order::select_nth_by(v, lo, f64::total_cmp);
+    let (a, right) = (v[lo], &v[lo + 1..]);
     Some(if n % 2 == 1 { a } else { (a + right.iter().copied().fold(f64::INFINITY, f64::min)) / 2.0 })
 }
 
@@ -122,7 +123,7 @@ pub fn top_share(values: &[f64], fraction: f64) -> f64 {
     let k = ((values.len() as f64 * fraction).ceil() as usize).clamp(1, values.len());
     // The k largest by selection (linear time), not by sorting everything.
     let mut v = values.to_vec();
-    v.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
+    crate::order::select_nth_by(&mut v, k - 1, |a, b| b.total_cmp(a));
     v[..k].iter().sum::<f64>() / total
 }
 

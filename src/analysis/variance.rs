@@ -85,7 +85,7 @@ fn operation(op: &str, rows: &[Priced]) -> Option<OperationVariance> {
     // Rows are sorted by trace id: equal costs fall in trace-id order.
     let cmp = |a: &usize, b: &usize| costs[*b].total_cmp(&costs[*a]).then(a.cmp(b));
     if k < order.len() {
-        order.select_nth_unstable_by(k - 1, cmp);
+        crate::order::select_nth_by(&mut order, k - 1, cmp);
     }
     order.truncate(k);
     crate::order::sort_by(&mut order, cmp);

@@ -65,7 +65,7 @@ pub fn project(a: &Analysis, operation: &str, candidate: &PriceEntry) -> Option<
 /// Models worth proposing: the table's chat models from the providers the
 /// project already uses, by name.
 pub fn candidates<'t>(a: &Analysis, table: &'t PriceTable) -> Vec<&'t PriceEntry> {
-    let families: BTreeSet<String> = a.metrics.by_model.iter().map(|g| provider_family(&g.provider)).collect();
+    let families: BTreeSet<String> = crate::order::set_of(a.metrics.by_model.iter().map(|g| provider_family(&g.provider)));
     let mut out: Vec<&PriceEntry> = table.entries().iter().filter(|e| families.contains(&provider_family(&e.provider))).collect();
     crate::order::sort_by(&mut out, |x, y| x.key.cmp(&y.key));
     out

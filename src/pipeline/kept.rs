@@ -2,7 +2,10 @@
 //! can be reopened without asking the source again: what the run fetched
 //! (the compact rows of the dataset), what it was asked (settings, origin,
 //! the prior analysis it followed up on), its warnings and timing, in
-//! postcard's compact binary form behind a format tag, gzipped. Reopening analyses those rows again, which gives the same
+//! postcard's compact binary form behind a format tag. The page keeps it
+//! gzipped by the browser's own compression streams (no compressor in the
+//! wasm): [`pack`] and [`unpack`] take the record as it is, and [`fits`]
+//! bounds what is kept. Reopening analyses those rows again, which gives the same
 //! analysis when the prices are the same (the analysis is deterministic),
 //! and needs no reader for the whole analysis in the page. Nothing kept
 //! holds the API key: no part of a dataset or a request does.
@@ -12,7 +15,6 @@ use crate::analysis::dataset::Dataset;
 use crate::analysis::history::{FollowUp, Mark};
 use crate::analysis::{Analysis, Origin, Settings};
 use serde::{Deserialize, Serialize};
-use std::io::{Read, Write};
 
 /// The format tag a kept run starts with. Postcard does not describe its
 /// own shape, so a change to any row type of the dataset must change it.
@@ -25,7 +27,7 @@ pub const MAX_BYTES: usize = 32 << 20;
 
 /// The largest a kept run may grow when read back: a guard against a
 /// record that inflates without bound.
-const MAX_INFLATED: u64 = 512 << 20;
+pub const MAX_INFLATED: usize = 512 << 20;
 
 #[derive(Serialize, Deserialize)]
 struct Record<D, S, O, W> {
@@ -41,8 +43,7 @@ struct Record<D, S, O, W> {
     rounds: u32,
 }
 
-/// What a run fetched and was asked, packed, or why it is not kept (past
-/// [`MAX_BYTES`]).
+/// What a run fetched and was asked, as a record to compress and keep.
 pub fn pack(dataset: &Dataset, request: &Request, warnings: &[String], timing: &Timing) -> Result<Vec<u8>, String> {
     let record = Record {
         dataset,
@@ -55,21 +56,22 @@ pub fn pack(dataset: &Dataset, request: &Request, warnings: &[String], timing: &
         rounds: timing.rounds,
     };
     let body = postcard::to_allocvec(&record).map_err(|e| e.to_string())?;
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    gz.write_all(FORMAT).and_then(|()| gz.write_all(&body)).map_err(|e| e.to_string())?;
-    let bytes = gz.finish().map_err(|e| e.to_string())?;
-    if bytes.len() > MAX_BYTES {
-        return Err(format!("it takes {} compressed, above the {} this browser keeps", crate::format::bytes(bytes.len() as u64), crate::format::bytes(MAX_BYTES as u64)));
-    }
-    Ok(bytes)
+    Ok([FORMAT, &body].concat())
 }
 
-/// The run kept in `bytes`, analysed again with `prices`; an unreadable
-/// or foreign record is an error, never a panic.
-pub fn unpack(bytes: &[u8], prices: Prices) -> Result<Run, String> {
+/// Whether a record `compressed` bytes long is kept, or why not (past [`MAX_BYTES`]).
+pub fn fits(compressed: usize) -> Result<(), String> {
+    if compressed > MAX_BYTES {
+        return Err(format!("it takes {} compressed, above the {} this browser keeps", crate::format::bytes(compressed as u64), crate::format::bytes(MAX_BYTES as u64)));
+    }
+    Ok(())
+}
+
+/// The run kept in `raw` (a record of [`pack`], decompressed), analysed
+/// again with `prices`; an unreadable or foreign record is an error,
+/// never a panic.
+pub fn unpack(raw: &[u8], prices: Prices) -> Result<Run, String> {
     let damaged = |e: &dyn std::fmt::Display| format!("the kept analysis is damaged ({e})");
-    let mut raw = Vec::new();
-    flate2::read::GzDecoder::new(bytes).take(MAX_INFLATED).read_to_end(&mut raw).map_err(|e| damaged(&e))?;
     let Some(body) = raw.strip_prefix(FORMAT) else {
         let tag = raw.split(|&b| b == b'\n').next().unwrap_or_default();
         return Err(format!("the kept analysis was written by another version ({})", crate::format::truncate(&String::from_utf8_lossy(tag), 40)));

@@ -194,7 +194,7 @@ fn name(s: &str) -> String {
 /// [`NAME_CHARS`](crate::contract::NAME_CHARS).
 pub fn segment_props(props: &Map<String, Value>) -> Vec<(String, String)> {
     let mut keys: Vec<&String> = props.keys().filter(|k| crate::contract::segment_key(k)).collect();
-    keys.sort();
+    crate::order::sort(&mut keys);
     keys.into_iter().take(crate::contract::SEGMENT_PAIRS_PER_EVENT).filter_map(|k| Some((name(k), name(&prop_text(props, k)?)))).collect()
 }
 

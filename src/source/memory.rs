@@ -381,7 +381,7 @@ impl DataSource for MemorySource {
                     provider: provider.to_string(),
                     prefix_hash: format!("{hash:016x}"),
                     generations: gens.len() as u64,
-                    traces: gens.iter().map(|g| g.trace_id.as_str()).collect::<BTreeSet<_>>().len() as u64,
+                    traces: crate::order::set_of(gens.iter().map(|g| g.trace_id.as_str())).len() as u64,
                     min_input_chars: min_chars,
                     input_chars: inputs.iter().map(|d| d.chars).sum(),
                     input_tokens: gens.iter().map(|g| g.input_tokens.unwrap_or(0)).sum(),
@@ -414,7 +414,7 @@ impl DataSource for MemorySource {
                 cost_usd: gens.iter().filter_map(|g| g.cost_usd).sum(),
                 latency_s: gens.iter().filter_map(|g| g.latency_s).sum(),
                 max_latency_s: gens.iter().filter_map(|g| g.latency_s).fold(0.0, f64::max),
-                trace_ids: gens.iter().map(|g| g.trace_id.clone()).collect::<BTreeSet<_>>().into_iter().take(3).collect(),
+                trace_ids: crate::order::set_of(gens.iter().map(|g| g.trace_id.clone())).into_iter().take(3).collect(),
             })
             .collect();
         crate::order::sort_by(&mut rows, |a, b| b.generations.cmp(&a.generations).then_with(|| (&a.operation, &a.model, a.http_status, &a.message).cmp(&(&b.operation, &b.model, b.http_status, &b.message))));
@@ -423,7 +423,7 @@ impl DataSource for MemorySource {
     }
 
     async fn generations(&self, w: &Window, trace_ids: &[String]) -> Result<Vec<GenerationRow>, SourceError> {
-        let wanted: BTreeSet<&str> = trace_ids.iter().map(String::as_str).collect();
+        let wanted: BTreeSet<&str> = crate::order::set_of(trace_ids.iter().map(String::as_str));
         let mut rows: Vec<GenerationRow> = self
             .in_window(w)
             .filter(|g| wanted.contains(g.trace_id.as_str()))

@@ -176,7 +176,7 @@ pub fn trace_ops_pages(overview: &Overview) -> Vec<TraceOpsPage> {
 /// [`generations_per_trace`]: their per-trace rows count more generations
 /// than were read.
 fn cut_traces(rows: &[TraceOpRow], ids: &[String], generations: &[GenerationRow]) -> usize {
-    let wanted: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
+    let wanted: BTreeSet<&str> = crate::order::set_of(ids.iter().map(String::as_str));
     let cap = generations_per_trace(wanted.len());
     let mut read: HashMap<&str, u64> = HashMap::new();
     for g in generations {
@@ -192,7 +192,7 @@ fn cut_traces(rows: &[TraceOpRow], ids: &[String], generations: &[GenerationRow]
 /// What a sample kept: its rate and the top traces read beyond it.
 fn sampling(sample: TraceSample, rows: &[TraceOpRow]) -> Sampling {
     let beyond: BTreeSet<&str> =
-        rows.iter().filter(|r| super::memory::sample_bucket(&r.trace_id) >= sample.keep_per_mille).map(|r| r.trace_id.as_str()).collect();
+        crate::order::set_of(rows.iter().filter(|r| super::memory::sample_bucket(&r.trace_id) >= sample.keep_per_mille).map(|r| r.trace_id.as_str()));
     Sampling { rate: f64::from(sample.keep_per_mille) / f64::from(BUCKETS), top_traces_kept: beyond.len() as u64 }
 }
 

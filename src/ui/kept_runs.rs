@@ -1,11 +1,13 @@
 //! The last finished run of each project, kept in this browser's Cache
-//! Storage (`pipeline::kept`: the fetched rows, gzipped, at most 32 MiB; about
+//! Storage (`pipeline::kept`: the fetched rows, gzipped by the browser, at most 32 MiB; about
 //! 0.7 MB for the demo) so it can be reopened without asking PostHog again. Cache Storage
 //! is per origin, survives reloads, and holds far more than `localStorage`'s
 //! 5 MB; what is kept never holds the API key. A short record of it (when,
 //! how large, or why it was not kept) sits beside the project's other
 //! records in `localStorage` ([`super::store::KeptRun`]).
 
+use super::compress::{compress, decompress, Format};
+use crate::pipeline::kept;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
@@ -27,22 +29,26 @@ async fn cache() -> Result<web_sys::Cache, String> {
     cache.dyn_into().map_err(|_| "this browser keeps no analyses".to_string())
 }
 
-/// Keeps `bytes` as `project`'s last run, replacing the one before.
-pub async fn save(project: &str, mut bytes: Vec<u8>) -> Result<(), String> {
+/// Keeps `record` ([`kept::pack`]) gzipped as `project`'s last run,
+/// replacing the one before; its size in the cache, or why it is not kept.
+pub async fn save(project: &str, record: &[u8]) -> Result<usize, String> {
+    let mut bytes = compress(record, Format::Gzip).await.map_err(|why| format!("the analysis could not be compressed: {why}"))?;
+    kept::fits(bytes.len())?;
     let cache = cache().await?;
     let response = web_sys::Response::new_with_opt_u8_array(Some(&mut bytes)).map_err(|e| message("the analysis could not be kept", e))?;
     JsFuture::from(cache.put_with_str(&entry(project), &response)).await.map_err(|e| message("the analysis could not be kept", e))?;
-    Ok(())
+    Ok(bytes.len())
 }
 
-/// `project`'s kept run, if there is one.
+/// `project`'s kept run, if there is one, decompressed (the record [`kept::unpack`] reads).
 pub async fn load(project: &str) -> Result<Option<Vec<u8>>, String> {
     let cache = cache().await?;
     let found = JsFuture::from(cache.match_with_str(&entry(project))).await.map_err(|e| message("the kept analysis could not be read", e))?;
     let Ok(response) = found.dyn_into::<web_sys::Response>() else { return Ok(None) };
     let body = response.array_buffer().map_err(|e| message("the kept analysis could not be read", e))?;
     let buffer = JsFuture::from(body).await.map_err(|e| message("the kept analysis could not be read", e))?;
-    Ok(Some(js_sys::Uint8Array::new(&buffer).to_vec()))
+    let gz = js_sys::Uint8Array::new(&buffer).to_vec();
+    decompress(&gz, Format::Gzip, kept::MAX_INFLATED).await.map(Some).map_err(|why| format!("the kept analysis is damaged ({why})"))
 }
 
 /// Forgets `project`'s kept run.

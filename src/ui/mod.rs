@@ -6,6 +6,7 @@ mod app;
 mod audit_view;
 mod changes_view;
 pub mod charts;
+pub mod compress;
 mod connect_panel;
 mod dashboard;
 mod data_quality;

@@ -38,7 +38,7 @@ fn SampleRow(results: Arc<Results>, sample: SampledTrace) -> impl IntoView {
         let tag = *tag;
         let (results, id, current) = (results.clone(), sample.trace_id.clone(), sample.tags.clone());
         let toggle = move |_| {
-            let mut next: BTreeSet<Tag> = current.iter().copied().filter(|t| *t != Tag::Clean).collect();
+            let mut next: BTreeSet<Tag> = crate::order::set_of(current.iter().copied().filter(|t| *t != Tag::Clean));
             if !next.remove(&tag) {
                 next.insert(tag);
             }

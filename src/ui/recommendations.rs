@@ -156,7 +156,7 @@ fn Card(results: Arc<Results>, priority: usize, rec: Recommendation) -> impl Int
     let a = &results.analysis;
     let mark = a.history.mark(&rec.id).cloned();
     let status = mark.as_ref().map_or(Status::Open, |m| m.status);
-    let read: std::collections::BTreeSet<&str> = results.generations.iter().map(|g| g.trace_id.as_str()).collect();
+    let read = crate::order::set_of(results.generations.iter().map(|g| g.trace_id.as_str()));
     let evidence = rec.evidence.iter().map(|e| {
         let link = trace_url(a.origin.posthog.as_ref(), &e.trace_id, a.trace_times.get(&e.trace_id));
         let id = e.trace_id.clone();

@@ -1,5 +1,6 @@
 //! The report rendered in the page, with its downloads.
 
+use super::compress::{compress, Format};
 use super::download::{download_bytes, download_text};
 use super::figures;
 use super::state::Results;
@@ -19,9 +20,18 @@ pub fn ReportView(results: Arc<Results>) -> impl IntoView {
     let download_summary = move |_| download_text("summary.md", "text/markdown;charset=utf-8", &summary);
     let for_bundle = results.clone();
     let bundle_error = RwSignal::new(None::<String>);
-    let download_bundle = move |_| match bundle::zip(&crate::pipeline::write(&for_bundle.analysis), &figures::collect()) {
-        Ok(bytes) => download_bytes("trace-optimizer-results.zip", "application/zip", &bytes),
-        Err(e) => bundle_error.set(Some(e)),
+    let download_bundle = move |_| {
+        let mut entries = bundle::entries(&crate::pipeline::write(&for_bundle.analysis), &figures::collect());
+        leptos::task::spawn_local(async move {
+            // The browser deflates the text; an entry it cannot is stored as it is.
+            for e in entries.iter_mut().filter(|e| e.compress) {
+                e.deflated = compress(&e.bytes, Format::DeflateRaw).await.ok();
+            }
+            match bundle::zip(&entries) {
+                Ok(bytes) => download_bytes("trace-optimizer-results.zip", "application/zip", &bytes),
+                Err(e) => bundle_error.set(Some(e)),
+            }
+        });
     };
     view! {
         <section class="panel report" aria-label="Report">

@@ -4,7 +4,7 @@
 
 use super::state::{AppState, Phase, QueryMeter, Results};
 use super::store::KeptRun;
-use crate::analysis::dataset::Window;
+use crate::analysis::dataset::{ErrorRow, GenerationRow, LatencyRow, Overview, PrefixRow, RollupRow, SegmentRow, SignalRow, TraceOpRow, Window};
 use crate::analysis::history::FollowUp;
 use crate::analysis::{Origin, Settings};
 use crate::pipeline::{self, Prices, Request, Shell};
@@ -13,10 +13,11 @@ use crate::source::demo::{DemoConfig, DemoGenerator};
 use crate::source::memory::MemorySource;
 use crate::source::plan::Step;
 use crate::source::posthog::browser::BrowserTransport;
-use crate::source::posthog::{ApiKey, Client, Host, Meter, Notice, ProjectChoice};
-use crate::source::{DataSource, SourceError};
+use crate::source::posthog::{ApiKey, Client, Host, Meter, Notice, PostHogSource, ProjectChoice};
+use crate::source::{DataSource, Page as Answer, RollupPage, SourceError, TraceOpsPage};
 use leptos::prelude::*;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 /// Lets the browser paint before a long synchronous step.
@@ -61,8 +62,8 @@ pub fn run_demo(state: AppState, settings: Settings) {
             generations.extend(slice);
             signals.extend(quality);
         }
-        let source = MemorySource::from_generations(generations).with_signals(signals);
-        run(state, source, window, settings, Origin { label, posthog: None }, super::store::DEMO.into(), async move { Prices::from(snapshot) }).await;
+        let source = PageSource::Demo(MemorySource::from_generations(generations).with_signals(signals));
+        run(state, source, window, settings, Origin { label, posthog: None }, super::store::DEMO.into(), Box::pin(async move { Prices::from(snapshot) })).await;
     });
 }
 
@@ -97,9 +98,43 @@ fn prior_for(state: AppState, project: &str) -> Option<Arc<FollowUp>> {
     state.prior.get_untracked().or_else(|| super::store::follow_up(project).and_then(|json| FollowUp::parse(&json).ok()).map(Arc::new))
 }
 
+/// The page's two sources as one type, so that the query plan and the
+/// pipeline (generic over the source) are compiled once in the wasm, not
+/// once per source.
+enum PageSource {
+    Demo(MemorySource),
+    PostHog(Box<PostHogSource<BrowserTransport>>),
+}
+
+/// Each question goes to the source the run reads.
+macro_rules! delegate {
+    ($($name:ident($($arg:ident: $ty:ty),*) -> $out:ty;)*) => {
+        impl DataSource for PageSource {
+            $(async fn $name(&self, w: &Window, $($arg: $ty),*) -> Result<$out, SourceError> {
+                match self {
+                    PageSource::Demo(s) => s.$name(w, $($arg),*).await,
+                    PageSource::PostHog(s) => s.$name(w, $($arg),*).await,
+                }
+            })*
+        }
+    };
+}
+
+delegate! {
+    overview() -> Overview;
+    rollup(page: &RollupPage) -> Answer<RollupRow>;
+    latency() -> Vec<LatencyRow>;
+    trace_ops(page: &TraceOpsPage) -> Answer<TraceOpRow>;
+    prefixes() -> Vec<PrefixRow>;
+    errors() -> Vec<ErrorRow>;
+    generations(trace_ids: &[String]) -> Vec<GenerationRow>;
+    signals() -> Vec<SignalRow>;
+    segments() -> Vec<SegmentRow>;
+}
+
 /// Runs the pipeline on `source` while `prices` loads; shared by every source.
 /// `project` is the key the project's records are kept under in this browser.
-pub async fn run<S: DataSource>(state: AppState, source: S, window: Window, settings: Settings, origin: Origin, project: String, prices: impl Future<Output = Prices>) {
+async fn run(state: AppState, source: PageSource, window: Window, settings: Settings, origin: Origin, project: String, prices: Pin<Box<dyn Future<Output = Prices>>>) {
     let prior = prior_for(state, &project);
     let request = Request { window, settings, origin, prior: prior.as_deref() };
     let mut page = Page { state, label: request.origin.label.clone() };
@@ -133,10 +168,7 @@ fn keep_run(state: AppState, results: &Results, packed: Result<Vec<u8>, String>)
     let window = format!("{} to {}", w.start.format("%Y-%m-%d"), w.end.format("%Y-%m-%d"));
     leptos::task::spawn_local(async move {
         let saved = match packed {
-            Ok(bytes) => {
-                let n = bytes.len() as u64;
-                super::kept_runs::save(&project, bytes).await.map(|()| n)
-            }
+            Ok(record) => super::kept_runs::save(&project, &record).await.map(|n| n as u64),
             Err(why) => Err(why),
         };
         let record = match saved {
@@ -248,7 +280,7 @@ pub fn run_posthog(state: AppState, target: PostHogTarget, settings: Settings) {
         let posthog = Some((source.client().host(), project));
         let now = chrono::DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default();
         let window = Window::ending_at(now, settings.window_days);
-        run(state, source, window, settings, Origin { label, posthog }, target.kept, super::live_prices::current(snapshot)).await;
+        run(state, PageSource::PostHog(Box::new(source)), window, settings, Origin { label, posthog }, target.kept, Box::pin(super::live_prices::current(snapshot))).await;
         state.throttled_s.set(None);
     });
 }

@@ -68,8 +68,8 @@ pub fn TraceView(results: Arc<Results>) -> impl IntoView {
     if state.trace.get_untracked().is_none_or(|id| !traces.iter().any(|t| t.trace_id == id)) {
         state.trace.set(traces.first().map(|t| t.trace_id.clone()));
     }
-    let reasons: BTreeSet<String> = traces.iter().flat_map(|t| t.why.iter().cloned()).collect();
-    let operations: BTreeSet<String> = traces.iter().flat_map(|t| t.operations.iter().cloned()).collect();
+    let reasons: BTreeSet<String> = crate::order::set_of(traces.iter().flat_map(|t| t.why.iter().cloned()));
+    let operations: BTreeSet<String> = crate::order::set_of(traces.iter().flat_map(|t| t.operations.iter().cloned()));
     let (why, operation, min_cost) = (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()));
     let total = traces.len();
     let shown = Signal::derive(move || {

@@ -341,15 +341,15 @@ pub fn audit(rollup: &[RollupRow], costing: &Costing) -> CostAudit {
         .into_values()
         .map(|(mut f, ops)| {
             let mut ops: Vec<(String, f64)> = ops.into_iter().collect();
-            ops.sort_by(|x, y| y.1.total_cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
+            crate::order::sort_by(&mut ops, |x, y| y.1.total_cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
             f.operations = ops.into_iter().map(|(o, _)| o).collect();
             f
         })
         .collect();
-    a.groups.sort_by(|x, y| y.recorded_usd.total_cmp(&x.recorded_usd).then_with(|| (&x.operation, &x.model, &x.provider).cmp(&(&y.operation, &y.model, &y.provider))));
+    crate::order::sort_by(&mut a.groups, |x, y| y.recorded_usd.total_cmp(&x.recorded_usd).then_with(|| (&x.operation, &x.model, &x.provider).cmp(&(&y.operation, &y.model, &y.provider))));
     a.unexplained = a.groups.iter().filter(|g| !g.explained).cloned().collect();
     let gap = |g: &AuditGroup| (g.recorded_usd - g.recomputed_usd.unwrap_or(g.recorded_usd)).abs();
-    a.unexplained.sort_by(|x, y| gap(y).total_cmp(&gap(x)).then_with(|| (&x.operation, &x.model).cmp(&(&y.operation, &y.model))));
+    crate::order::sort_by(&mut a.unexplained, |x, y| gap(y).total_cmp(&gap(x)).then_with(|| (&x.operation, &x.model).cmp(&(&y.operation, &y.model))));
     a.material = (a.audited_usd - a.recorded_and_backfilled_usd).abs() >= MATERIAL_SHARE * a.audited_usd.max(f64::MIN_POSITIVE);
     a
 }

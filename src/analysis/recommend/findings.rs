@@ -102,7 +102,7 @@ impl<'a> Context<'a> {
         rows.retain(|p| !p.row.trace_id.is_empty());
         let order = |x: &Priced, y: &Priced| y.cost.total_cmp(&x.cost).then_with(|| x.row.trace_id.cmp(&y.row.trace_id));
         if rows.len() > EVIDENCE_TRACES {
-            rows.select_nth_unstable_by(EVIDENCE_TRACES - 1, order);
+            crate::order::select_nth_by(&mut rows, EVIDENCE_TRACES - 1, order);
             rows.truncate(EVIDENCE_TRACES);
         }
         crate::order::sort_by(&mut rows, order);

@@ -5,7 +5,7 @@
 use crate::analysis::dataset::Window;
 use crate::analysis::history::{FollowUp, Mark, Status};
 use crate::analysis::{Origin, Settings};
-use crate::pipeline::kept::{unpack, with_marks, MAX_BYTES};
+use crate::pipeline::kept::{fits, unpack, with_marks, MAX_BYTES};
 use crate::pipeline::{self, Prices, Quiet, Request, Run};
 use crate::source::demo::{DemoConfig, DemoGenerator};
 use crate::source::memory::MemorySource;
@@ -25,7 +25,7 @@ fn demo_run_following(prior: Option<&FollowUp>) -> (Run, Vec<u8>) {
 }
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     gz.write_all(bytes).unwrap();
     gz.finish().unwrap()
 }
@@ -33,8 +33,9 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 #[test]
 fn a_kept_run_reads_back_as_the_run_it_was() {
     let (run, bytes) = demo_run();
-    eprintln!("kept demo run: {} bytes gzipped", bytes.len());
-    assert!(bytes.len() < MAX_BYTES);
+    let gzipped = gzip(&bytes).len();
+    eprintln!("kept demo run: {} bytes, {gzipped} gzipped", bytes.len());
+    assert_eq!(fits(gzipped), Ok(()));
     let back = unpack(&bytes, Prices::bundled()).expect("reads back");
     assert_eq!(back.analysis, run.analysis);
     assert_eq!(back.selection, run.selection);
@@ -50,23 +51,28 @@ fn a_damaged_or_foreign_record_is_refused_with_a_message() {
     let (_, bytes) = demo_run();
     for (what, bad) in [
         ("cut short", bytes[..bytes.len() / 2].to_vec()),
-        ("not gzip", b"trace-optimizer/run@1\n".to_vec()),
+        ("still compressed", gzip(&bytes)),
         ("empty", Vec::new()),
-        ("another version", gzip(b"trace-optimizer/run@0\n\x00\x00")),
-        ("no tag", gzip(b"\x00\x01 no tag")),
-        ("right tag, no body", gzip(b"trace-optimizer/run@1\n")),
-        ("right tag, wrong shape", gzip(b"trace-optimizer/run@1\n\xff\xff\xff\xff\xff\xff\x01")),
+        ("another version", b"trace-optimizer/run@0\n\x00\x00".to_vec()),
+        ("no tag", b"\x00\x01 no tag".to_vec()),
+        ("right tag, no body", b"trace-optimizer/run@1\n".to_vec()),
+        ("right tag, wrong shape", b"trace-optimizer/run@1\n\xff\xff\xff\xff\xff\xff\x01".to_vec()),
     ] {
         let err = unpack(&bad, Prices::bundled()).err().unwrap_or_else(|| panic!("{what}: accepted"));
         assert!(err.starts_with("the kept analysis"), "{what}: {err}");
     }
-    assert!(unpack(&gzip(b"x\nrest"), Prices::bundled()).unwrap_err().contains("another version (x)"));
+    assert!(unpack(b"x\nrest", Prices::bundled()).unwrap_err().contains("another version (x)"));
     // A body cut anywhere is refused, never a panic.
-    let mut raw = Vec::new();
-    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut raw).unwrap();
-    for cut in [raw.len() / 7, raw.len() / 2, raw.len() - 1] {
-        assert!(unpack(&gzip(&raw[..cut]), Prices::bundled()).is_err(), "cut at {cut}");
+    for cut in [bytes.len() / 7, bytes.len() / 2, bytes.len() - 1] {
+        assert!(unpack(&bytes[..cut], Prices::bundled()).is_err(), "cut at {cut}");
     }
+}
+
+#[test]
+fn a_record_past_the_limit_is_not_kept() {
+    assert_eq!(fits(MAX_BYTES), Ok(()));
+    let why = fits(MAX_BYTES + 1).unwrap_err();
+    assert!(why.contains("compressed, above the"), "{why}");
 }
 
 #[test]

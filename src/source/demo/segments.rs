@@ -88,7 +88,7 @@ impl SegmentPlant {
         if let Some(v) = variant {
             let at = truth.variants.iter().position(|t| t.variant == v).unwrap_or_else(|| {
                 truth.variants.push(VariantTruth { variant: v.to_string(), ..VariantTruth::default() });
-                truth.variants.sort_by(|a, b| a.variant.cmp(&b.variant));
+                crate::order::sort_by(&mut truth.variants, |a, b| a.variant.cmp(&b.variant));
                 truth.variants.iter().position(|t| t.variant == v).unwrap_or_default()
             });
             truth.variants[at].calls += 1;

@@ -102,7 +102,7 @@ impl MemorySource {
                 (s.rank, row)
             })
             .collect();
-        rows.sort_by(|(ra, a), (rb, b)| {
+        crate::order::sort_by(&mut rows, |(ra, a), (rb, b)| {
             (a.key.as_str(), a.other).cmp(&(b.key.as_str(), b.other)).then(rb.total_cmp(ra)).then(b.generations.cmp(&a.generations)).then(a.value.cmp(&b.value))
         });
         rows.into_iter().map(|(_, r)| r).collect()
@@ -116,7 +116,7 @@ fn top_keys<'a>(pairs: &[Pair<'a>]) -> HashSet<&'a str> {
         *calls.entry(p.key).or_default() += 1;
     }
     let mut keys: Vec<_> = calls.into_iter().collect();
-    keys.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    crate::order::sort_by(&mut keys, |a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     keys.into_iter().take(SEGMENT_KEYS).map(|(k, _)| k).collect()
 }
 
@@ -130,7 +130,7 @@ fn named_values<'a>(pairs: &[Pair<'a>]) -> HashSet<(&'a str, &'a str)> {
         s.1 += 1;
     }
     let mut values: Vec<_> = spend.into_iter().collect();
-    values.sort_by(|(a, sa), (b, sb)| a.0.cmp(b.0).then(sb.0.total_cmp(&sa.0)).then(sb.1.cmp(&sa.1)).then(a.1.cmp(b.1)));
+    crate::order::sort_by(&mut values, |(a, sa), (b, sb)| a.0.cmp(b.0).then(sb.0.total_cmp(&sa.0)).then(sb.1.cmp(&sa.1)).then(a.1.cmp(b.1)));
     let mut named = HashSet::new();
     let mut at: Option<(&str, usize)> = None;
     for ((key, value), _) in values {

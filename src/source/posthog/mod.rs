@@ -110,7 +110,7 @@ impl<T: Transport> DataSource for PostHogSource<T> {
     }
 
     async fn generations(&self, w: &Window, trace_ids: &[String]) -> Result<Vec<GenerationRow>, SourceError> {
-        let ids: BTreeSet<String> = trace_ids.iter().cloned().collect();
+        let ids: BTreeSet<String> = crate::order::set_of(trace_ids.iter().cloned());
         let sorted: Vec<String> = ids.iter().cloned().collect();
         let table = self.payloads.get();
         let rows = match self.generations_from(w, &sorted, table).await {
