@@ -69,7 +69,7 @@ impl Names {
             }
         }
         for list in names.spans.values_mut().chain(names.traces.values_mut()) {
-            list.sort_by(|a, b| (a.timestamp, &a.uuid).cmp(&(b.timestamp, &b.uuid)));
+            crate::order::sort_by(list, |a, b| (a.timestamp, &a.uuid).cmp(&(b.timestamp, &b.uuid)));
         }
         names
     }
