@@ -113,7 +113,7 @@ pub fn operation_name(props: &Map<String, Value>) -> String {
 }
 
 /// A name cut to [`NAME_CHARS`] characters.
-fn name(s: &str) -> String {
+pub fn name(s: &str) -> String {
     super::digest::prefix(s, NAME_CHARS).to_string()
 }
 
@@ -137,6 +137,9 @@ pub struct Generation {
     pub uuid: String,
     pub timestamp: DateTime<Utc>,
     pub trace_id: String,
+    /// `$ai_span_id` and `$ai_parent_id` ([`name`]d), `""` when absent.
+    pub span_id: String,
+    pub parent_id: String,
     pub operation: String,
     pub model: String,
     pub provider: String,
@@ -192,6 +195,8 @@ impl Generation {
             uuid: event.uuid.clone(),
             timestamp: event.timestamp,
             trace_id: text("$ai_trace_id").unwrap_or_default(),
+            span_id: name(&text("$ai_span_id").unwrap_or_default()),
+            parent_id: name(&text("$ai_parent_id").unwrap_or_default()),
             operation: operation_name(p),
             model: name(&text("$ai_model").unwrap_or_default()),
             provider: text("$ai_provider").unwrap_or_default(),

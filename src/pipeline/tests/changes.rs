@@ -104,6 +104,8 @@ impl Bot {
             uuid: format!("gen-{}", self.n),
             timestamp: at + Duration::seconds(self.n as i64 % 50),
             trace_id: trace.into(),
+            span_id: String::new(),
+            parent_id: String::new(),
             operation: op.into(),
             model: model.into(),
             provider: provider.into(),

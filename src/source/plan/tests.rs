@@ -164,7 +164,7 @@ impl DataSource for Scripted<'_> {
         self.check("errors").await?;
         self.inner.errors(w).await
     }
-    async fn generations(&self, w: &Window, ids: &[String]) -> Result<Vec<GenerationRow>, SourceError> {
+    async fn generations(&self, w: &Window, ids: &[String]) -> Result<TraceRows, SourceError> {
         self.generations_asked.set(true);
         self.check("generations").await?;
         self.inner.generations(w, ids).await
@@ -309,7 +309,7 @@ fn a_full_capped_answer_is_said_to_be_cut() {
             let one = self.0.errors(w).await?.remove(0);
             Ok(vec![one; crate::contract::ERROR_ROWS])
         }
-        async fn generations(&self, w: &Window, ids: &[String]) -> Result<Vec<GenerationRow>, SourceError> { self.0.generations(w, ids).await }
+        async fn generations(&self, w: &Window, ids: &[String]) -> Result<TraceRows, SourceError> { self.0.generations(w, ids).await }
         async fn signals(&self, w: &Window) -> Result<Vec<SignalRow>, SourceError> { self.0.signals(w).await }
         async fn segments(&self, w: &Window) -> Result<Vec<SegmentRow>, SourceError> { self.0.segments(w).await }
     }

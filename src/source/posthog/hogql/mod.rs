@@ -75,6 +75,11 @@ enum Col {
     Error,
     Input,
     Output,
+    SpanId,
+    ParentId,
+    SpanName,
+    InputState,
+    OutputState,
 }
 
 /// Whether number property `prop` holds a value (not absent, `null` or `""`)
@@ -156,6 +161,11 @@ impl Col {
             Col::Error => text("$ai_error"),
             Col::Input => text("$ai_input"),
             Col::Output => text("$ai_output_choices"),
+            Col::SpanId => format!("coalesce({}, '')", cut(&text("$ai_span_id"))),
+            Col::ParentId => format!("coalesce({}, '')", cut(&text("$ai_parent_id"))),
+            Col::SpanName => format!("coalesce({}, '')", cut(&text("$ai_span_name"))),
+            Col::InputState => text("$ai_input_state"),
+            Col::OutputState => text("$ai_output_state"),
         };
         format!("{expr} AS {}", self.name())
     }
@@ -190,6 +200,11 @@ impl Col {
             Col::Error => "error",
             Col::Input => "input",
             Col::Output => "output",
+            Col::SpanId => "span_id",
+            Col::ParentId => "parent_id",
+            Col::SpanName => "span_name",
+            Col::InputState => "input_state",
+            Col::OutputState => "output_state",
         }
     }
 }
