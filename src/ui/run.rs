@@ -10,7 +10,6 @@ use crate::analysis::{Origin, Settings};
 use crate::pipeline::{self, Prices, Request, Shell};
 use crate::report::recommendations_md;
 use crate::source::demo::{DemoConfig, DemoGenerator};
-use crate::source::memory::MemorySource;
 use crate::source::plan::Step;
 use crate::source::posthog::browser::BrowserTransport;
 use crate::source::posthog::{ApiKey, Client, Host, Meter, Notice, ProjectChoice};
