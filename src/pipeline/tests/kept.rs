@@ -50,12 +50,12 @@ fn a_damaged_or_foreign_record_is_refused_with_a_message() {
     let (_, bytes) = demo_run();
     for (what, bad) in [
         ("cut short", bytes[..bytes.len() / 2].to_vec()),
-        ("not gzip", b"trace-optimizer/run@1\n".to_vec()),
+        ("not gzip", b"trace-optimizer/run@2\n".to_vec()),
         ("empty", Vec::new()),
         ("another version", gzip(b"trace-optimizer/run@0\n\x00\x00")),
         ("no tag", gzip(b"\x00\x01 no tag")),
-        ("right tag, no body", gzip(b"trace-optimizer/run@1\n")),
-        ("right tag, wrong shape", gzip(b"trace-optimizer/run@1\n\xff\xff\xff\xff\xff\xff\x01")),
+        ("right tag, no body", gzip(b"trace-optimizer/run@2\n")),
+        ("right tag, wrong shape", gzip(b"trace-optimizer/run@2\n\xff\xff\xff\xff\xff\xff\x01")),
     ] {
         let err = unpack(&bad, Prices::bundled()).err().unwrap_or_else(|| panic!("{what}: accepted"));
         assert!(err.starts_with("the kept analysis"), "{what}: {err}");

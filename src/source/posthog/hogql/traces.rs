@@ -71,11 +71,12 @@ pub fn generations(w: &Window, trace_ids: &[String], table: PayloadTable) -> Vec
 }
 
 /// Most traces named in one generations query: the query's own text (about
-/// 12 kB printed) plus each hash substituted twice (21 bytes with its
-/// separator) stays under 128 KiB, half of ClickHouse's `max_query_size`, and
-/// far under PostHog's 20 MB request body limit (`DATA_UPLOAD_MAX_MEMORY_SIZE`).
+/// 20 kB printed) plus each hash substituted four times (the generations and
+/// the spans, each in `events` and `ai_events`; 21 bytes with its separator)
+/// stays under 128 KiB, half of ClickHouse's `max_query_size`, and far under
+/// PostHog's 20 MB request body limit (`DATA_UPLOAD_MAX_MEMORY_SIZE`).
 /// Round 2 reads a few hundred traces, so this is one query in practice.
-pub const TRACES_PER_QUERY: usize = 2_500;
+pub const TRACES_PER_QUERY: usize = 1_250;
 
 /// One generations query for `trace_ids`, `per_trace` generations each,
 /// and their `$ai_span` events ([`spans_per_trace`] + 1 each, which tells
@@ -179,6 +180,17 @@ mod tests {
         let hashes = b[0].values["trace_hashes"].as_array().cloned().unwrap_or_default();
         assert_eq!(hashes.len(), 100);
         assert_eq!(hashes[7].as_u64(), Some(city_hash(long[7].as_bytes())));
+    }
+
+    #[test]
+    fn a_full_query_stays_within_half_of_clickhouses_query_size() {
+        let ids: Vec<String> = (0..TRACES_PER_QUERY).map(|i| format!("{i:06}")).collect();
+        let q = &generations(&window(), &ids, PayloadTable::AiEvents)[0];
+        let uses = q.hogql.matches("{trace_hashes}").count();
+        let hashes = TRACES_PER_QUERY * "18446744073709551615, ".len();
+        let printed = q.hogql.len() + uses * hashes;
+        println!("generations query: {} bytes of text, {uses} uses of the hashes, about {printed} bytes printed for {TRACES_PER_QUERY} traces", q.hogql.len());
+        assert!(printed < 128 << 10, "{printed}");
     }
 
     #[test]
