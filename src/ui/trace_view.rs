@@ -30,7 +30,10 @@ fn picked(results: &Results) -> Vec<Picked> {
     for (op, ids) in &results.selection.outliers {
         for id in ids {
             let e = why.entry(id).or_default();
-            e.0.push("cost outlier".into());
+            // Once, however many operations it is an outlier of.
+            if e.1.is_empty() {
+                e.0.push("cost outlier".into());
+            }
             e.1.insert(op.clone());
         }
     }
@@ -90,9 +93,9 @@ pub fn TraceView(results: Arc<Results>) -> impl IntoView {
                     <tr class:selected=selected.clone() aria-selected=move || selected().to_string()>
                         <td title=shown_id(&t.trace_id)><button class="link" on:click=move |_| state.trace.set(Some(id.clone()))>{as_shown(&t.trace_id, 28)}</button></td>
                         <td>{visible(&t.why.join("; ")).into_owned()}</td>
-                        <td title=visible(&ops).into_owned()>{as_shown(&ops, 40)}</td>
                         <td class="num">{usd(t.cost)}</td>
                         <td class="num">{t.generations}</td>
+                        <td title=visible(&ops).into_owned()>{as_shown(&ops, 40)}</td>
                     </tr>
                 }
             })
@@ -118,7 +121,7 @@ pub fn TraceView(results: Arc<Results>) -> impl IntoView {
                 </div>
                 <div class="table-wrap">
                     <table id="traces-table">
-                        <thead><tr><th>"Trace"</th><th>"Why"</th><th>"Operations"</th><th class="num">"Cost"</th><th class="num">"Generations"</th></tr></thead>
+                        <thead><tr><th>"Trace"</th><th>"Why"</th><th class="num">"Cost"</th><th class="num">"Generations"</th><th>"Operations"</th></tr></thead>
                         <tbody>{rows}</tbody>
                     </table>
                 </div>
@@ -153,8 +156,8 @@ fn TraceDetail(results: Arc<Results>, trace_id: String) -> impl IntoView {
     let (cost, latency): (f64, f64) = (gens.iter().filter_map(|g| g.cost_usd).sum(), gens.iter().map(|g| g.latency_s).sum());
     let errors = gens.iter().filter(|g| g.is_error).count() + spans.iter().filter(|s| s.is_error).count();
     let first = gens.iter().map(|g| g.timestamp).chain(spans.iter().map(|s| s.timestamp)).min();
-    let spans_note = if spans.is_empty() { String::new() } else { format!("{} spans · ", spans.len()) };
-    let summary = format!("{} generations · {spans_note}{} · {} of model time · {} failed", gens.len(), usd(cost), secs(latency), errors);
+    let spans_note = if spans.is_empty() { String::new() } else { format!("{} · ", many(spans.len() as u64, "span")) };
+    let summary = format!("{} · {spans_note}{} · {} of model time · {} failed", many(gens.len() as u64, "generation"), usd(cost), secs(latency), errors);
     let offset = move |t: chrono::DateTime<chrono::Utc>| first.map_or(0.0, |f| (t - f).num_milliseconds() as f64 / 1000.0);
     let folded = RwSignal::new(BTreeSet::<usize>::new());
     let hidden = {
@@ -204,6 +207,11 @@ fn TraceDetail(results: Arc<Results>, trace_id: String) -> impl IntoView {
     }
 }
 
+/// `n` things, the noun plural past one.
+fn many(n: u64, noun: &str) -> String {
+    format!("{} {noun}{}", count(n), if n == 1 { "" } else { "s" })
+}
+
 /// Levels past which a deeper node is indented no further (its depth is in `data-depth`).
 const MAX_INDENT: usize = 12;
 
@@ -212,15 +220,18 @@ const MAX_INDENT: usize = 12;
 #[component]
 fn SpanCard(s: SpanRow, totals: Totals, offset_s: f64) -> impl IntoView {
     let name = if s.name.is_empty() { "unnamed span".to_string() } else { s.name.clone() };
-    let below = format!("{} generations · in {} / out {} tokens", totals.generations, count(totals.input_tokens), count(totals.output_tokens));
+    // What runs below it, where anything does.
+    let below = (totals.generations > 0).then(|| {
+        let calls = format!("{} · in {} / out {} tokens", many(totals.generations, "generation"), count(totals.input_tokens), count(totals.output_tokens));
+        view! { <span class="num">{calls}</span> <span class="num node-cost">{usd(totals.cost_usd)}</span> }
+    });
     let status = if s.is_error { format!("error: {}", s.error) } else { String::new() };
     view! {
         <article class="generation span" class:error=s.is_error>
             <div class="generation-head">
                 <span class="node-kind">"span"</span>
                 <strong class="node-name" title=visible(&name).into_owned()>{as_shown(&name, 40)}</strong>
-                <span class="num">{below}</span>
-                <span class="num node-cost">{usd(totals.cost_usd)}</span>
+                {below}
                 <span class="num">{secs(s.latency_s)}</span>
                 <span class="hint">{format!("+{offset_s:.1} s · {}", s.timestamp.format("%Y-%m-%d %H:%M:%S"))}</span>
             </div>
