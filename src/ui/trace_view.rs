@@ -91,8 +91,8 @@ pub fn TraceView(results: Arc<Results>) -> impl IntoView {
                 let ops = t.operations.iter().cloned().collect::<Vec<_>>().join(", ");
                 view! {
                     <tr class:selected=selected.clone() aria-selected=move || selected().to_string()>
-                        <td title=shown_id(&t.trace_id)><button class="link" on:click=move |_| state.trace.set(Some(id.clone()))>{as_shown(&t.trace_id, 28)}</button></td>
-                        <td>{visible(&t.why.join("; ")).into_owned()}</td>
+                        <td title=shown_id(&t.trace_id)><button class="link" on:click=move |_| state.trace.set(Some(id.clone()))>{as_shown(&t.trace_id, 18)}</button></td>
+                        <td class="why">{visible(&t.why.join("; ")).into_owned()}</td>
                         <td class="num">{usd(t.cost)}</td>
                         <td class="num">{t.generations}</td>
                         <td title=visible(&ops).into_owned()>{as_shown(&ops, 40)}</td>
