@@ -11,9 +11,18 @@ pub const MAX_ROWS: u64 = 50_000;
 pub const BUCKETS: u16 = 1000;
 
 /// Most generations read per trace when `traces` traces are read together:
-/// the whole answer stays within PostHog's [`MAX_ROWS`].
+/// with their spans ([`spans_per_trace`]), the whole answer stays within PostHog's [`MAX_ROWS`].
 pub fn generations_per_trace(traces: usize) -> u64 {
-    (MAX_ROWS / traces.max(1) as u64).clamp(1, 1_000)
+    ((MAX_ROWS - SPAN_ROWS) / traces.max(1) as u64).clamp(1, 1_000)
+}
+
+/// Rows of `$ai_span` events round 2 reads at most, across its traces.
+pub const SPAN_ROWS: u64 = 10_000;
+
+/// Most spans kept per trace when `traces` traces are read together. The
+/// query reads one more per trace, which tells that a trace had more.
+pub fn spans_per_trace(traces: usize) -> u64 {
+    (SPAN_ROWS / traces.max(1) as u64).clamp(2, 201) - 1
 }
 
 /// Gap (seconds) within which a repeated prefix would find the prompt cache

@@ -6,7 +6,7 @@
 //! progress is shown.
 
 use crate::analysis::by_operation::ByOperation;
-use crate::analysis::dataset::{Dataset, GenerationRow, RollupRow, TraceOpRow, Window};
+use crate::analysis::dataset::{Dataset, GenerationRow, RollupRow, SpanRow, TraceOpRow, Window};
 use crate::analysis::history::FollowUp;
 use crate::analysis::pricing::{Costing, PriceTable};
 use crate::analysis::select::{select, Selection};
@@ -67,6 +67,8 @@ pub struct Run {
     /// sample), and their generations.
     pub selection: Selection,
     pub generations: Vec<GenerationRow>,
+    /// Their spans, for the traces' trees.
+    pub spans: Vec<SpanRow>,
     /// Optional queries that failed without stopping the run, as `query: error`,
     /// then the answers cut at a cap by design.
     pub warnings: Vec<String>,
@@ -161,8 +163,8 @@ async fn run_keeping<S: DataSource>(src: &S, request: &Request<'_>, prices: impl
     let analysis = analyse(&fetched.dataset, request, &prices);
     let timing = Timing { fetch_ms: fetched_at - started, compute_ms: shell.now_ms() - fetched_at, rounds: fetched.rounds };
     let warnings: Vec<String> = fetched.warnings.iter().map(|(q, e)| format!("{q}: {e}")).chain(fetched.cuts.iter().cloned()).collect();
-    let kept = keep.then(|| kept::pack(&fetched.dataset, request, &warnings, &timing));
-    Ok((Run { analysis, generations: fetched.dataset.generations, selection: fetched.selection, warnings, prices: prices.table, timing }, kept))
+    let kept = keep.then(|| kept::pack(&fetched.dataset, &fetched.spans, request, &warnings, &timing));
+    Ok((Run { analysis, generations: fetched.dataset.generations, spans: fetched.spans, selection: fetched.selection, warnings, prices: prices.table, timing }, kept))
 }
 
 /// A PostHog project as a source, once the key is known to be allowed to

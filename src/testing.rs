@@ -12,7 +12,7 @@ use crate::source::memory::MemorySource;
 pub fn demo_dataset(hostile: bool) -> Dataset {
     let cfg = DemoConfig { generations: 3_000, ..DemoConfig::default() };
     let window = Window::ending_at(cfg.end, cfg.days);
-    let (mut gens, signals) = crate::source::demo::split(DemoGenerator::new(cfg));
+    let crate::source::demo::Split { generations: mut gens, signals, .. } = crate::source::demo::split(DemoGenerator::new(cfg));
     if hostile {
         for g in &mut gens {
             if g.operation == "summarize_thread" {

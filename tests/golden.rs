@@ -8,7 +8,6 @@ use trace_optimizer::analysis::dataset::Window;
 use trace_optimizer::analysis::{Origin, Settings};
 use trace_optimizer::pipeline::{self, Prices, Request};
 use trace_optimizer::source::demo::{DemoConfig, DemoGenerator};
-use trace_optimizer::source::memory::MemorySource;
 
 const SNAPSHOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/demo_recommendations.md");
 
@@ -16,8 +15,7 @@ const SNAPSHOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/demo_r
 fn demo_report() -> String {
     let cfg = DemoConfig::default();
     let window = Window::ending_at(cfg.end, cfg.days);
-    let (generations, signals) = trace_optimizer::source::demo::split(DemoGenerator::new(cfg));
-    let source = MemorySource::from_generations(generations).with_signals(signals);
+    let source = trace_optimizer::source::demo::split(DemoGenerator::new(cfg)).into_source();
     let request = Request { window, settings: Settings::default(), origin: Origin { label: "Demo project".into(), posthog: None }, prior: None };
     let run = futures::executor::block_on(pipeline::run(&source, &request, async { Prices::bundled() }, &mut pipeline::Quiet)).expect("demo run");
     let files = pipeline::write(&run.analysis);

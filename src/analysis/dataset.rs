@@ -400,6 +400,42 @@ pub struct GenerationRow {
     pub input_head: String,
     pub input_tail: String,
     pub output_head: String,
+    /// `$ai_span_id` and `$ai_parent_id`, cut to [`crate::contract::NAME_CHARS`], `""` when absent.
+    pub span_id: String,
+    pub parent_id: String,
+}
+
+/// One `$ai_span` event of a trace read closely (round 2): a step of a
+/// framework's run (LangChain's chains and tools), which generations and
+/// other spans hang from by `$ai_parent_id`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SpanRow {
+    pub uuid: String,
+    pub trace_id: String,
+    pub timestamp: DateTime<Utc>,
+    /// `$ai_span_name`, cut to [`crate::contract::NAME_CHARS`], `""` when absent.
+    pub name: String,
+    pub span_id: String,
+    pub parent_id: String,
+    pub latency_s: f64,
+    pub is_error: bool,
+    pub error: String,
+    /// `$ai_input_state` and `$ai_output_state` as [`GenerationRow`]'s prompt
+    /// and output: lengths, and excerpts of [`EXCERPT_CHARS`]. Hostile text.
+    pub input_chars: u64,
+    pub output_chars: u64,
+    pub input_head: String,
+    pub input_tail: String,
+    pub output_head: String,
+}
+
+/// Round 2's answer: the generations of the traces read closely and their
+/// spans (at most [`crate::contract::spans_per_trace`] + 1 each, the
+/// earliest, so that a cut shows), each ordered by trace, time and uuid.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TraceRows {
+    pub generations: Vec<GenerationRow>,
+    pub spans: Vec<SpanRow>,
 }
 
 /// How the per-trace rows were obtained when a project is too large to read whole.

@@ -16,6 +16,7 @@ pub mod segments;
 pub mod select;
 pub mod signals;
 pub mod stats;
+pub mod trace_tree;
 pub mod variance;
 pub mod what_if;
 

@@ -11,14 +11,14 @@
 //! holds the API key: no part of a dataset or a request does.
 
 use super::{analyse, choose, Prices, Request, Run, Timing};
-use crate::analysis::dataset::Dataset;
+use crate::analysis::dataset::{Dataset, SpanRow};
 use crate::analysis::history::{FollowUp, Mark};
 use crate::analysis::{Analysis, Origin, Settings};
 use serde::{Deserialize, Serialize};
 
 /// The format tag a kept run starts with. Postcard does not describe its
 /// own shape, so a change to any row type of the dataset must change it.
-pub const FORMAT: &[u8] = b"trace-optimizer/run@1\n";
+pub const FORMAT: &[u8] = b"trace-optimizer/run@2\n";
 
 /// The largest kept run, compressed. Larger runs are not kept (the page
 /// says so): Cache Storage allows more, but reading a larger record back
@@ -30,8 +30,10 @@ pub const MAX_BYTES: usize = 32 << 20;
 pub const MAX_INFLATED: usize = 512 << 20;
 
 #[derive(Serialize, Deserialize)]
-struct Record<D, S, O, W> {
+struct Record<D, P, S, O, W> {
     dataset: D,
+    /// The spans of the traces read closely.
+    spans: P,
     settings: S,
     origin: O,
     /// The prior's `analysis.json` (its optional fields are left out when
@@ -44,9 +46,10 @@ struct Record<D, S, O, W> {
 }
 
 /// What a run fetched and was asked, as a record to compress and keep.
-pub fn pack(dataset: &Dataset, request: &Request, warnings: &[String], timing: &Timing) -> Result<Vec<u8>, String> {
+pub fn pack(dataset: &Dataset, spans: &[SpanRow], request: &Request, warnings: &[String], timing: &Timing) -> Result<Vec<u8>, String> {
     let record = Record {
         dataset,
+        spans,
         settings: &request.settings,
         origin: &request.origin,
         prior: request.prior.map(serde_json::to_string).transpose().map_err(|e| e.to_string())?,
@@ -76,13 +79,13 @@ pub fn unpack(raw: &[u8], prices: Prices) -> Result<Run, String> {
         let tag = raw.split(|&b| b == b'\n').next().unwrap_or_default();
         return Err(format!("the kept analysis was written by another version ({})", crate::format::truncate(&String::from_utf8_lossy(tag), 40)));
     };
-    let r: Record<Dataset, Settings, Origin, Vec<String>> = postcard::from_bytes(body).map_err(|e| damaged(&e))?;
+    let r: Record<Dataset, Vec<SpanRow>, Settings, Origin, Vec<String>> = postcard::from_bytes(body).map_err(|e| damaged(&e))?;
     let prior = r.prior.map(|json| FollowUp::parse(&json)).transpose().map_err(|e| damaged(&e))?;
     let request = Request { window: r.dataset.window, settings: r.settings, origin: r.origin, prior: prior.as_ref() };
     let (selection, _) = choose(&r.dataset.rollup, &r.dataset.trace_ops, &request.settings);
     let analysis = analyse(&r.dataset, &request, &prices);
     let timing = Timing { fetch_ms: r.fetch_ms, compute_ms: r.compute_ms, rounds: r.rounds };
-    Ok(Run { analysis, selection, generations: r.dataset.generations, warnings: r.warnings, prices: prices.table, timing })
+    Ok(Run { analysis, selection, generations: r.dataset.generations, spans: r.spans, warnings: r.warnings, prices: prices.table, timing })
 }
 
 /// `analysis` with the reader's marks of `follow_up` (the project's kept

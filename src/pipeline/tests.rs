@@ -24,8 +24,8 @@ fn demo(plants: Plants) -> (Dataset, Truth) {
     let cfg = DemoConfig { plants, ..DemoConfig::default() };
     let window = Window::ending_at(cfg.end, cfg.days);
     let mut gen = DemoGenerator::new(cfg);
-    let (generations, signals) = crate::source::demo::split(gen.by_ref());
-    let source = MemorySource::from_generations(generations).with_signals(signals);
+    // With the spans: nothing in the analysis may count them.
+    let source = crate::source::demo::split(gen.by_ref()).into_source();
     let fetched = futures::executor::block_on(pipeline::fetch(&source, window, &Settings::default(), &mut |_| {})).expect("demo fetch");
     (fetched.dataset, gen.truth().clone())
 }

@@ -183,7 +183,7 @@ pub fn prompt_label(opening: &str) -> String {
 }
 
 /// A name cut to [`NAME_CHARS`] characters.
-fn name(s: &str) -> String {
+pub fn name(s: &str) -> String {
     super::digest::prefix(s, NAME_CHARS).to_string()
 }
 
@@ -207,6 +207,8 @@ pub struct Generation {
     pub uuid: String,
     pub timestamp: DateTime<Utc>,
     pub trace_id: String,
+    /// `$ai_span_id` ([`name`]d), `""` when absent.
+    pub span_id: String,
     pub operation: String,
     /// The rule that named [`Generation::operation`].
     pub naming: Naming,
@@ -269,6 +271,7 @@ impl Generation {
             trace_id: text("$ai_trace_id").unwrap_or_default(),
             operation,
             naming,
+            span_id: name(&text("$ai_span_id").unwrap_or_default()),
             parent_id: text("$ai_parent_id").unwrap_or_default(),
             model: name(&text("$ai_model").unwrap_or_default()),
             provider: text("$ai_provider").unwrap_or_default(),

@@ -11,7 +11,9 @@ use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 mod signals;
+mod spans;
 pub use signals::SignalEvent;
+pub use spans::{SpanEvent, AI_SPAN};
 
 /// Generations in memory, answering the query plan.
 #[derive(Clone, Debug, Default)]
@@ -25,6 +27,8 @@ pub struct MemorySource {
     grouped: Grouped,
     /// The `$ai_trace` events' segment properties ([`segments::TraceProps`]).
     trace_props: Vec<segments::TraceProps>,
+    /// The `$ai_span` events, each uuid once.
+    spans: Vec<SpanEvent>,
 }
 
 /// For each window asked about, the generations answered under an "other"
@@ -111,20 +115,28 @@ fn top_names<'a>(calls: impl Iterator<Item = (&'a str, Option<f64>)>, top: usize
 }
 
 impl MemorySource {
-    /// Keeps the `$ai_generation` events of `events`, each uuid once, and
-    /// the quality-signal events ([`SignalEvent`]), trace properties and
-    /// the names their `$ai_span` and `$ai_trace` events give.
+    /// Keeps the `$ai_generation` events of `events`, each uuid once, the
+    /// quality-signal events ([`SignalEvent`]), trace properties, the spans
+    /// ([`SpanEvent`]) and the names their `$ai_span` and `$ai_trace` events give.
     pub fn from_events(events: impl IntoIterator<Item = Event>) -> Self {
-        let (mut generations, mut signals, mut trace_props, mut names) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut generations, mut signals, mut trace_props, mut names, mut spans) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for e in events {
             trace_props.extend(segments::TraceProps::from_event(&e));
             names.extend(NameEvent::from_event(&e));
+            spans.extend(SpanEvent::from_event(&e));
             match Generation::from_event(&e) {
                 Some(g) => generations.push(g),
                 None => signals.extend(SignalEvent::from_event(&e)),
             }
         }
-        MemorySource { trace_props, ..Self::from_parts(generations, names).with_signals(signals) }
+        MemorySource { trace_props, ..Self::from_parts(generations, names).with_signals(signals).with_spans(spans) }
+    }
+
+    /// Adds `$ai_span` events to those held, each uuid once (the first).
+    pub fn with_spans(mut self, spans: impl IntoIterator<Item = SpanEvent>) -> Self {
+        let mut seen: HashSet<String> = self.spans.iter().map(|s| s.uuid.clone()).collect();
+        self.spans.extend(spans.into_iter().filter(|s| seen.insert(s.uuid.clone())));
+        self
     }
 
     /// Adds quality-signal events to those held.
@@ -156,7 +168,7 @@ impl MemorySource {
                 repeated.push(g.timestamp);
             }
         }
-        MemorySource { generations: kept, signals: Vec::new(), names: Names::new(names), repeated, grouped: Grouped::default(), trace_props: Vec::new() }
+        MemorySource { generations: kept, signals: Vec::new(), names: Names::new(names), repeated, grouped: Grouped::default(), trace_props: Vec::new(), spans: Vec::new() }
     }
 
     /// All generations held, in input order (names cut, not grouped).
@@ -422,7 +434,7 @@ impl DataSource for MemorySource {
         Ok(rows)
     }
 
-    async fn generations(&self, w: &Window, trace_ids: &[String]) -> Result<Vec<GenerationRow>, SourceError> {
+    async fn generations(&self, w: &Window, trace_ids: &[String]) -> Result<TraceRows, SourceError> {
         let wanted: BTreeSet<&str> = crate::order::set_of(trace_ids.iter().map(String::as_str));
         let mut rows: Vec<GenerationRow> = self
             .in_window(w)
@@ -448,17 +460,14 @@ impl DataSource for MemorySource {
                 input_head: g.input.as_ref().map(|d| d.head.clone()).unwrap_or_default(),
                 input_tail: g.input.as_ref().map(|d| d.tail.clone()).unwrap_or_default(),
                 output_head: g.output.as_ref().map(|d| d.head.clone()).unwrap_or_default(),
+                span_id: g.span_id.clone(),
+                parent_id: super::event::name(&g.parent_id),
             })
             .collect();
         crate::order::sort_by(&mut rows, |a, b| (&a.trace_id, a.timestamp, &a.uuid).cmp(&(&b.trace_id, b.timestamp, &b.uuid)));
-        let cap = generations_per_trace(wanted.len()) as usize;
-        let mut seen: HashMap<String, usize> = HashMap::new();
-        rows.retain(|r| {
-            let n = seen.entry(r.trace_id.clone()).or_default();
-            *n += 1;
-            *n <= cap
-        });
-        Ok(rows)
+        first_per_trace(&mut rows, generations_per_trace(wanted.len()), |r| &r.trace_id);
+        let spans = spans::answer(w, &self.spans, &wanted, spans_per_trace(wanted.len()) + 1);
+        Ok(TraceRows { generations: rows, spans })
     }
 
     async fn signals(&self, w: &Window) -> Result<Vec<SignalRow>, SourceError> {
@@ -492,6 +501,16 @@ fn audit_sums(a: &mut AuditSums, g: &Generation, t: &TokenSums) {
         Some("passthrough") => a.passthrough_usd += cost,
         Some(_) => {}
     }
+}
+
+/// Keeps the first `cap` rows of each trace of `rows` (sorted by trace).
+fn first_per_trace<T>(rows: &mut Vec<T>, cap: u64, trace: impl Fn(&T) -> &str) {
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    rows.retain(|r| {
+        let n = seen.entry(trace(r).to_string()).or_default();
+        *n += 1;
+        *n <= cap
+    });
 }
 
 /// The first `limit` of `rows`, and whether more follow.

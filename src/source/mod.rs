@@ -16,7 +16,7 @@ pub mod memory;
 pub mod plan;
 pub mod posthog;
 
-use crate::analysis::dataset::{ErrorRow, GenerationRow, LatencyRow, Overview, PrefixRow, RollupRow, SegmentRow, SignalRow, TraceOpRow, Window};
+use crate::analysis::dataset::{ErrorRow, LatencyRow, Overview, PrefixRow, RollupRow, SegmentRow, SignalRow, TraceOpRow, TraceRows, Window};
 use crate::contract::BUCKETS;
 pub use error::SourceError;
 
@@ -91,8 +91,9 @@ pub trait DataSource {
     /// Failed generations grouped, most frequent first.
     async fn errors(&self, w: &Window) -> Result<Vec<ErrorRow>, SourceError>;
     /// Generations of the given traces, ordered by trace id, time, uuid: the
-    /// first [`crate::contract::generations_per_trace`] of each trace.
-    async fn generations(&self, w: &Window, trace_ids: &[String]) -> Result<Vec<GenerationRow>, SourceError>;
+    /// first [`crate::contract::generations_per_trace`] of each trace; and
+    /// their spans so ordered, one past [`crate::contract::spans_per_trace`] at most.
+    async fn generations(&self, w: &Window, trace_ids: &[String]) -> Result<TraceRows, SourceError>;
     /// Evaluations, feedback, metrics and embedding calls grouped
     /// ([`SignalRow`]), in its order, at most [`crate::contract::SIGNAL_ROWS`].
     async fn signals(&self, w: &Window) -> Result<Vec<SignalRow>, SourceError>;

@@ -14,8 +14,8 @@
 //! most expensive ones exactly.
 
 use super::{rollup_key, DataSource, RollupPage, SourceError, TraceOpsPage, TraceSample};
-use crate::contract::{generations_per_trace, BUCKETS, ERROR_ROWS, PREFIX_ROWS, SIGNAL_ROWS};
-use crate::analysis::dataset::{sort_trace_ops, Dataset, GenerationRow, Overview, RollupRow, Sampling, TraceOpRow, Window};
+use crate::contract::{generations_per_trace, spans_per_trace, BUCKETS, ERROR_ROWS, PREFIX_ROWS, SIGNAL_ROWS};
+use crate::analysis::dataset::{sort_trace_ops, Dataset, GenerationRow, Overview, RollupRow, Sampling, SpanRow, TraceOpRow, TraceRows, Window};
 use std::collections::{BTreeSet, HashMap};
 
 /// Rows per page of the per-trace and rollup queries: one below PostHog's
@@ -50,6 +50,8 @@ pub struct Failure {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Fetched<C> {
     pub dataset: Dataset,
+    /// The spans of the traces read closely: for their trees, not the analysis.
+    pub spans: Vec<SpanRow>,
     pub selection: C,
     /// Optional answers that failed, as `(query, error)`.
     pub warnings: Vec<(&'static str, SourceError)>,
@@ -95,23 +97,25 @@ where
             let rows = trace_ops.as_ref().map_or(&[][..], |(rows, _)| rows.as_slice());
             let (selection, ids) = choose(&rollup, rows);
             progress(Step::Details);
-            let generations = if ids.is_empty() { Ok(Vec::new()) } else { src.generations(&window, &ids).await };
+            let mut generations = if ids.is_empty() { Ok(TraceRows::default()) } else { src.generations(&window, &ids).await };
             if matches!(generations, Err(SourceError::Cancelled)) {
                 return Err(Failure { step: Step::Details, error: SourceError::Cancelled });
             }
-            let cut = generations.as_ref().map_or(0, |g| cut_traces(rows, &ids, g));
-            Ok((rollup, rollup_pages, trace_ops, selection, generations, cut))
+            let cut = generations.as_ref().map_or(0, |g| cut_traces(rows, &ids, &g.generations));
+            let per_trace = spans_per_trace(ids.iter().collect::<BTreeSet<_>>().len());
+            let cut_spans = generations.as_mut().map_or(0, |g| cut_spans(&mut g.spans, per_trace));
+            Ok((rollup, rollup_pages, trace_ops, selection, generations, (cut, cut_spans)))
         };
         let (read, prefixes) = futures::join!(read_closely, src.prefixes(&window));
         Ok((overview, pages, read?, prefixes))
     };
-    let ((overview, pages, (rollup, rollup_pages, trace_ops, selection, generations, cut_traces), prefixes), (latency, errors, signals, segments)) = futures::try_join!(per_trace, aggregates)?;
+    let ((overview, pages, (rollup, rollup_pages, trace_ops, selection, generations, (cut_traces, cut_spans)), prefixes), (latency, errors, signals, segments)) = futures::try_join!(per_trace, aggregates)?;
     let mut warnings = Vec::new();
     let latency = optional(&mut warnings, "latency", latency);
     let (trace_ops, pages_in_sequence) = optional(&mut warnings, "trace_ops", trace_ops);
     let prefixes = optional(&mut warnings, "prefixes", prefixes);
     let errors = optional(&mut warnings, "errors", errors);
-    let generations = optional(&mut warnings, "generations", generations);
+    let TraceRows { generations, spans } = optional(&mut warnings, "generations", generations);
     let signals = optional(&mut warnings, "signals", signals);
     let segments = optional(&mut warnings, "segments", segments);
     if warnings.iter().any(|(_, e)| *e == SourceError::Cancelled) {
@@ -131,9 +135,12 @@ where
     if cut_traces > 0 {
         cuts.push(format!("generations: {cut_traces} traces read closely were cut to their first generations"));
     }
+    if cut_spans > 0 {
+        cuts.push(format!("spans: {cut_spans} traces read closely were cut to their first spans"));
+    }
     progress(Step::Done);
     let dataset = Dataset { window, overview, rollup, latency, trace_ops, prefixes, errors, generations, sampling, signals, segments };
-    Ok(Fetched { dataset, selection, warnings, cuts, rounds: 1 + pages_in_sequence.max(rollup_pages).max(1) })
+    Ok(Fetched { dataset, spans, selection, warnings, cuts, rounds: 1 + pages_in_sequence.max(rollup_pages).max(1) })
 }
 
 /// The queries the plan sends for this overview when nothing fails (and
@@ -187,6 +194,21 @@ fn cut_traces(rows: &[TraceOpRow], ids: &[String], generations: &[GenerationRow]
         *total.entry(r.trace_id.as_str()).or_default() += r.generations;
     }
     total.into_iter().filter(|(t, n)| *n > cap && read.get(t).is_some_and(|r| r < n)).count()
+}
+
+/// Keeps the first `per_trace` of each trace's spans (sorted by trace; the
+/// query reads one more, which tells a trace had more), and counts the
+/// traces cut.
+fn cut_spans(spans: &mut Vec<SpanRow>, per_trace: u64) -> usize {
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut cut = 0;
+    spans.retain(|s| {
+        let n = seen.entry(s.trace_id.clone()).or_default();
+        *n += 1;
+        cut += usize::from(*n == per_trace + 1);
+        *n <= per_trace
+    });
+    cut
 }
 
 /// What a sample kept: its rate and the top traces read beyond it.

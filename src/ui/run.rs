@@ -10,7 +10,6 @@ use crate::analysis::{Origin, Settings};
 use crate::pipeline::{self, Prices, Request, Shell};
 use crate::report::recommendations_md;
 use crate::source::demo::{DemoConfig, DemoGenerator};
-use crate::source::memory::MemorySource;
 use crate::source::plan::Step;
 use crate::source::posthog::browser::BrowserTransport;
 use crate::source::posthog::{ApiKey, Client, Host, Meter, Notice, PostHogSource, ProjectChoice};
@@ -40,7 +39,7 @@ pub fn run_demo(state: AppState, settings: Settings) {
         let cfg = DemoConfig { days: settings.window_days, ..DemoConfig::default() };
         let (total, window) = (cfg.generations, Window::ending_at(cfg.end, settings.window_days));
         let mut demo = DemoGenerator::new(cfg);
-        let (mut generations, mut signals) = (Vec::with_capacity(total), Vec::new());
+        let mut events = crate::source::demo::Split { generations: Vec::with_capacity(total), ..Default::default() };
         state.start(Step::Connect, &label, String::new());
         // The demo works offline: it prices with the bundled snapshot, from the page's own origin.
         let snapshot = match super::live_prices::snapshot().await {
@@ -49,20 +48,21 @@ pub fn run_demo(state: AppState, settings: Settings) {
         };
         // In slices, so the page stays responsive, shows progress and can stop.
         loop {
-            let detail = format!("generating the demo project: {} of {total} generations", generations.len());
+            let detail = format!("generating the demo project: {} of {total} generations", events.generations.len());
             state.phase.set(Phase::Running { step: Step::Connect, source: label.clone(), detail });
             yield_to_browser().await;
             if state.cancelled() {
                 return;
             }
-            let (slice, quality) = crate::source::demo::split(demo.by_ref().take(DEMO_SLICE));
-            if slice.is_empty() && quality.is_empty() {
+            let slice = crate::source::demo::split(demo.by_ref().take(DEMO_SLICE));
+            if slice.generations.is_empty() && slice.signals.is_empty() && slice.spans.is_empty() {
                 break;
             }
-            generations.extend(slice);
-            signals.extend(quality);
+            events.generations.extend(slice.generations);
+            events.signals.extend(slice.signals);
+            events.spans.extend(slice.spans);
         }
-        let source = PageSource::Demo(MemorySource::from_generations(generations).with_signals(signals));
+        let source = PageSource::Demo(events.into_source());
         run(state, source, window, settings, Origin { label, posthog: None }, super::store::DEMO.into(), Box::pin(async move { Prices::from(snapshot) })).await;
     });
 }

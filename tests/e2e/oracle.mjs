@@ -150,3 +150,41 @@ export function tableAfter(md, heading) {
 
 /** A report cell as a number: `$1,234.56`, `43.1%`, `6.46 s`, `2,617`. */
 export const value = (cell) => Number(cell.replace(/[$,%s ]/g, '')) / (cell.endsWith('%') ? 100 : 1);
+
+/**
+ * A trace's spans and generations as a tree, in pre-order: each node
+ * `{ kind, name, depth, cost, below }` (`below`: the PostHog cost of the
+ * generations in its subtree). A node hangs from the span (else the
+ * generation) whose `$ai_span_id` its `$ai_parent_id` names, else from the
+ * trace; siblings by time, then uuid, spans first.
+ */
+export function traceTree(events, traceId) {
+  const nodes = events
+    .filter((e) => (e.event === '$ai_span' || e.event === '$ai_generation') && String(e.properties.$ai_trace_id) === traceId)
+    .map((e) => ({
+      kind: e.event === '$ai_span' ? 'span' : 'generation',
+      id: String(e.properties.$ai_span_id ?? ''),
+      parent: String(e.properties.$ai_parent_id ?? ''),
+      name: String(e.properties.$ai_span_name ?? ''),
+      at: Date.parse(e.timestamp),
+      uuid: e.uuid,
+      cost: e.event === '$ai_generation' ? num(e.properties.$ai_total_cost_usd) ?? 0 : 0,
+      children: [],
+    }));
+  nodes.sort((a, b) => a.at - b.at || (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0) || (a.kind === 'span' ? -1 : 1));
+  const owner = new Map();
+  for (const kind of ['span', 'generation']) for (const n of nodes) if (n.kind === kind && n.id && !owner.has(n.id)) owner.set(n.id, n);
+  const roots = [];
+  for (const n of nodes) {
+    const p = owner.get(n.parent);
+    (p && p !== n ? p.children : roots).push(n);
+  }
+  const below = (n) => n.cost + n.children.reduce((s, c) => s + below(c), 0);
+  const out = [];
+  const walk = (n, depth) => {
+    out.push({ kind: n.kind, name: n.name, depth, cost: n.cost, below: below(n) });
+    for (const c of n.children) walk(c, depth + 1);
+  };
+  for (const r of roots) walk(r, 0);
+  return out;
+}

@@ -7,6 +7,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { test, expect, connectToEmulator } from './harness.mjs';
 import { unzip } from './unzip.mjs';
+import { readEvents, traceTree, usd } from './oracle.mjs';
 
 const KEY = 'phx_emulator_all';
 const VIEWS = ['overview', 'recommendations', 'cost', 'traces', 'failures', 'sample', 'report'];
@@ -45,6 +46,55 @@ async function analyzeFromConnect(page, ctx) {
   await page.waitForSelector('#view-overview:not(.hidden-view) #headline');
 }
 
+/**
+ * Opens the first trace read whose tree has spans and checks its nodes
+ * (kind, name, depth, in order; a generation's cost and a span's cost of
+ * what runs below it) against the tree the raw events make, then folds it
+ * by keyboard.
+ */
+async function checkTree(page, ctx, traces) {
+  let shown = [];
+  for (let i = 0; i < traces && !shown.some((n) => n.kind === 'span'); i++) {
+    await page.locator('#traces-table button.link').nth(i).click();
+    // Until the tree shown is the chosen row's.
+    await page.waitForFunction((i) => {
+      const row = document.querySelectorAll('#traces-table tbody tr')[i];
+      const head = document.querySelector('#trace-detail h3');
+      return row?.classList.contains('selected') && head && row.querySelector('td').title === head.title;
+    }, i);
+    await page.waitForSelector('#trace-tree li.tree-node');
+    shown = await page.locator('#trace-tree li.tree-node').evaluateAll((lis) => lis.map((li) => ({
+      kind: li.querySelector('.node-kind').textContent.trim(),
+      name: li.querySelector('.node-name').getAttribute('title'),
+      depth: Number(li.dataset.depth),
+      cost: li.querySelector('.node-cost')?.textContent.trim() ?? '',
+    })));
+  }
+  expect(shown.some((n) => n.kind === 'span'), 'a trace read closely has spans');
+  const id = await page.locator('#trace-detail h3').getAttribute('title');
+  const truth = traceTree(readEvents(ctx.demoEvents), id);
+  const line = (n) => `${'  '.repeat(n.depth)}${n.kind} ${n.name}`;
+  expect(shown.map(line).join('\n') === truth.map(line).join('\n'), `the tree of ${id}:\n${shown.map(line).join('\n')}\nthe events make:\n${truth.map(line).join('\n')}`);
+  expect(Math.max(...shown.map((n) => n.depth)) >= 2, 'the tree is deeper than one level of steps');
+  const gen = truth.findIndex((n) => n.kind === 'generation' && n.cost > 0);
+  const span = truth.findIndex((n) => n.kind === 'span');
+  expect(shown[gen].cost === usd(truth[gen].cost), `generation ${gen} costs ${shown[gen].cost}, its event ${usd(truth[gen].cost)}`);
+  expect(shown[span].cost === usd(truth[span].below), `span ${span} shows ${shown[span].cost} below it, the events ${usd(truth[span].below)}`);
+  // Folding the first node with children, by keyboard, hides its subtree; unfolding shows it again.
+  const top = truth.findIndex((n, i) => truth[i + 1]?.depth > n.depth);
+  const rest = truth.slice(top + 1).findIndex((n) => n.depth <= truth[top].depth);
+  const subtree = rest < 0 ? truth.length - top - 1 : rest;
+  const hiddenCount = () => page.locator('#trace-tree li.tree-node[hidden]').count();
+  const node = page.locator('#trace-tree li.tree-node').nth(top);
+  await node.locator('.tree-toggle').first().focus();
+  await page.keyboard.press('Enter');
+  const folded = await hiddenCount();
+  expect(folded === subtree, `folding node ${top} hides ${folded} nodes, its subtree holds ${subtree}`);
+  expect(await node.getAttribute('aria-expanded') === 'false', 'the folded node says so');
+  await page.keyboard.press('Enter');
+  expect(await hiddenCount() === 0, 'unfolded again');
+}
+
 test('workbench: views, a trace tree, tags, marks, reload and the follow-up', async ({ page, ctx, errors }) => {
   mkdirSync(SHOTS, { recursive: true });
   await page.setViewportSize({ width: 1440, height: 900 });
@@ -62,6 +112,7 @@ test('workbench: views, a trace tree, tags, marks, reload and the follow-up', as
   await page.locator('#traces-table button.link').nth(1).click();
   await page.waitForSelector('#trace-tree [role=treeitem] .generation');
   expect((await page.locator('#trace-detail a.button').getAttribute('href')).startsWith(`${ctx.emulator}/project/1/llm-analytics/traces/`), 'the tree links to the trace in PostHog');
+  await checkTree(page, ctx, traces);
 
   // A tag changed by the reader.
   await open(page, 'sample');
@@ -109,7 +160,7 @@ test('workbench: views, a trace tree, tags, marks, reload and the follow-up', as
       for (const slug of VIEWS) {
         await open(page, slug);
         await page.waitForTimeout(150);
-        await page.screenshot({ path: `${SHOTS}/${slug}-${scheme}-${width}.png` });
+        await page.screenshot({ path: `${SHOTS}/${slug}-${scheme}-${width}.png`, fullPage: true });
       }
     }
   }
@@ -151,7 +202,7 @@ test('workbench: views, a trace tree, tags, marks, reload and the follow-up', as
     }
     return texts;
   });
-  expect(cached.length >= 1 && cached.every((t) => t.startsWith('trace-optimizer/run@1\n')), `Cache Storage holds the kept run: ${cached.map((t) => t.slice(0, 40))}`);
+  expect(cached.length >= 1 && cached.every((t) => t.startsWith('trace-optimizer/run@2\n')), `Cache Storage holds the kept run: ${cached.map((t) => t.slice(0, 40))}`);
   expect(cached.every((t) => !t.includes(KEY)), 'the kept run holds no key');
   await page.goto(`${ctx.base}#/connect`);
   await page.waitForSelector('#view-connect:not(.hidden-view)');

@@ -55,8 +55,8 @@ fn a_damaged_or_foreign_record_is_refused_with_a_message() {
         ("empty", Vec::new()),
         ("another version", b"trace-optimizer/run@0\n\x00\x00".to_vec()),
         ("no tag", b"\x00\x01 no tag".to_vec()),
-        ("right tag, no body", b"trace-optimizer/run@1\n".to_vec()),
-        ("right tag, wrong shape", b"trace-optimizer/run@1\n\xff\xff\xff\xff\xff\xff\x01".to_vec()),
+        ("right tag, no body", b"trace-optimizer/run@2\n".to_vec()),
+        ("right tag, wrong shape", b"trace-optimizer/run@2\n\xff\xff\xff\xff\xff\xff\x01".to_vec()),
     ] {
         let err = unpack(&bad, Prices::bundled()).err().unwrap_or_else(|| panic!("{what}: accepted"));
         assert!(err.starts_with("the kept analysis"), "{what}: {err}");

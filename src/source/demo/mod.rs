@@ -9,6 +9,7 @@ mod audit;
 mod catalog;
 mod changes;
 mod segments;
+mod spans;
 mod signals;
 mod text;
 
@@ -55,13 +56,16 @@ pub struct Plants {
     /// One user sends a large share of the traces, and the retrieval step's
     /// flag experiment has a variant costing 2x per call (`segments.rs`).
     pub segments: bool,
+    /// Some traces run as LangChain chains: a `$ai_span` per step, the
+    /// step's generations parented to it, tool spans below (`spans.rs`).
+    pub spans: bool,
 }
 
 impl Plants {
     /// Every problem planted.
-    pub const ALL: Plants = Plants { retry_storm: true, model_misuse: true, prompt_bloat: true, uncached_prompt: true, truncation: true, changes: true, cost_pattern: true, signals: true, segments: true };
+    pub const ALL: Plants = Plants { retry_storm: true, model_misuse: true, prompt_bloat: true, uncached_prompt: true, truncation: true, changes: true, cost_pattern: true, signals: true, segments: true, spans: true };
     /// A clean control project.
-    pub const NONE: Plants = Plants { retry_storm: false, model_misuse: false, prompt_bloat: false, uncached_prompt: false, truncation: false, changes: false, cost_pattern: false, signals: false, segments: false };
+    pub const NONE: Plants = Plants { retry_storm: false, model_misuse: false, prompt_bloat: false, uncached_prompt: false, truncation: false, changes: false, cost_pattern: false, signals: false, segments: false, spans: false };
 }
 
 /// What to generate.
@@ -152,6 +156,8 @@ pub struct DemoGenerator {
     signals: signals::SignalPlant,
     /// The segments plant's own random stream, when planted.
     segment_plant: Option<segments::SegmentPlant>,
+    /// The spans plant's own random stream, when planted.
+    span_plant: Option<spans::SpanPlant>,
 }
 
 /// Tokens of the `draft_answer` system prompt, and its characters.
@@ -186,7 +192,8 @@ impl DemoGenerator {
         let cache_plant = cfg.plants.cost_pattern.then(|| audit::CachePlant::new(cfg.seed, ops::SAFETY_CHECK));
         let signals = signals::SignalPlant::new(cfg.seed, cfg.plants.signals);
         let segment_plant = cfg.plants.segments.then(|| segments::SegmentPlant::new(cfg.seed));
-        DemoGenerator { cfg, rng, emitted: 0, trace_no: 0, buffer: VecDeque::new(), prompts: HashMap::new(), truth, draft_calls: vec![], cache_plant, done: false, changes, signals, segment_plant }
+        let span_plant = cfg.plants.spans.then(|| spans::SpanPlant::new(cfg.seed));
+        DemoGenerator { cfg, rng, emitted: 0, trace_no: 0, buffer: VecDeque::new(), prompts: HashMap::new(), truth, draft_calls: vec![], cache_plant, done: false, changes, signals, segment_plant, span_plant }
     }
 
     /// The ground truth of what was emitted so far (final once exhausted).
@@ -272,6 +279,9 @@ impl DemoGenerator {
         let trace = Record::Trace { uuid: self.uuid(), distinct_id: t.user.clone(), timestamp: t.clock, trace_id: t.id.clone(), latency };
         let after = self.signals.after_trace(&t.id, &t.user, t.clock);
         t.events.extend(after.into_iter().map(DemoRecord::signal_event));
+        if let Some(plant) = &mut self.span_plant {
+            plant.plant(&mut t);
+        }
         self.truth.traces += 1;
         self.buffer.extend(t.events);
         self.buffer.push_back(DemoRecord(trace));
@@ -445,6 +455,7 @@ impl DemoGenerator {
         let record = GenerationRecord {
             uuid: self.uuid(),
             span_id: self.uuid(),
+            parent_id: t.id.clone(),
             distinct_id: t.user.clone(),
             timestamp: t.clock,
             trace_id: t.id.clone(),
@@ -534,12 +545,16 @@ enum Record {
     /// An evaluation, feedback, metric or embedding event.
     Signal(Box<Event>),
     Trace { uuid: String, distinct_id: String, timestamp: DateTime<Utc>, trace_id: String, latency: f64 },
+    /// A step of a chain (the spans plant).
+    Span(Box<spans::SpanRecord>),
 }
 
 /// One LLM call of the demo.
 struct GenerationRecord {
     uuid: String,
     span_id: String,
+    /// `$ai_parent_id`: the trace, or the step span the spans plant put the call under.
+    parent_id: String,
     distinct_id: String,
     timestamp: DateTime<Utc>,
     trace_id: String,
@@ -575,6 +590,7 @@ impl DemoRecord {
             }
             Record::Generation(g) => g.event(),
             Record::Signal(e) => (**e).clone(),
+            Record::Span(s) => s.event(),
         }
     }
 
@@ -594,7 +610,15 @@ impl DemoRecord {
     pub fn generation(&self) -> Option<Generation> {
         match &self.0 {
             Record::Generation(g) => Some(g.generation()),
-            Record::Trace { .. } | Record::Signal(_) => None,
+            Record::Trace { .. } | Record::Signal(_) | Record::Span(_) => None,
+        }
+    }
+
+    /// The record as the in-memory source reads a span; `None` for the others.
+    pub fn span(&self) -> Option<crate::source::memory::SpanEvent> {
+        match &self.0 {
+            Record::Span(s) => crate::source::memory::SpanEvent::from_event(&s.event()),
+            _ => None,
         }
     }
 }
@@ -609,7 +633,7 @@ impl GenerationRecord {
         let mut p = Map::new();
         p.insert("$ai_trace_id".into(), json!(self.trace_id));
         p.insert("$ai_span_id".into(), json!(self.span_id));
-        p.insert("$ai_parent_id".into(), json!(self.trace_id));
+        p.insert("$ai_parent_id".into(), json!(self.parent_id));
         p.insert("$ai_span_name".into(), json!(self.call.operation));
         p.insert("$ai_provider".into(), json!(m.provider));
         p.insert("$ai_model".into(), json!(m.name));
@@ -675,9 +699,10 @@ impl GenerationRecord {
             uuid: self.uuid.clone(),
             timestamp: self.timestamp,
             trace_id: self.trace_id.clone(),
+            span_id: self.span_id.clone(),
+            parent_id: self.parent_id.clone(),
             operation: self.call.operation.to_string(),
             naming: crate::contract::Naming::SpanName,
-            parent_id: self.trace_id.clone(),
             model: self.call.model.name.to_string(),
             provider: self.call.model.provider.to_string(),
             lib: "posthog-python".into(),
@@ -768,17 +793,35 @@ impl Outcome {
     }
 }
 
-/// The generations and the quality-signal events of `records`, as the
-/// in-memory source reads them.
-pub fn split(records: impl IntoIterator<Item = DemoRecord>) -> (Vec<Generation>, Vec<crate::source::memory::SignalEvent>) {
-    let (mut generations, mut signals) = (Vec::new(), Vec::new());
+/// The events of `records` as the in-memory source reads them.
+#[derive(Default)]
+pub struct Split {
+    pub generations: Vec<Generation>,
+    /// The quality-signal events.
+    pub signals: Vec<crate::source::memory::SignalEvent>,
+    pub spans: Vec<crate::source::memory::SpanEvent>,
+}
+
+impl Split {
+    /// An in-memory source holding these events.
+    pub fn into_source(self) -> crate::source::memory::MemorySource {
+        crate::source::memory::MemorySource::from_generations(self.generations).with_signals(self.signals).with_spans(self.spans)
+    }
+}
+
+/// The generations, the quality-signal events and the spans of `records`.
+pub fn split(records: impl IntoIterator<Item = DemoRecord>) -> Split {
+    let mut out = Split::default();
     for r in records {
         match r.generation() {
-            Some(g) => generations.push(g),
-            None => signals.extend(r.signal()),
+            Some(g) => out.generations.push(g),
+            None => {
+                out.signals.extend(r.signal());
+                out.spans.extend(r.span());
+            }
         }
     }
-    (generations, signals)
+    out
 }
 
 /// A version-4 uuid drawn from `rng`.

@@ -100,7 +100,7 @@ fn every_query_answers_with_the_same_names() {
     let errors = block_on(src.errors(&w)).unwrap();
     assert!(errors.iter().any(|e| e.operation == OTHER_OPERATIONS) && errors.iter().all(|e| names.contains(&e.operation)));
     let ids: Vec<String> = rows.iter().map(|r| r.trace_id.clone()).collect::<BTreeSet<_>>().into_iter().collect();
-    let gens = block_on(src.generations(&w, &ids)).unwrap();
+    let gens = block_on(src.generations(&w, &ids)).unwrap().generations;
     assert!(gens.iter().all(|g| names.contains(&g.operation)) && gens.iter().any(|g| g.model == OTHER_MODELS));
     // Another window is ranked on its own: day 11 holds one operation, named.
     let next = whole(&src, &day(11));

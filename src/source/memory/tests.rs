@@ -194,7 +194,7 @@ fn errors_group_with_sample_traces() {
 
 #[test]
 fn generations_of_selected_traces_in_order() {
-    let rows = block_on(source().generations(&window(), &["t2".into(), "t1".into()])).unwrap();
+    let rows = block_on(source().generations(&window(), &["t2".into(), "t1".into()])).unwrap().generations;
     assert_eq!(rows.iter().map(|r| r.uuid.as_str()).collect::<Vec<_>>(), ["a1", "a2", "a3", "a4"]);
     assert!(rows[0].input_head.starts_with("[{\"role\":\"system\""));
     assert_eq!(rows[0].input_hash, rows[1].input_hash);

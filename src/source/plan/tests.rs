@@ -164,7 +164,7 @@ impl DataSource for Scripted<'_> {
         self.check("errors").await?;
         self.inner.errors(w).await
     }
-    async fn generations(&self, w: &Window, ids: &[String]) -> Result<Vec<GenerationRow>, SourceError> {
+    async fn generations(&self, w: &Window, ids: &[String]) -> Result<TraceRows, SourceError> {
         self.generations_asked.set(true);
         self.check("generations").await?;
         self.inner.generations(w, ids).await
@@ -309,10 +309,22 @@ fn a_full_capped_answer_is_said_to_be_cut() {
             let one = self.0.errors(w).await?.remove(0);
             Ok(vec![one; crate::contract::ERROR_ROWS])
         }
-        async fn generations(&self, w: &Window, ids: &[String]) -> Result<Vec<GenerationRow>, SourceError> { self.0.generations(w, ids).await }
+        async fn generations(&self, w: &Window, ids: &[String]) -> Result<TraceRows, SourceError> { self.0.generations(w, ids).await }
         async fn signals(&self, w: &Window) -> Result<Vec<SignalRow>, SourceError> { self.0.signals(w).await }
         async fn segments(&self, w: &Window) -> Result<Vec<SegmentRow>, SourceError> { self.0.segments(w).await }
     }
     let f = block_on(fetch_some(&Full(&mem), w, &mut |_| {})).unwrap();
     assert_eq!(f.cuts, [format!("errors: the {} most frequent error groups only", crate::contract::ERROR_ROWS)]);
+}
+
+#[test]
+fn traces_past_the_spans_cap_are_cut_and_counted() {
+    let spans = |t: &str, n: u64| (0..n).map(|i| SpanRow { uuid: format!("{t}{i:03}"), trace_id: t.into(), ..SpanRow::default() }).collect::<Vec<_>>();
+    let per_trace = 4;
+    // "wide" came back one past the cap (the query's sign of more), "exact" at it, "small" under it.
+    let mut read = [spans("exact", per_trace), spans("small", 2), spans("wide", per_trace + 1)].concat();
+    assert_eq!(cut_spans(&mut read, per_trace), 1);
+    let kept = |t: &str| read.iter().filter(|s| s.trace_id == t).count() as u64;
+    assert_eq!((kept("exact"), kept("small"), kept("wide")), (per_trace, 2, per_trace));
+    assert!(read.iter().filter(|s| s.trace_id == "wide").map(|s| s.uuid.as_str()).eq(["wide000", "wide001", "wide002", "wide003"]), "the earliest are kept");
 }

@@ -109,7 +109,7 @@ impl<T: Transport> DataSource for PostHogSource<T> {
         self.run(hogql::errors(w), Rank::Background, decode::errors).await
     }
 
-    async fn generations(&self, w: &Window, trace_ids: &[String]) -> Result<Vec<GenerationRow>, SourceError> {
+    async fn generations(&self, w: &Window, trace_ids: &[String]) -> Result<TraceRows, SourceError> {
         let ids: BTreeSet<String> = crate::order::set_of(trace_ids.iter().cloned());
         let sorted: Vec<String> = ids.iter().cloned().collect();
         let table = self.payloads.get();
@@ -118,7 +118,8 @@ impl<T: Transport> DataSource for PostHogSource<T> {
             other => other,
         }?;
         // The queries name traces by hash: a trace that shares one is not ours.
-        Ok(rows.into_iter().filter(|g| ids.contains(&g.trace_id)).collect())
+        let generations = rows.generations.into_iter().filter(|g| ids.contains(&g.trace_id)).collect();
+        Ok(TraceRows { generations, spans: rows.spans.into_iter().filter(|s| ids.contains(&s.trace_id)).collect() })
     }
 
     async fn signals(&self, w: &Window) -> Result<Vec<SignalRow>, SourceError> {
@@ -133,11 +134,13 @@ impl<T: Transport> DataSource for PostHogSource<T> {
 impl<T: Transport> PostHogSource<T> {
     /// The generations of `ids` (sorted) from `table`, one query per chunk
     /// of [`hogql::TRACES_PER_QUERY`] traces, in trace order.
-    async fn generations_from(&self, w: &Window, ids: &[String], table: PayloadTable) -> Result<Vec<GenerationRow>, SourceError> {
+    async fn generations_from(&self, w: &Window, ids: &[String], table: PayloadTable) -> Result<TraceRows, SourceError> {
         let chunks = hogql::generations(w, ids, table).into_iter().map(|q| self.run(q, Rank::Urgent, decode::generations));
-        let mut rows = Vec::new();
+        let mut rows = TraceRows::default();
         for part in futures::future::join_all(chunks).await {
-            rows.extend(part?);
+            let part = part?;
+            rows.generations.extend(part.generations);
+            rows.spans.extend(part.spans);
         }
         Ok(rows)
     }

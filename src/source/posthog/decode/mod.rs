@@ -282,10 +282,13 @@ pub fn signals(body: &str) -> Result<Vec<SignalRow>, SourceError> {
     })
 }
 
-/// Generations of the selected traces.
-pub fn generations(body: &str) -> Result<Vec<GenerationRow>, SourceError> {
-    rows(body, |c| {
-        Ok(GenerationRow {
+/// Generations of the selected traces and their spans: each row a
+/// generation's columns after its kind (`generation` or `span`, whose
+/// generation-only columns are empty), then its span and parent ids.
+pub fn generations(body: &str) -> Result<TraceRows, SourceError> {
+    let read = rows(body, |c| {
+        let kind = text(c)?;
+        let g = GenerationRow {
             uuid: text(c)?,
             trace_id: text(c)?,
             timestamp: time(c)?,
@@ -306,8 +309,38 @@ pub fn generations(body: &str) -> Result<Vec<GenerationRow>, SourceError> {
             input_head: text(c)?,
             input_tail: text(c)?,
             output_head: text(c)?,
-        })
-    })
+            span_id: text(c)?,
+            parent_id: text(c)?,
+        };
+        match kind.as_str() {
+            "generation" | "span" => Ok((kind == "span", g)),
+            other => Err(format!("unknown row kind {other:?}")),
+        }
+    })?;
+    let mut out = TraceRows::default();
+    for (span, g) in read {
+        if !span {
+            out.generations.push(g);
+            continue;
+        }
+        out.spans.push(SpanRow {
+            uuid: g.uuid,
+            trace_id: g.trace_id,
+            timestamp: g.timestamp,
+            name: g.operation,
+            span_id: g.span_id,
+            parent_id: g.parent_id,
+            latency_s: g.latency_s,
+            is_error: g.is_error,
+            error: g.error,
+            input_chars: g.input_chars,
+            output_chars: g.output_chars,
+            input_head: g.input_head,
+            input_tail: g.input_tail,
+            output_head: g.output_head,
+        });
+    }
+    Ok(out)
 }
 
 /// Spend by user and by property value.

@@ -88,6 +88,11 @@ enum Col {
     Output,
     /// Whether [`NUMBER_PROPERTIES`]' property `i` holds a value read as missing ([`dirty`]).
     Dirty(usize),
+    SpanId,
+    ParentId,
+    SpanName,
+    InputState,
+    OutputState,
 }
 
 /// Whether number property `prop` holds a value (not absent, `null` or `""`)
@@ -183,6 +188,11 @@ impl Col {
                 let (prop, read) = NUMBER_PROPERTIES[i];
                 dirty(prop, read)
             }
+            Col::SpanId => format!("coalesce({}, '')", cut(&text("$ai_span_id"))),
+            Col::ParentId => format!("coalesce({}, '')", cut(&text("$ai_parent_id"))),
+            Col::SpanName => format!("coalesce({}, '')", cut(&text("$ai_span_name"))),
+            Col::InputState => text("$ai_input_state"),
+            Col::OutputState => text("$ai_output_state"),
         };
         format!("{expr} AS {name}")
     }
@@ -219,6 +229,11 @@ impl Col {
             Col::Input => "input",
             Col::Output => "output",
             Col::Dirty(i) => return format!("dirty_{i}"),
+            Col::SpanId => "span_id",
+            Col::ParentId => "parent_id",
+            Col::SpanName => "span_name",
+            Col::InputState => "input_state",
+            Col::OutputState => "output_state",
         };
         name.to_string()
     }

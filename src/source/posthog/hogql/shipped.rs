@@ -118,10 +118,11 @@ fn the_naming_rule_is_written_once_per_query_and_reads_the_prompt_once() {
         let (columns, joins, reads) = (q.hogql.matches(&naming.columns).count(), q.hogql.matches(&naming.joins).count(), q.hogql.matches(prompt).count());
         let names = q.hogql.contains("operation");
         assert_eq!((columns, joins, reads), if names { (1, 1, 1) } else { (0, 0, 0) }, "{}: naming columns, joins, prompt reads", q.name);
-        // The signals query reads the signal events beside the generations, the
-        // segments query its traces' `$ai_trace` events.
+        // The signals query reads the signal events beside the generations,
+        // round 2 its traces' `$ai_span` events, the segments query its
+        // traces' `$ai_trace` events.
         let reads = match (names, q.name) {
-            (true, "signals") => 4,
+            (true, "signals" | "generations" | "generations_ai_events") => 4,
             (true, _) => 3,
             (false, "segments") => 2,
             (false, _) => 1,

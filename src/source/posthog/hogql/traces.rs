@@ -1,10 +1,11 @@
 //! The per-trace queries: one row per (trace, operation), and the
-//! generations of selected traces.
+//! generations and spans of selected traces.
 
-use super::{hex_hash, token_sums, window_values, with_generations, Col, PayloadTable, Query};
+use super::{ai_payload, hex_hash, token_sums, window_values, with_generations, Col, PayloadTable, Query};
 use crate::analysis::dataset::Window;
-use crate::contract::{generations_per_trace, ERROR_CHARS, EXCERPT_CHARS, MAX_ROWS, TOOL_STOP_REASONS, TRUNCATION_STOP_REASONS};
+use crate::contract::{generations_per_trace, spans_per_trace, ERROR_CHARS, EXCERPT_CHARS, MAX_ROWS, TOOL_STOP_REASONS, TRUNCATION_STOP_REASONS};
 use crate::source::digest::city_hash;
+use crate::source::memory::AI_SPAN;
 use crate::source::TraceOpsPage;
 
 /// One page of per-(trace, operation) rows: the page's bucket range (and
@@ -69,38 +70,92 @@ pub fn generations(w: &Window, trace_ids: &[String], table: PayloadTable) -> Vec
 }
 
 /// Most traces named in one generations query: the query's own text (about
-/// 12 kB printed) plus each hash substituted twice (21 bytes with its
-/// separator) stays under 128 KiB, half of ClickHouse's `max_query_size`, and
-/// far under PostHog's 20 MB request body limit (`DATA_UPLOAD_MAX_MEMORY_SIZE`).
+/// 20 kB printed) plus each hash substituted four times (the generations and
+/// the spans, each in `events` and `ai_events`; 21 bytes with its separator)
+/// stays under 128 KiB, half of ClickHouse's `max_query_size`, and far under
+/// PostHog's 20 MB request body limit (`DATA_UPLOAD_MAX_MEMORY_SIZE`).
 /// Round 2 reads a few hundred traces, so this is one query in practice.
-pub const TRACES_PER_QUERY: usize = 2_500;
+pub const TRACES_PER_QUERY: usize = 1_250;
 
-/// One generations query for `trace_ids`, `per_trace` generations each.
+/// One generations query for `trace_ids`, `per_trace` generations each,
+/// and their `$ai_span` events ([`spans_per_trace`] + 1 each, which tells
+/// that a trace had more) in the same answer: a `UNION ALL` of one row
+/// shape, its first column the row's kind (`generation` or `span`; a span
+/// leaves the generation-only columns empty), ordered by kind, trace, time, id.
 fn generations_of(w: &Window, trace_ids: &[String], per_trace: u64, table: PayloadTable) -> Query {
     let mut cols = vec![Col::Id, Col::Ts, Col::Trace, Col::Operation, Col::Model, Col::Provider, Col::Cost, Col::Latency, Col::IsError, Col::Status];
     cols.extend(super::TOKENS);
-    cols.extend([Col::MaxTokens, Col::Error, Col::Stop, Col::Input, Col::Output]);
-    let n = EXCERPT_CHARS;
-    let hogql = format!(
-        "{} SELECT id, trace, ts, operation, model, provider, {}, cost, coalesce(latency, 0) AS latency_s, is_error, status, \
-         coalesce(substringUTF8(error, 1, {ERROR_CHARS}), '') AS error_message, coalesce(stop, '') AS stop_reason, max_tokens, \
-         if(isNull(input), '', {}) AS input_hash, coalesce(lengthUTF8(input), 0) AS input_chars, \
-         coalesce(lengthUTF8(output), 0) AS output_chars, coalesce(substringUTF8(input, 1, {n}), '') AS input_head, \
-         coalesce(substringUTF8(input, if(lengthUTF8(input) > {n}, lengthUTF8(input) - {}, 1), {n}), '') AS input_tail, \
-         coalesce(substringUTF8(output, 1, {n}), '') AS output_head \
-         FROM gens WHERE cityHash64(trace) IN {{trace_hashes}} ORDER BY trace, ts, id LIMIT {} BY trace LIMIT {MAX_ROWS}",
-        with_generations(&cols, table, Some("cityHash64(trace_id) IN {trace_hashes}")),
-        TOKENS_AS_IS,
+    cols.extend([Col::MaxTokens, Col::Error, Col::Stop, Col::Input, Col::Output, Col::SpanId, Col::ParentId]);
+    let of_traces = "WHERE cityHash64(trace) IN {trace_hashes} ORDER BY trace, ts, id LIMIT";
+    let generations = format!(
+        "SELECT 'generation' AS kind, id, trace, ts, operation, model, provider, {TOKENS_AS_IS}, cost, coalesce(latency, 0) AS latency_s, is_error, status, \
+         {}, coalesce(stop, '') AS stop_reason, max_tokens, if(isNull(input), '', {}) AS input_hash, {}, span_id, parent_id \
+         FROM gens {of_traces} {per_trace} BY trace",
+        error_message(),
         hex_hash("input"),
-        n - 1,
-        per_trace,
+        excerpts("input", "output"),
+    );
+    let spans = format!(
+        "SELECT 'span' AS kind, id, trace, ts, span_name AS operation, '' AS model, '' AS provider, {NO_TOKENS}, NULL AS cost, coalesce(latency, 0) AS latency_s, is_error, \
+         NULL AS status, {}, '' AS stop_reason, NULL AS max_tokens, '' AS input_hash, {}, span_id, parent_id FROM ({}) {of_traces} {} BY trace",
+        error_message(),
+        excerpts("input_state", "output_state"),
+        span_events(table),
+        spans_per_trace(trace_ids.len()) + 1,
+    );
+    let hogql = format!(
+        "{} SELECT * FROM ({generations} UNION ALL {spans}) ORDER BY kind, trace, ts, id LIMIT {MAX_ROWS}",
+        with_generations(&cols, table, Some("cityHash64(trace_id) IN {trace_hashes}")),
     );
     let mut values = window_values(w);
     let hashes: Vec<u64> = trace_ids.iter().map(|t| city_hash(t.as_bytes())).collect();
     values.insert("trace_hashes".into(), hashes.into());
+    values.insert("span_event".into(), AI_SPAN.into());
     let name = if table == PayloadTable::AiEvents { "generations_ai_events" } else { "generations" };
     Query { name, hogql, values }
 }
+
+/// The error message, cut to [`ERROR_CHARS`].
+fn error_message() -> String {
+    format!("coalesce(substringUTF8(error, 1, {ERROR_CHARS}), '') AS error_message")
+}
+
+/// A payload's lengths and excerpts ([`EXCERPT_CHARS`] each: the start and
+/// end of `input`, the start of `output`), as a generation's columns name them.
+fn excerpts(input: &str, output: &str) -> String {
+    let n = EXCERPT_CHARS;
+    format!(
+        "coalesce(lengthUTF8({input}), 0) AS input_chars, coalesce(lengthUTF8({output}), 0) AS output_chars, \
+         coalesce(substringUTF8({input}, 1, {n}), '') AS input_head, \
+         coalesce(substringUTF8({input}, if(lengthUTF8({input}) > {n}, lengthUTF8({input}) - {}, 1), {n}), '') AS input_tail, \
+         coalesce(substringUTF8({output}, 1, {n}), '') AS output_head",
+        n - 1
+    )
+}
+
+/// The window's `$ai_span` events of the traces named, with their states
+/// read as [`with_generations`] reads payloads: from `events`,
+/// or with [`PayloadTable::AiEvents`] from `posthog.ai_events` where it holds them.
+fn span_events(table: PayloadTable) -> String {
+    const SPAN_WINDOW: &str = "event = {span_event} AND timestamp >= toDateTime({start}, 'UTC') AND timestamp < toDateTime({end}, 'UTC')";
+    let cols = [Col::Id, Col::Ts, Col::Trace, Col::SpanName, Col::SpanId, Col::ParentId, Col::Latency, Col::IsError, Col::Error, Col::InputState, Col::OutputState];
+    let inner = format!("SELECT {} FROM events WHERE {SPAN_WINDOW}", cols.iter().map(|c| c.select()).collect::<Vec<_>>().join(", "));
+    if table == PayloadTable::Events {
+        return inner;
+    }
+    let states = [Col::InputState, Col::OutputState];
+    let outer: Vec<String> = cols.iter().map(|c| if states.contains(c) { format!("coalesce(a.{n}, e.{n}) AS {n}", n = c.name()) } else { format!("e.{n} AS {n}", n = c.name()) }).collect();
+    format!(
+        "SELECT {} FROM ({inner}) AS e LEFT JOIN (SELECT toString(uuid) AS id, {} AS input_state, {} AS output_state FROM posthog.ai_events \
+         WHERE {SPAN_WINDOW} AND cityHash64(trace_id) IN {{trace_hashes}} LIMIT 1 BY id) AS a ON e.id = a.id",
+        outer.join(", "),
+        ai_payload("input_state"),
+        ai_payload("output_state"),
+    )
+}
+
+/// The token columns of a span: none.
+const NO_TOKENS: &str = "0 AS input_tokens, 0 AS output_tokens, 0 AS cache_read_tokens, 0 AS cache_write_tokens, 0 AS reasoning_tokens";
 
 /// The token columns of one generation, missing counts as 0.
 const TOKENS_AS_IS: &str = "coalesce(tok_in, 0) AS input_tokens, coalesce(tok_out, 0) AS output_tokens, \
@@ -126,6 +181,17 @@ mod tests {
         let hashes = b[0].values["trace_hashes"].as_array().cloned().unwrap_or_default();
         assert_eq!(hashes.len(), 100);
         assert_eq!(hashes[7].as_u64(), Some(city_hash(long[7].as_bytes())));
+    }
+
+    #[test]
+    fn a_full_query_stays_within_half_of_clickhouses_query_size() {
+        let ids: Vec<String> = (0..TRACES_PER_QUERY).map(|i| format!("{i:06}")).collect();
+        let q = &generations(&window(), &ids, PayloadTable::AiEvents)[0];
+        let uses = q.hogql.matches("{trace_hashes}").count();
+        let hashes = TRACES_PER_QUERY * "18446744073709551615, ".len();
+        let printed = q.hogql.len() + uses * hashes;
+        println!("generations query: {} bytes of text, {uses} uses of the hashes, about {printed} bytes printed for {TRACES_PER_QUERY} traces", q.hogql.len());
+        assert!(printed < 128 << 10, "{printed}");
     }
 
     #[test]
