@@ -4,12 +4,13 @@
 
 use super::state::{AppState, Phase, QueryMeter, Results};
 use super::store::KeptRun;
-use crate::analysis::dataset::{ErrorRow, GenerationRow, LatencyRow, Overview, PrefixRow, RollupRow, SegmentRow, SignalRow, TraceOpRow, Window};
+use crate::analysis::dataset::{ErrorRow, LatencyRow, Overview, PrefixRow, RollupRow, SegmentRow, SignalRow, TraceOpRow, TraceRows, Window};
 use crate::analysis::history::FollowUp;
 use crate::analysis::{Origin, Settings};
 use crate::pipeline::{self, Prices, Request, Shell};
 use crate::report::recommendations_md;
 use crate::source::demo::{DemoConfig, DemoGenerator};
+use crate::source::memory::MemorySource;
 use crate::source::plan::Step;
 use crate::source::posthog::browser::BrowserTransport;
 use crate::source::posthog::{ApiKey, Client, Host, Meter, Notice, PostHogSource, ProjectChoice};
@@ -127,7 +128,7 @@ delegate! {
     trace_ops(page: &TraceOpsPage) -> Answer<TraceOpRow>;
     prefixes() -> Vec<PrefixRow>;
     errors() -> Vec<ErrorRow>;
-    generations(trace_ids: &[String]) -> Vec<GenerationRow>;
+    generations(trace_ids: &[String]) -> TraceRows;
     signals() -> Vec<SignalRow>;
     segments() -> Vec<SegmentRow>;
 }
