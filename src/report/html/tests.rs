@@ -54,7 +54,7 @@ fn corpus() -> Vec<String> {
     let mut out: Vec<String> = corpus["groups"].as_object().unwrap().values().flat_map(|g| g.as_array().unwrap().iter().map(|p| p.as_str().unwrap().to_string())).collect();
     for h in corpus["huge"].as_array().unwrap() {
         let unit = h["unit"].as_str().unwrap();
-        out.push(unit.repeat(h["chars"].as_u64().unwrap() as usize / unit.len() / 20 + 1));
+        out.push(unit.repeat(h["chars"].as_u64().unwrap() as usize / unit.len() + 1));
     }
     out
 }
