@@ -4,7 +4,6 @@
 //! [`to_html`], which turns raw HTML into text and disarms script links.
 
 use crate::format::visible;
-use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag};
 
 /// Escapes text for a Markdown paragraph or table cell, so it renders as
 /// exactly itself: characters that would hide or reorder text (bidi
@@ -78,28 +77,20 @@ fn is_numeric_header(h: &str) -> bool {
         && !matches!(h, "What" | "Began" | "Driver")
 }
 
-/// Renders Markdown to HTML for the page. Raw HTML (block or inline) is
-/// shown as text, and links or images whose URL is not http(s), mailto or
-/// relative are neutralised.
+/// Renders Markdown to HTML for the page (the report's own subset, see
+/// [`super::html`]). Raw HTML (block or inline) is shown as text, and links
+/// or images whose URL is not http(s), mailto or relative are neutralised.
 pub fn to_html(md: &str) -> String {
-    let opts = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
-    let events = Parser::new_ext(md, opts).map(|ev| match ev {
-        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
-        Event::Start(Tag::Link { link_type, dest_url, title, id }) => Event::Start(Tag::Link { link_type, dest_url: safe_url(dest_url), title, id }),
-        Event::Start(Tag::Image { link_type, dest_url, title, id }) => Event::Start(Tag::Image { link_type, dest_url: safe_url(dest_url), title, id }),
-        other => other,
-    });
-    let mut out = String::new();
-    html::push_html(&mut out, events);
-    out
+    super::html::render(md, safe_url)
 }
 
-fn safe_url(url: CowStr<'_>) -> CowStr<'_> {
+/// `url`, or `#` when its scheme is not http(s) or mailto.
+pub(super) fn safe_url(url: &str) -> &str {
     let lower: String = url.chars().filter(|c| !c.is_whitespace() && !c.is_control()).collect::<String>().to_ascii_lowercase();
     let scheme = lower.split_once(':').map(|(s, _)| s).filter(|s| !s.contains('/') && !s.contains('?') && !s.contains('#'));
     match scheme {
         None | Some("http" | "https" | "mailto") => url,
-        Some(_) => CowStr::Borrowed("#"),
+        Some(_) => "#",
     }
 }
 

@@ -10,6 +10,7 @@ mod failure_modes;
 mod fixes;
 pub mod follow_up;
 mod history_notes;
+mod html;
 mod investigation;
 mod json_files;
 pub mod markdown;
