@@ -161,6 +161,9 @@ test('workbench: views, a trace tree, tags, marks, reload and the follow-up', as
         await open(page, slug);
         await page.waitForTimeout(150);
         await page.screenshot({ path: `${SHOTS}/${slug}-${scheme}-${width}.png`, fullPage: true });
+        // Wide tables scroll inside their panel; the page itself never scrolls sideways.
+        const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+        expect(wide <= width, `${slug} at ${width} px is ${wide} px wide`);
       }
     }
   }
