@@ -7,8 +7,8 @@
 //! - [`pipeline`]: the one path from a source to the report (fetch, select,
 //!   analyse, write), shared by the page, the command line and the tests.
 //! - [`contract`]: the caps and vocabularies both sources apply alike;
-//!   [`format`]: how numbers are written; [`order`]: stable sorts that
-//!   compile once in the wasm.
+//!   [`format`]: how numbers are written; [`time`]: how dates are written
+//!   and read; [`order`]: stable sorts that compile once in the wasm.
 //! - `ui` (wasm32 only): Leptos components that render state.
 
 pub mod analysis;
@@ -18,6 +18,7 @@ pub mod order;
 pub mod pipeline;
 pub mod report;
 pub mod source;
+pub mod time;
 #[cfg(target_arch = "wasm32")]
 pub mod ui;
 #[cfg(test)]

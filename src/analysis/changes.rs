@@ -155,14 +155,18 @@ pub struct Change {
     /// Which cost crossed the threshold on the first day.
     pub metric: Metric,
     /// The first day of the change.
+    #[serde(with = "crate::time::date")]
     pub began: NaiveDate,
     /// Its last day (the run's), and whether that is the window's last complete day.
+    #[serde(with = "crate::time::date")]
     pub last_day: NaiveDate,
     pub ongoing: bool,
     /// Days of the change.
     pub days: u32,
     /// The baseline's first and last day.
+    #[serde(with = "crate::time::date")]
     pub baseline_from: NaiveDate,
+    #[serde(with = "crate::time::date")]
     pub baseline_to: NaiveDate,
     pub per_call: BeforeAfter,
     /// Cost per trace of the traces that began on those days (0 when none).

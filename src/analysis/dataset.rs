@@ -13,7 +13,9 @@ use std::collections::BTreeMap;
 /// The analysed time range, `[start, end)` in UTC.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Window {
+    #[serde(with = "crate::time::instant")]
     pub start: DateTime<Utc>,
+    #[serde(with = "crate::time::instant")]
     pub end: DateTime<Utc>,
 }
 
@@ -43,7 +45,9 @@ pub struct Overview {
     pub traces: u64,
     /// `uniqExact(trace, operation)`: the rows the per-trace query will return.
     pub trace_operations: u64,
+    #[serde(with = "crate::time::instant_opt", default)]
     pub first_seen: Option<DateTime<Utc>>,
+    #[serde(with = "crate::time::instant_opt", default)]
     pub last_seen: Option<DateTime<Utc>>,
     /// SDK names (`$lib`, which names the language, else `$ai_lib`), most used first.
     pub libs: Vec<String>,
@@ -147,6 +151,7 @@ impl DataQuality {
 /// One cell of the rollup: day x operation x model x error status.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RollupRow {
+    #[serde(with = "crate::time::date")]
     pub day: NaiveDate,
     pub operation: String,
     pub model: String,
@@ -299,6 +304,7 @@ pub struct LatencyRow {
 pub struct TraceOpRow {
     pub trace_id: String,
     pub operation: String,
+    #[serde(with = "crate::time::instant")]
     pub first_seen: DateTime<Utc>,
     pub generations: u64,
     /// PostHog's cost of the priced generations.
@@ -379,6 +385,7 @@ pub struct ErrorRow {
 pub struct GenerationRow {
     pub uuid: String,
     pub trace_id: String,
+    #[serde(with = "crate::time::instant")]
     pub timestamp: DateTime<Utc>,
     pub operation: String,
     pub model: String,
@@ -412,6 +419,7 @@ pub struct GenerationRow {
 pub struct SpanRow {
     pub uuid: String,
     pub trace_id: String,
+    #[serde(with = "crate::time::instant")]
     pub timestamp: DateTime<Utc>,
     /// `$ai_span_name`, cut to [`crate::contract::NAME_CHARS`], `""` when absent.
     pub name: String,

@@ -158,7 +158,7 @@ pub struct Mark {
     pub id: String,
     pub status: Status,
     /// The day the fix shipped, or the day a snooze ends.
-    #[serde(default)]
+    #[serde(with = "crate::time::date_opt", default)]
     pub on: Option<chrono::NaiveDate>,
     /// Why the fix was rejected.
     #[serde(default)]
@@ -179,7 +179,7 @@ pub struct PriorRecommendation {
     #[serde(default)]
     pub target: Option<f64>,
     /// The day the fix shipped, or the day a snooze ends.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(with = "crate::time::date_opt", default, skip_serializing_if = "Option::is_none")]
     pub on: Option<chrono::NaiveDate>,
     /// Why the fix was rejected.
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -212,7 +212,9 @@ pub struct FollowUp {
     /// `trace-optimizer/analysis@1`.
     pub format: String,
     pub source: String,
+    #[serde(with = "crate::time::instant")]
     pub window_start: chrono::DateTime<chrono::Utc>,
+    #[serde(with = "crate::time::instant")]
     pub window_end: chrono::DateTime<chrono::Utc>,
     pub generations: u64,
     pub cost_usd: f64,
@@ -285,6 +287,7 @@ pub struct Regression {
 pub struct History {
     /// Whether there was a prior analysis at all.
     pub has_prior: bool,
+    #[serde(with = "crate::time::instant_opt", default)]
     pub prior_window_end: Option<chrono::DateTime<chrono::Utc>>,
     /// Recommendations not to propose again (shipped or rejected), as the prior file had them.
     pub settled: Vec<PriorRecommendation>,

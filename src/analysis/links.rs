@@ -39,7 +39,9 @@ pub const WHOLE_TRACE: Duration = Duration::minutes(15);
 /// The first and last event times seen of one trace.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Span {
+    #[serde(with = "crate::time::instant")]
     pub first: DateTime<Utc>,
+    #[serde(with = "crate::time::instant")]
     pub last: DateTime<Utc>,
 }
 
@@ -100,7 +102,7 @@ pub fn trace_url(posthog: Option<&(String, String)>, trace_id: &str, span: Optio
     let mut url = format!("{}/project/{}/{route}/traces/{}", host.trim_end_matches('/'), encode(project), encode(trace_id));
     if let Some(s) = span.filter(|s| s.last - s.first <= WHOLE_TRACE) {
         url.push_str("?timestamp=");
-        url.push_str(&encode(&(s.first - LEAD).format("%Y-%m-%dT%H:%M:%SZ").to_string()));
+        url.push_str(&encode(&crate::time::rfc3339_seconds(s.first - LEAD)));
     }
     Some(url)
 }

@@ -78,6 +78,7 @@ pub struct OperationModel {
 /// One day of the window.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Day {
+    #[serde(with = "crate::time::date")]
     pub day: NaiveDate,
     pub totals: Totals,
     /// Cost by model on that day.

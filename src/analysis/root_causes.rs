@@ -114,6 +114,7 @@ impl Cause {
 pub struct Diagnosis {
     pub trace_id: String,
     /// The trace's first generation in the operation (for links to PostHog).
+    #[serde(with = "crate::time::instant")]
     pub first_seen: chrono::DateTime<chrono::Utc>,
     pub operation: String,
     pub cost_usd: f64,

@@ -16,6 +16,7 @@ pub const TOP_TRACES: usize = 10;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TraceCost {
     pub trace_id: String,
+    #[serde(with = "crate::time::instant")]
     pub first_seen: DateTime<Utc>,
     pub cost_usd: f64,
     pub generations: u64,

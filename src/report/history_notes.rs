@@ -26,7 +26,7 @@ pub fn since_prior(a: &Analysis) -> String {
     let hits = h.targets.iter().filter(|t| t.hit).count();
     let mut s = format!(
         "- **History:** following up on the analysis of the window ending {}: {} of {} prior targets met, {} regressions, {} fixes settled and not proposed again\n",
-        h.prior_window_end.map_or_else(|| "-".into(), |t| t.format("%Y-%m-%d").to_string()),
+        h.prior_window_end.map_or_else(|| "-".into(), crate::time::day),
         hits,
         h.targets.len(),
         h.regressions.len(),

@@ -19,8 +19,8 @@ pub fn cost_variance(a: &Analysis) -> String {
         root_causes: &'a RootCauses,
     }
     pretty(&File {
-        window_start: a.window.start.to_rfc3339(),
-        window_end: a.window.end.to_rfc3339(),
+        window_start: crate::time::rfc3339_offset(a.window.start),
+        window_end: crate::time::rfc3339_offset(a.window.end),
         method: "Cost per trace within an operation. Quantiles: linear interpolation (type 7). Std: population. \
                  Outliers: above mean + 2 sd, or above median + 3 x 1.4826 x MAD. Concentration: share of cost in the most expensive 1% / 10% of traces.",
         sampled_rate: a.sampling.as_ref().map(|s| s.rate),

@@ -27,7 +27,7 @@ pub fn recommendations_md(a: &Analysis) -> String {
 
 /// Days of the window, as a whole number when it is one.
 fn window_label(a: &Analysis) -> String {
-    format!("{} to {} ({} days)", a.window.start.format("%Y-%m-%d %H:%M UTC"), a.window.end.format("%Y-%m-%d %H:%M UTC"), a.window.days().round())
+    format!("{} UTC to {} UTC ({} days)", crate::time::minute(a.window.start), crate::time::minute(a.window.end), a.window.days().round())
 }
 
 fn executive_summary(a: &Analysis) -> String {

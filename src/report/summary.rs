@@ -18,8 +18,8 @@ pub fn summary_md(a: &Analysis) -> String {
     s.push_str(&format!(
         "- **Source:** {}\n- **Window:** {} to {}\n- **Generations analyzed:** {} in {} traces\n- **Total cost:** {} (about {} per 30 days)\n",
         escape(&a.origin.label),
-        a.window.start.format("%Y-%m-%d"),
-        a.window.end.format("%Y-%m-%d"),
+        crate::time::day(a.window.start),
+        crate::time::day(a.window.end),
         count(m.totals.calls),
         count(a.overview.traces),
         usd(m.totals.cost_usd),

@@ -108,7 +108,7 @@ fn row(x: &Change) -> Vec<String> {
     let mark = |m: Metric| if x.metric == m { " *" } else { "" };
     vec![
         name(x),
-        x.began.format("%Y-%m-%d").to_string(),
+        crate::time::day(x.began),
         format!("{}{}", x.days, if x.ongoing { ", ongoing" } else { "" }),
         format!("{}{}", moved(x.per_call.before, x.per_call.after), mark(Metric::PerCall)),
         format!("{}{}", moved(x.per_trace.before, x.per_trace.after), mark(Metric::PerTrace)),
@@ -140,12 +140,12 @@ pub fn sentence(x: &Change) -> String {
         "{} {what} went {:.1}x from {}{}, driven by {}{detail}: {} a day against the baseline of {} to {}, {} over the change's {} days.",
         upper(&name(x)),
         x.ratio(),
-        x.began.format("%Y-%m-%d"),
-        if x.ongoing { " and still holds".to_string() } else { format!(" to {}", x.last_day.format("%Y-%m-%d")) },
+        crate::time::day(x.began),
+        if x.ongoing { " and still holds".to_string() } else { format!(" to {}", crate::time::day(x.last_day)) },
         x.driver.label(x.scope),
         signed(x.daily_cost.after - x.daily_cost.before),
-        x.baseline_from.format("%Y-%m-%d"),
-        x.baseline_to.format("%Y-%m-%d"),
+        crate::time::day(x.baseline_from),
+        crate::time::day(x.baseline_to),
         signed(x.extra_usd),
         x.days
     )

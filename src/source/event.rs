@@ -28,6 +28,7 @@ pub struct Event {
     pub uuid: String,
     pub event: String,
     pub distinct_id: String,
+    #[serde(with = "crate::time::instant")]
     pub timestamp: DateTime<Utc>,
     pub properties: Map<String, Value>,
 }

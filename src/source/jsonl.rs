@@ -104,7 +104,7 @@ pub fn parse_line(line: &[u8]) -> Result<Event, SkipReason> {
         serde_json::error::Category::Data => SkipReason::WrongShape,
         _ => SkipReason::InvalidJson,
     })?;
-    let timestamp = raw.timestamp.parse::<DateTime<Utc>>().map_err(|_| SkipReason::BadTimestamp)?;
+    let timestamp = crate::time::parse_instant(&raw.timestamp).ok_or(SkipReason::BadTimestamp)?;
     if timestamp < earliest() || timestamp >= latest() {
         return Err(SkipReason::TimestampOutOfRange);
     }

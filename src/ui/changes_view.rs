@@ -33,7 +33,7 @@ pub fn ChangesList(results: Arc<Results>) -> impl IntoView {
             view! {
                 <li>
                     <span class="rec-title">{format!("{} {:.1}x", what(x), x.ratio())}</span>
-                    <span class="badges">{format!("since {}", x.began.format("%Y-%m-%d"))}</span>
+                    <span class="badges">{format!("since {}", crate::time::day(x.began))}</span>
                     <p class="hint">{format!("{} a day, {}{}", signed(x.daily_cost.after - x.daily_cost.before), x.driver.label(x.scope), if detail.is_empty() { String::new() } else { format!(": {}", crate::format::visible(&detail)) })}</p>
                 </li>
             }
@@ -52,7 +52,7 @@ pub fn ChangesList(results: Arc<Results>) -> impl IntoView {
 fn row(x: &Change) -> Vec<Cell> {
     let mut r = vec![
         Cell::text(&what(x)),
-        Cell::text(&x.began.format("%Y-%m-%d").to_string()),
+        Cell::text(&crate::time::day(x.began)),
         Cell::num(f64::from(x.days), if x.ongoing { format!("{}, ongoing", x.days) } else { x.days.to_string() }),
         Cell::num(x.per_call.ratio(), format!("{} → {}", usd(x.per_call.before), usd(x.per_call.after))),
         Cell::num(x.per_trace.ratio(), format!("{} → {}", usd(x.per_trace.before), usd(x.per_trace.after))),

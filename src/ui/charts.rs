@@ -79,7 +79,7 @@ pub fn cost_by_model(m: &Metrics) -> Value {
 
 /// Stacked daily cost (USD) by model.
 pub fn daily_cost_by_model(m: &Metrics) -> Value {
-    let days: Vec<String> = m.daily.iter().map(|d| d.day.format("%m-%d").to_string()).collect();
+    let days: Vec<String> = m.daily.iter().map(|d| crate::time::month_day(d.day)).collect();
     let mut c = base("Daily cost by model (USD)", "axis", "4%", Some("15%"));
     c["legend"] = legend();
     c["xAxis"] = categories(days, None);

@@ -272,7 +272,7 @@ fn Kept(project: Signal<String>, label: &'static str) -> impl IntoView {
                 <div class="kept" id=format!("kept-{slug}")>
                     {follow_up.map(|f| {
                         let marked = f.recommendations.iter().filter(|r| r.status != crate::analysis::history::Status::Open).count();
-                        view! { <p class="hint">{format!("The next analysis of {label} follows up on the one of {} kept in this browser ({} recommendations, {marked} marked): targets hit or missed, shipped and rejected fixes not proposed again.", f.window_end.format("%Y-%m-%d"), f.recommendations.len())}</p> }
+                        view! { <p class="hint">{format!("The next analysis of {label} follows up on the one of {} kept in this browser ({} recommendations, {marked} marked): targets hit or missed, shipped and rejected fixes not proposed again.", crate::time::day(f.window_end), f.recommendations.len())}</p> }
                     })}
                     {run.clone().map(|k| match k.not_kept {
                         Some(why) => view! { <p class="hint" id=format!("not-kept-{slug}")>{format!("The last analysis was not kept to reopen: {why}.")}</p> }.into_any(),

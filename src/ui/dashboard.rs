@@ -41,7 +41,7 @@ fn model_row(g: &GroupMetrics) -> Vec<Cell> {
 fn day_row(d: &crate::analysis::metrics::Day) -> Vec<Cell> {
     let t = &d.totals;
     vec![
-        Cell::text(&d.day.format("%Y-%m-%d").to_string()),
+        Cell::text(&crate::time::day(d.day)),
         Cell::num(t.calls as f64, count(t.calls)),
         Cell::num(t.cost_usd, usd(t.cost_usd)),
         Cell::num(t.avg_cost(), usd(t.avg_cost())),

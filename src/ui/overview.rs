@@ -96,7 +96,7 @@ pub fn Overview(results: Arc<Results>) -> impl IntoView {
     view! {
         <div class="view-head">
             <h2>"Overview"</h2>
-            <span class="hint">{format!("{} · {} to {}", a.origin.label, a.window.start.format("%Y-%m-%d %H:%M"), a.window.end.format("%Y-%m-%d %H:%M UTC"))}</span>
+            <span class="hint">{format!("{} · {} to {} UTC", a.origin.label, crate::time::minute(a.window.start), crate::time::minute(a.window.end))}</span>
         </div>
         <div class="tiles" id="headline">{tiles}</div>
         <div class="overview-grid">

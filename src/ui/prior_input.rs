@@ -26,7 +26,7 @@ pub fn PriorInput() -> impl IntoView {
                         "Following up on the analysis of {} ({} recommendations, window ending {}).",
                         f.source,
                         f.recommendations.len(),
-                        f.window_end.format("%Y-%m-%d")
+                        crate::time::day(f.window_end)
                     )));
                     state.prior.set(Some(Arc::new(f)));
                 }

@@ -134,7 +134,7 @@ fn HistoryPanel(results: Arc<Results>) -> impl IntoView {
     }).collect_view();
     Some(view! {
         <section class="panel" id="follow-up" aria-label="Follow-up">
-            <h3>{format!("Follow-up on the analysis of the window ending {}", h.prior_window_end.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default())}</h3>
+            <h3>{format!("Follow-up on the analysis of the window ending {}", h.prior_window_end.map(crate::time::day).unwrap_or_default())}</h3>
             {(!h.targets.is_empty()).then(|| view! {
                 <div class="table-wrap">
                     <table id="targets-table">
@@ -265,7 +265,7 @@ fn Decision(results: Arc<Results>, id: String, status: Status) -> impl IntoView 
     let save = {
         let (results, id) = (results.clone(), id.clone());
         move |_| {
-            let on = NaiveDate::parse_from_str(day.get_untracked().trim(), "%Y-%m-%d").ok();
+            let on = crate::time::parse_day(day.get_untracked().trim());
             let mark = match form.get_untracked() {
                 Form::Ship => Mark { id: id.clone(), status: Status::Shipped, on: on.or(Some(today())), reason: String::new() },
                 Form::Reject => Mark { id: id.clone(), status: Status::Rejected, on: None, reason: reason.get_untracked().trim().to_string() },

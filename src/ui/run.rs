@@ -166,7 +166,7 @@ pub fn keep(results: &Results) {
 fn keep_run(state: AppState, results: &Results, packed: Result<Vec<u8>, String>) {
     let project = results.project.clone();
     let w = &results.analysis.window;
-    let window = format!("{} to {}", w.start.format("%Y-%m-%d"), w.end.format("%Y-%m-%d"));
+    let window = format!("{} to {}", crate::time::day(w.start), crate::time::day(w.end));
     leptos::task::spawn_local(async move {
         let saved = match packed {
             Ok(record) => super::kept_runs::save(&project, &record).await.map(|n| n as u64),
@@ -174,7 +174,7 @@ fn keep_run(state: AppState, results: &Results, packed: Result<Vec<u8>, String>)
         };
         let record = match saved {
             Ok(bytes) => KeptRun {
-                saved: chrono::DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default().format("%Y-%m-%d %H:%M UTC").to_string(),
+                saved: format!("{} UTC", crate::time::minute(chrono::DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default())),
                 window,
                 bytes,
                 not_kept: None,

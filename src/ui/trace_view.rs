@@ -233,7 +233,7 @@ fn SpanCard(s: SpanRow, totals: Totals, offset_s: f64) -> impl IntoView {
                 <strong class="node-name" title=visible(&name).into_owned()>{as_shown(&name, 40)}</strong>
                 {below}
                 <span class="num">{secs(s.latency_s)}</span>
-                <span class="hint">{format!("+{offset_s:.1} s · {}", s.timestamp.format("%Y-%m-%d %H:%M:%S"))}</span>
+                <span class="hint">{format!("+{offset_s:.1} s · {}", crate::time::second(s.timestamp))}</span>
             </div>
             {s.is_error.then(|| view! { <div class="generation-status bad">{visible(&status).into_owned()}</div> })}
             <Excerpts input=excerpt(&s.input_head, &s.input_tail, s.input_chars) output=s.output_head.clone() input_label="Input state" output_label="Output state" />
@@ -282,7 +282,7 @@ fn GenerationCard(g: GenerationRow, offset_s: f64) -> impl IntoView {
                 <span class="num">{format!("in {} / out {} tokens", count(g.tokens.input), count(g.tokens.output))}</span>
                 <span class="num node-cost">{cost}</span>
                 <span class="num">{secs(g.latency_s)}</span>
-                <span class="hint">{format!("+{offset_s:.1} s · {}", g.timestamp.format("%Y-%m-%d %H:%M:%S"))}</span>
+                <span class="hint">{format!("+{offset_s:.1} s · {}", crate::time::second(g.timestamp))}</span>
             </div>
             <div class="generation-status" class:bad=g.is_error>{visible(&status).into_owned()}</div>
             <Excerpts input=prompt output=g.output_head.clone() input_label="Prompt" output_label="Output" />

@@ -161,7 +161,7 @@ pub fn hogql(data: &Dataset, costing: &Costing, operation: &str, what: Daily) ->
         format!("substringUTF8(coalesce(nullIf(toString(properties.$ai_span_name), ''), 'unnamed'), 1, {NAME_CHARS}) = {}", literal(operation))
     } else {
         let names_since = data.window.start - chrono::Duration::seconds(NAME_EVENTS_MARGIN_S);
-        let naming = hogql_naming(&format!("timestamp >= toDateTime({}, 'UTC')", literal(&names_since.format("%Y-%m-%d %H:%M:%S").to_string())));
+        let naming = hogql_naming(&format!("timestamp >= toDateTime({}, 'UTC')", literal(&crate::time::second(names_since))));
         notes.push("-- The operation is named as the report names it: a step's $ai_span_name, else its parent span's, else its trace's name, else its prompt's opening, else its model.".into());
         format!(
             "uuid IN (SELECT uuid FROM (SELECT uuid, {}\n   FROM events{}\n   WHERE event = '$ai_generation' AND {start})\n  WHERE substringUTF8(operation_name, 1, {NAME_CHARS}) = {})",

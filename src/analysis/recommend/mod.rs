@@ -93,6 +93,7 @@ impl Effort {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EvidenceTrace {
     pub trace_id: String,
+    #[serde(with = "crate::time::instant")]
     pub first_seen: DateTime<Utc>,
     /// The trace's cost within the operation.
     pub cost_usd: f64,

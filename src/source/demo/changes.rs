@@ -45,6 +45,7 @@ pub enum ChangeCause {
 pub struct ChangeTruth {
     pub operation: String,
     /// The first day of the change.
+    #[serde(with = "crate::time::date")]
     pub day: NaiveDate,
     pub cause: ChangeCause,
     /// The models before and after (the same for a cache drop).

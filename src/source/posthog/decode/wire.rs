@@ -1,7 +1,7 @@
 //! Cell types of PostHog's JSON answers, null-safe: ClickHouse sums of
 //! nothing but nulls are null, counts may come as strings, booleans as 0/1.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::de::{self, Unexpected, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
@@ -152,11 +152,7 @@ impl<'de> Deserialize<'de> for Text {
 impl<'de> Deserialize<'de> for Time {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         cell(d, "a timestamp", |s| match s? {
-            Scalar::Str(t) => DateTime::parse_from_rfc3339(t)
-                .map(|t| t.with_timezone(&Utc))
-                .or_else(|_| NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S%.f").map(|t| t.and_utc()))
-                .ok()
-                .map(Time),
+            Scalar::Str(t) => crate::time::parse_instant(t).map(Time),
             _ => None,
         })
     }
@@ -165,7 +161,7 @@ impl<'de> Deserialize<'de> for Time {
 impl<'de> Deserialize<'de> for Day {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         cell(d, "a date", |s| match s? {
-            Scalar::Str(t) => NaiveDate::parse_from_str(t.get(..10).unwrap_or(t), "%Y-%m-%d").ok().map(Day),
+            Scalar::Str(t) => crate::time::parse_day(t.get(..10).unwrap_or(t)).map(Day),
             _ => None,
         })
     }

@@ -321,7 +321,7 @@ fn select_in_window(cols: &[String]) -> String {
 
 /// The values every query needs: the event name and the window.
 fn window_values(w: &Window) -> Map<String, Value> {
-    let at = |t: chrono::DateTime<chrono::Utc>| Value::String(t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string());
+    let at = |t: chrono::DateTime<chrono::Utc>| Value::String(crate::time::micros(t));
     let mut values = Map::new();
     values.insert("event".into(), Value::String(crate::source::event::AI_GENERATION.into()));
     values.insert("start".into(), at(w.start));
