@@ -53,6 +53,13 @@ proptest! {
         }
     }
 
+    /// Any text at all, hostile or not, is read or refused without a panic.
+    #[test]
+    fn any_text_is_read_or_refused(text in any::<String>(), prefix in prop::sample::select(vec!["", "2026-10-21", "2026-10-21T09:00:00", "+"])) {
+        let text = format!("{prefix}{text}");
+        let _ = (parse_instant(&text), parse_day(&text));
+    }
+
     /// Nothing panics on junk, and what is read is what chrono reads or an instant without an offset.
     #[test]
     fn junk_is_refused_or_read_as_chrono_reads(text in "[0-9T:. Z+-]{0,32}") {
