@@ -241,8 +241,6 @@ pub const SEGMENT_VALUES: usize = 25;
 /// rest are one [`OTHER_VALUES`] row. The shares of the top 1% and 10% and
 /// the p95 cost per user stay exact up to 200,000, 20,000 and 40,000 users.
 pub const SEGMENT_USERS: usize = 10_000;
-/// The event whose properties describe a whole trace.
-pub const AI_TRACE: &str = "$ai_trace";
 
 /// Whether property key `key` is one the segments read: a custom key (not
 /// starting with `$`, PostHog's and the SDKs' own), or a feature flag's

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 mod signals;
 mod spans;
 pub use signals::SignalEvent;
-pub use spans::{SpanEvent, AI_SPAN};
+pub use spans::SpanEvent;
 
 /// Generations in memory, answering the query plan.
 #[derive(Clone, Debug, Default)]

@@ -76,7 +76,7 @@ impl SpanRecord {
         }
         p.insert("$ai_framework".into(), json!("langchain"));
         p.insert("$ai_lib".into(), json!("posthog-python"));
-        Event { uuid: self.uuid.clone(), event: crate::source::memory::AI_SPAN.into(), distinct_id: self.distinct_id.clone(), timestamp: self.timestamp, properties: p }
+        Event { uuid: self.uuid.clone(), event: crate::source::event::AI_SPAN.into(), distinct_id: self.distinct_id.clone(), timestamp: self.timestamp, properties: p }
     }
 }
 

@@ -6,8 +6,8 @@
 
 use super::{truncated, MemorySource};
 use crate::analysis::dataset::{SegmentRow, Window};
-use crate::contract::{rank_cost, AI_TRACE, OTHER_VALUES, SEGMENT_KEYS, SEGMENT_USERS, SEGMENT_VALUES, USER_KEY};
-use crate::source::event::{prop_text, segment_props, Event};
+use crate::contract::{rank_cost, OTHER_VALUES, SEGMENT_KEYS, SEGMENT_USERS, SEGMENT_VALUES, USER_KEY};
+use crate::source::event::{prop_text, segment_props, Event, AI_TRACE};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap, HashSet};
 

@@ -4,12 +4,9 @@
 use crate::analysis::dataset::{SpanRow, Window};
 use crate::contract::ERROR_CHARS;
 use crate::source::digest::{prefix, TextDigest};
-use crate::source::event::{name, prop_f64, prop_text, prop_true, Event};
+use crate::source::event::{name, prop_f64, prop_text, prop_true, Event, AI_SPAN};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeSet;
-
-/// The event name of one step of a framework's run.
-pub const AI_SPAN: &str = "$ai_span";
 
 /// The fields of one `$ai_span` the trees read.
 #[derive(Clone, Debug, PartialEq)]

@@ -9,7 +9,8 @@
 
 use super::{select_in_window, trace, window_values, Col, Query, WINDOW};
 use crate::analysis::dataset::Window;
-use crate::contract::{AI_TRACE, MAX_ROWS, NAME_CHARS, OTHER_VALUES, RANK_COST_UNITS, SEGMENT_KEYS, SEGMENT_PAIRS_PER_EVENT, SEGMENT_USERS, SEGMENT_VALUES, TRUNCATION_STOP_REASONS, USER_KEY};
+use crate::contract::{MAX_ROWS, NAME_CHARS, OTHER_VALUES, RANK_COST_UNITS, SEGMENT_KEYS, SEGMENT_PAIRS_PER_EVENT, SEGMENT_USERS, SEGMENT_VALUES, TRUNCATION_STOP_REASONS, USER_KEY};
+use crate::source::event::AI_TRACE;
 
 /// The (key, value) pairs of the current event's properties, as
 /// [`crate::source::event::segment_props`] reads them: select items ending

@@ -5,7 +5,7 @@ use super::{ai_payload, hex_hash, token_sums, window_values, with_generations, C
 use crate::analysis::dataset::Window;
 use crate::contract::{generations_per_trace, spans_per_trace, ERROR_CHARS, EXCERPT_CHARS, MAX_ROWS, TOOL_STOP_REASONS, TRUNCATION_STOP_REASONS};
 use crate::source::digest::city_hash;
-use crate::source::memory::AI_SPAN;
+use crate::source::event::AI_SPAN;
 use crate::source::TraceOpsPage;
 
 /// One page of per-(trace, operation) rows: the page's bucket range (and
